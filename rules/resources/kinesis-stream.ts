@@ -1,0 +1,110 @@
+import {
+  DescribeStreamSummaryCommand,
+  type KinesisClient,
+  ListTagsForStreamCommand,
+  ResourceNotFoundException,
+  paginateListStreams,
+} from '@aws-sdk/client-kinesis';
+import { z } from 'zod';
+import type { AwsClients } from '../runtime/clients';
+import { InvalidResponseError, MalformedEventError } from '../runtime/errors';
+import { type ConfigurationItem, describeIssues } from '../runtime/event';
+import type { NormalizedResource, ResourceAdapter } from '../runtime/safeguard';
+
+/** A Kinesis data stream as every safeguard sees it. */
+export interface KinesisStream extends NormalizedResource {
+  readonly name: string;
+  readonly arn?: string;
+  /** `KMS` or `NONE` (absent StreamEncryption in a configuration item means NONE). */
+  readonly encryptionType: string;
+  readonly keyId?: string;
+  /** Where the encryption facts come from, named in annotations (`StreamEncryption` or `EncryptionType`). */
+  readonly encryptionField: 'StreamEncryption' | 'EncryptionType';
+}
+
+// Only the properties the rules read; each is listed in the AWS Config resource schema for AWS::Kinesis::Stream.
+const StreamConfiguration = z.object({
+  Name: z.string().optional(),
+  Arn: z.string().optional(),
+  StreamEncryption: z
+    .object({ EncryptionType: z.string().min(1), KeyId: z.string().nullish() })
+    .nullish(),
+});
+
+async function listTags(kinesis: KinesisClient, streamName: string): Promise<Record<string, string>> {
+  const tags: Record<string, string> = {};
+  let exclusiveStartTagKey: string | undefined;
+  // ListTagsForStream has no SDK paginator; it pages with ExclusiveStartTagKey/HasMoreTags (50 tags max per stream).
+  for (let page = 0; page < 10; page++) {
+    const out = await kinesis.send(
+      new ListTagsForStreamCommand({ StreamName: streamName, ...(exclusiveStartTagKey ? { ExclusiveStartTagKey: exclusiveStartTagKey } : {}) }),
+    );
+    for (const t of out.Tags ?? []) if (t.Key) tags[t.Key] = t.Value ?? '';
+    const last = out.Tags?.at(-1)?.Key;
+    if (!out.HasMoreTags || !last) break;
+    exclusiveStartTagKey = last;
+  }
+  return tags;
+}
+
+async function describe(kinesis: KinesisClient, name: string): Promise<KinesisStream | undefined> {
+  try {
+    const out = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: name }));
+    const s = out.StreamDescriptionSummary;
+    if (!s) throw new InvalidResponseError(`DescribeStreamSummary for stream ${name} returned no StreamDescriptionSummary.`);
+    return {
+      id: name,
+      name,
+      ...(s.StreamARN ? { arn: s.StreamARN } : {}),
+      // The API omits EncryptionType on old streams that were never encrypted.
+      encryptionType: s.EncryptionType ?? 'NONE',
+      ...(s.KeyId ? { keyId: s.KeyId } : {}),
+      encryptionField: 'EncryptionType',
+      tags: await listTags(kinesis, name),
+    };
+  } catch (error) {
+    // Deleted between ListStreams and here: it is gone, not failing.
+    if (error instanceof ResourceNotFoundException) return undefined;
+    throw error;
+  }
+}
+
+export const kinesisStreamResource: ResourceAdapter<KinesisStream> = {
+  resourceType: 'AWS::Kinesis::Stream',
+  listActions: ['kinesis:ListStreams', 'kinesis:DescribeStreamSummary', 'kinesis:ListTagsForStream'],
+  label: (s) => `Stream ${s.name}`,
+
+  fromConfigurationItem(item: ConfigurationItem): KinesisStream {
+    const parsed = StreamConfiguration.safeParse(item.configuration ?? {});
+    if (!parsed.success) {
+      throw new MalformedEventError(
+        `Malformed AWS::Kinesis::Stream configuration item ${item.resourceId}: ${describeIssues(parsed.error, 'configuration')}.`,
+      );
+    }
+    const enc = parsed.data.StreamEncryption;
+    return {
+      id: item.resourceId,
+      name: parsed.data.Name ?? item.resourceName ?? item.resourceId,
+      ...((parsed.data.Arn ?? item.arn) ? { arn: parsed.data.Arn ?? item.arn } : {}),
+      encryptionType: enc?.EncryptionType ?? 'NONE',
+      ...(enc?.KeyId ? { keyId: enc.KeyId } : {}),
+      encryptionField: 'StreamEncryption',
+      tags: item.tags,
+    };
+  },
+
+  async *list(clients: AwsClients): AsyncIterable<KinesisStream> {
+    const kinesis = clients.kinesis();
+    const seen = new Set<string>();
+    for await (const page of paginateListStreams({ client: kinesis, pageSize: 100 }, {})) {
+      // Some servers fill StreamSummaries beyond StreamNames; read both and describe each stream once.
+      const names = [...(page.StreamNames ?? []), ...(page.StreamSummaries ?? []).map((s) => s.StreamName ?? '')];
+      for (const name of names) {
+        if (!name || seen.has(name)) continue;
+        seen.add(name);
+        const stream = await describe(kinesis, name);
+        if (stream) yield stream;
+      }
+    }
+  },
+};

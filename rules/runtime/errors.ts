@@ -1,0 +1,37 @@
+/** Base of every error the pack raises on purpose; `name` is the subclass name so logs stay greppable. */
+export class SafeguardsError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** The Lambda event is not a valid AWS Config rule event. No verdict may be written for it. */
+export class MalformedEventError extends SafeguardsError {}
+
+/** A rule parameter has a value the safeguard cannot use: the customer's configuration error. */
+export class InvalidParameterError extends SafeguardsError {
+  constructor(
+    readonly parameter: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** An AWS API answered with something the pack cannot interpret (missing field, wrong type). */
+export class InvalidResponseError extends SafeguardsError {}
+
+/** PutEvaluations kept rejecting evaluations after every retry: Config does not have these verdicts. */
+export class PutEvaluationsError extends SafeguardsError {
+  constructor(
+    message: string,
+    readonly failedResourceIds: readonly string[],
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** The event comes from an account the deployment does not serve. */
+export class ForeignAccountError extends SafeguardsError {}

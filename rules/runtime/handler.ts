@@ -1,0 +1,194 @@
+import { GetResourceConfigHistoryCommand, type ResourceType } from '@aws-sdk/client-config-service';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { parse as parseArn } from '@aws-sdk/util-arn-parser';
+import { type AwsClients, clientsFor } from './clients';
+import { type Evaluation, type Verdict, fitAnnotation, notApplicable } from './compliance';
+import { MalformedEventError } from './errors';
+import {
+  type ConfigRuleEvent,
+  type ConfigurationItem,
+  GoneStatuses,
+  MessageType,
+  parseConfigRuleEvent,
+  parseConfigurationItem,
+} from './event';
+import { judge, judgeAll, newJudgeContext } from './judge';
+import { parseParameters, type ParameterSchema, type ParameterValues } from './parameters';
+import { previouslyEvaluatedIds } from './previous-evaluations';
+import { DEFAULT_RETRY, type RetryPolicy, putEvaluations } from './put-evaluations';
+import type { NormalizedResource, Safeguard } from './safeguard';
+
+export interface HandlerOptions {
+  readonly retry?: RetryPolicy;
+  readonly logger?: Logger;
+  /** Custom endpoint for every AWS call (the CLI's `invoke --endpoint-url`). */
+  readonly endpoint?: string;
+  /** The clock exemptions are checked against. */
+  readonly clock?: () => Date;
+  /** Organization mode: accounts the deployment serves; others are rejected before any AWS call. */
+  readonly accountGuard?: (accountId: string) => Promise<void>;
+}
+
+export interface HandlerResult {
+  /** Exactly what was sent to PutEvaluations, in order. */
+  readonly evaluations: readonly Evaluation[];
+}
+
+export type RuleHandler = (event: unknown) => Promise<HandlerResult>;
+
+type Invocation<R extends NormalizedResource, S extends ParameterSchema> = {
+  readonly safeguard: Safeguard<R, S>;
+  readonly event: ConfigRuleEvent;
+  readonly params: ParameterValues<Safeguard<R, S>['schema']>;
+  readonly clients: AwsClients;
+  readonly now: Date;
+};
+
+function evaluation(type: string, id: string, verdict: Verdict, at: Date): Evaluation {
+  return {
+    ComplianceResourceType: type,
+    ComplianceResourceId: id,
+    ComplianceType: verdict.compliance,
+    Annotation: fitAnnotation(verdict.annotation),
+    OrderingTimestamp: at,
+  };
+}
+
+async function evaluateItem<R extends NormalizedResource, S extends ParameterSchema>(
+  inv: Invocation<R, S>,
+  item: ConfigurationItem,
+): Promise<Evaluation> {
+  const { safeguard } = inv;
+  const at = item.captureTime;
+  const name = `${item.resourceType} ${item.resourceId}`;
+  if (inv.event.eventLeftScope) {
+    return evaluation(item.resourceType, item.resourceId, notApplicable(`${name} left the scope of this rule.`), at);
+  }
+  if ((GoneStatuses as readonly string[]).includes(item.status)) {
+    return evaluation(item.resourceType, item.resourceId, notApplicable(`${name} is ${item.status}: nothing to evaluate.`), at);
+  }
+  if (item.resourceType !== safeguard.resource.resourceType) {
+    const why = `${name} is not a ${safeguard.resource.resourceType}: out of scope.`;
+    return evaluation(item.resourceType, item.resourceId, notApplicable(why), at);
+  }
+  const resource = safeguard.resource.fromConfigurationItem(item);
+  const verdict = await judge(safeguard, resource, inv.params, newJudgeContext(inv.clients, inv.now));
+  return evaluation(item.resourceType, item.resourceId, verdict, at);
+}
+
+/** Oversized items are not in the event: read the one captured at the notified time. */
+async function fetchOversizedItem(
+  clients: AwsClients,
+  summary: { resourceType: string; resourceId: string; configurationItemCaptureTime: Date },
+): Promise<ConfigurationItem> {
+  const out = await clients.configService().send(
+    new GetResourceConfigHistoryCommand({
+      resourceType: summary.resourceType as ResourceType,
+      resourceId: summary.resourceId,
+      laterTime: summary.configurationItemCaptureTime,
+      limit: 1,
+    }),
+  );
+  const item = out.configurationItems?.[0];
+  if (!item) {
+    throw new MalformedEventError(
+      `GetResourceConfigHistory returned no configuration item for ${summary.resourceType} ${summary.resourceId} at ${summary.configurationItemCaptureTime.toISOString()}.`,
+    );
+  }
+  return parseConfigurationItem(item, 'GetResourceConfigHistory');
+}
+
+async function evaluatePeriodic<R extends NormalizedResource, S extends ParameterSchema>(
+  inv: Invocation<R, S>,
+  at: Date,
+): Promise<Evaluation[]> {
+  const { safeguard, clients } = inv;
+  const type = safeguard.resource.resourceType;
+  // A failed listing throws before anything is sent: a partial list would mark live resources as vanished.
+  const judged = await judgeAll(safeguard, inv.params, newJudgeContext(clients, inv.now));
+  const evaluations = judged.map((j) => evaluation(type, j.resource.id, j.verdict, at));
+  const present = new Set(judged.map((j) => j.resource.id));
+  const before = await previouslyEvaluatedIds(clients.configService(), inv.event.configRuleName, type);
+  for (const id of before) {
+    if (!present.has(id)) {
+      evaluations.push(evaluation(type, id, notApplicable(`${type} ${id} no longer exists.`), at));
+    }
+  }
+  return evaluations;
+}
+
+/**
+ * Builds the Lambda handler of a safeguard. It owns the whole AWS Config contract: event parsing, parameters,
+ * cross-account credentials, exemptions, PutEvaluations batching and retries. A malformed event throws, is logged
+ * as structured JSON, and produces no verdict.
+ * @example export const handler = createRuleHandler(kinesisStreamEncrypted);
+ */
+export function createRuleHandler<R extends NormalizedResource, S extends ParameterSchema>(
+  safeguard: Safeguard<R, S>,
+  options: HandlerOptions = {},
+): RuleHandler {
+  const logger =
+    options.logger ?? new Logger({ serviceName: 'hipaa-safeguards', persistentKeys: { rule: safeguard.name } });
+  const clock = options.clock ?? (() => new Date());
+
+  return async function handler(event: unknown): Promise<HandlerResult> {
+    try {
+      const parsed = parseConfigRuleEvent(event);
+      const params = parseParameters(safeguard.schema, parsed.ruleParameters);
+      const ruleArn = parseArn(parsed.configRuleArn);
+      await options.accountGuard?.(parsed.accountId);
+      const clients = clientsFor({
+        region: ruleArn.region,
+        partition: ruleArn.partition,
+        accountId: parsed.accountId,
+        ...(params.executionRoleName ? { roleName: params.executionRoleName } : {}),
+        ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+      });
+      const inv: Invocation<R, S> = { safeguard, event: parsed, params, clients, now: clock() };
+      const message = parsed.invokingEvent;
+      logger.appendKeys({ accountId: parsed.accountId, messageType: message.messageType, configRuleName: parsed.configRuleName });
+
+      let evaluations: Evaluation[];
+      switch (message.messageType) {
+        case MessageType.ConfigurationItemChange:
+          evaluations = [await evaluateItem(inv, message.configurationItem)];
+          break;
+        case MessageType.OversizedConfigurationItemChange: {
+          const s = message.configurationItemSummary;
+          const gone = parsed.eventLeftScope || (GoneStatuses as readonly string[]).includes(s.configurationItemStatus);
+          // A deleted or out-of-scope resource needs no history lookup: the summary says all there is.
+          const item: ConfigurationItem = gone
+            ? {
+                resourceType: s.resourceType,
+                resourceId: s.resourceId,
+                accountId: parsed.accountId,
+                awsRegion: s.awsRegion,
+                captureTime: s.configurationItemCaptureTime,
+                status: s.configurationItemStatus,
+                configuration: null,
+                supplementaryConfiguration: {},
+                tags: {},
+                resourceName: undefined,
+                arn: undefined,
+              }
+            : await fetchOversizedItem(clients, s);
+          evaluations = [await evaluateItem(inv, item)];
+          break;
+        }
+        case MessageType.Scheduled:
+          evaluations = await evaluatePeriodic(inv, message.notificationCreationTime);
+          break;
+      }
+      await putEvaluations(clients.configService(), evaluations, parsed.resultToken, options.retry ?? DEFAULT_RETRY);
+      const counts: Record<string, number> = {};
+      for (const e of evaluations) counts[e.ComplianceType] = (counts[e.ComplianceType] ?? 0) + 1;
+      logger.info('Evaluations sent', { counts, testMode: parsed.resultToken === 'TESTMODE' });
+      return { evaluations };
+    } catch (error) {
+      logger.error('Rule invocation failed', error as Error);
+      throw error;
+    } finally {
+      logger.removeKeys(['accountId', 'messageType', 'configRuleName']);
+    }
+  };
+}
