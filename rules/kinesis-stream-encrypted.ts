@@ -34,6 +34,19 @@ export const kinesisStreamEncrypted = defineSafeguard({
     requireCustomerManagedKey: requireCustomerManagedKeyParameter,
     allowedKmsKeyArns: allowedKmsKeyArnsParameter,
   },
+  remediation: {
+    document: 'HIPAA-EnableKinesisStreamEncryption',
+    automatic: true,
+    resourceIdParameter: 'StreamName',
+    maximumAutomaticAttempts: 5,
+    retryAttemptSeconds: 60,
+    parameters: {
+      KmsKeyId: {
+        default: 'alias/aws/kinesis',
+        description: 'KMS key (ID, ARN or alias) the remediation encrypts streams with. Use a customer managed key when requireCustomerManagedKey is true.',
+      },
+    },
+  },
   lookupActions: ['kms:DescribeKey'],
   kmsKeysOf: (stream, params) => (stream.keyId && keyCheckNeeded(params) ? [stream.keyId] : []),
 

@@ -41,15 +41,17 @@ export interface EvaluationContext {
 }
 
 export interface RemediationLink {
-  /** SSM document name (remediations/<document>.yaml). */
+  /** SSM document name; the document is remediations/<document>.yaml. */
   readonly document: string;
+  /** true: Config runs it on every NON_COMPLIANT resource; false: a person starts it from the console. */
   readonly automatic: boolean;
-  /** Document parameter that receives the resource ID. */
+  /** Document parameter that receives the resource ID (RESOURCE_ID). */
   readonly resourceIdParameter: string;
+  /** Config's MaximumAutomaticAttempts, 1 to 25. */
   readonly maximumAutomaticAttempts: number;
   readonly retryAttemptSeconds: number;
-  /** Other document parameters: a fixed value, or the name of a rule parameter whose value is passed. */
-  readonly staticParameters?: Readonly<Record<string, string>>;
+  /** Other document parameters, each exposed as a pack parameter with this default. */
+  readonly parameters?: Readonly<Record<string, { readonly default: string; readonly description: string }>>;
 }
 
 export interface SafeguardDefinition<R extends NormalizedResource, S extends ParameterSchema> {
