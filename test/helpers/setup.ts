@@ -8,4 +8,4 @@ process.env.AWS_EC2_METADATA_DISABLED = 'true';
 delete process.env.AWS_PROFILE;
 process.env.POWERTOOLS_LOG_LEVEL = process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT';
 // SDK v3 warns once about Node 20's end of support; it is known (DESIGN.md) and only noise here.
-process.env.AWS_SDK_JS_SUPPRESS_NODE_DEPRECATION_WARNING = '1';
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';

@@ -1,0 +1,89 @@
+/**
+ * `npm start`: the pack's main job on an embedded account. Starts moto server on loopback, seeds Kinesis streams
+ * that show every verdict, scans them with the same rules the Lambdas run, prints the table, stops moto.
+ */
+import { AddTagsToStreamCommand, CreateStreamCommand, StartStreamEncryptionCommand, waitUntilStreamExists } from '@aws-sdk/client-kinesis';
+import { CreateAliasCommand, CreateKeyCommand } from '@aws-sdk/client-kms';
+import { catalog } from '../rules/catalog';
+import { AwsClients } from '../rules/runtime/clients';
+import { type MotoServer, startMoto } from './lib/moto-server';
+import { exitCodeOf, formatTable, scan } from './lib/scan';
+
+const REGION = 'us-east-1';
+
+interface SeedStream {
+  readonly name: string;
+  readonly keyId?: string;
+  readonly tags?: Record<string, string>;
+  readonly story: string;
+}
+
+export async function seedKinesis(endpoint: string, now: Date = new Date()): Promise<SeedStream[]> {
+  const clients = new AwsClients({ region: REGION, endpoint });
+  const kinesis = clients.kinesis();
+  const kms = clients.kms();
+  const key = await kms.send(new CreateKeyCommand({ Description: 'PHI streams' }));
+  await kms.send(new CreateAliasCommand({ AliasName: 'alias/phi-streams', TargetKeyId: key.KeyMetadata?.KeyId }));
+  const yesterday = new Date(now.getTime() - 86_400_000).toISOString().slice(0, 10);
+  const streams: SeedStream[] = [
+    { name: 'phi-vitals-raw', story: 'unencrypted' },
+    { name: 'phi-claims', keyId: 'alias/aws/kinesis', story: 'AWS managed key' },
+    { name: 'phi-lab-results', keyId: 'alias/phi-streams', story: 'customer key through an alias' },
+    { name: 'research-sandbox', tags: { 'hipaa-safeguards:exempt': 'CHG-4711 synthetic data only' }, story: 'exempt' },
+    {
+      name: 'legacy-hl7-feed',
+      tags: { 'hipaa-safeguards:exempt': 'CHG-1002 migration', 'hipaa-safeguards:exempt-until': yesterday },
+      story: 'expired exemption',
+    },
+  ];
+  for (const s of streams) {
+    await kinesis.send(new CreateStreamCommand({ StreamName: s.name, ShardCount: 1 }));
+    await waitUntilStreamExists({ client: kinesis, maxWaitTime: 30, minDelay: 1 }, { StreamName: s.name });
+    if (s.keyId) await kinesis.send(new StartStreamEncryptionCommand({ StreamName: s.name, EncryptionType: 'KMS', KeyId: s.keyId }));
+    if (s.tags) await kinesis.send(new AddTagsToStreamCommand({ StreamName: s.name, Tags: s.tags }));
+  }
+  return streams;
+}
+
+async function main(): Promise<number> {
+  // moto accepts any credentials; never send a user's real ones to the emulator.
+  Object.assign(process.env, {
+    AWS_ACCESS_KEY_ID: 'moto',
+    AWS_SECRET_ACCESS_KEY: 'moto',
+    AWS_SESSION_TOKEN: 'moto',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  });
+  delete process.env.AWS_PROFILE;
+  let moto: MotoServer | undefined;
+  try {
+    process.stderr.write('Starting moto server on loopback…\n');
+    moto = await startMoto();
+    const seeded = await seedKinesis(moto.endpoint);
+    process.stderr.write(`Seeded ${seeded.length} streams: ${seeded.map((s) => `${s.name} (${s.story})`).join(', ')}.\n`);
+    // requireCustomerManagedKey shows the pack's stricter check: an AWS managed key is not enough.
+    const { results, failures } = await scan({
+      safeguards: catalog,
+      region: REGION,
+      endpoint: moto.endpoint,
+      parameters: { 'kinesis-stream-encrypted': { requireCustomerManagedKey: 'true' } },
+      onProgress: (m) => process.stderr.write(`${m}\n`),
+    });
+    process.stdout.write(`\nScan of the embedded account (requireCustomerManagedKey=true)\n\n${formatTable(results)}\n`);
+    for (const f of failures) process.stderr.write(`ERROR ${f.rule} (${f.resourceType}): ${f.error}\n`);
+    return exitCodeOf(results, failures) === 2 ? 2 : 0;
+  } finally {
+    await moto?.stop();
+  }
+}
+
+if (require.main === module) {
+  main().then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`Error: ${(error as Error).message}\n`);
+      process.exitCode = 2;
+    },
+  );
+}

@@ -1,0 +1,87 @@
+import { AwsClients } from '../../rules/runtime/clients';
+import type { ComplianceType } from '../../rules/runtime/compliance';
+import { judgeAll, newJudgeContext } from '../../rules/runtime/judge';
+import { parseParameters } from '../../rules/runtime/parameters';
+import type { Safeguard } from '../../rules/runtime/safeguard';
+
+/** One verdict, as `safeguards scan --format json` prints it. */
+export interface ScanResult {
+  readonly rule: string;
+  readonly resourceType: string;
+  readonly resourceId: string;
+  readonly compliance: ComplianceType;
+  readonly annotation: string;
+}
+
+/** An API failure that kept one rule from judging its resource kind; other rules still report. */
+export interface ScanFailure {
+  readonly rule: string;
+  readonly resourceType: string;
+  readonly error: string;
+}
+
+export interface ScanOptions {
+  readonly safeguards: readonly Safeguard[];
+  readonly region: string;
+  readonly profile?: string;
+  readonly endpoint?: string;
+  /** Rule parameters per rule name, as strings (the way Config passes them). */
+  readonly parameters?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  readonly maxAttempts?: number;
+  readonly onProgress?: (message: string) => void;
+  readonly now?: Date;
+}
+
+/**
+ * Read-only evaluation of one account and region with the same judge the Lambda uses.
+ * Parameter errors throw before any call (the caller's mistake); API errors are collected per rule.
+ */
+export async function scan(options: ScanOptions): Promise<{ results: ScanResult[]; failures: ScanFailure[] }> {
+  const prepared = options.safeguards.map((s) => ({ s, params: parseParameters(s.schema, options.parameters?.[s.name] ?? {}) }));
+  const clients = new AwsClients({
+    region: options.region,
+    ...(options.profile ? { profile: options.profile } : {}),
+    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+    ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
+  });
+  const ctx = newJudgeContext(clients, options.now);
+  const results: ScanResult[] = [];
+  const failures: ScanFailure[] = [];
+  for (const { s, params } of prepared) {
+    options.onProgress?.(`Scanning ${s.resource.resourceType} for ${s.name}…`);
+    try {
+      const judged = await judgeAll(s, params, ctx);
+      for (const j of judged) {
+        results.push({
+          rule: s.name,
+          resourceType: s.resource.resourceType,
+          resourceId: j.resource.id,
+          compliance: j.verdict.compliance,
+          annotation: j.verdict.annotation,
+        });
+      }
+      options.onProgress?.(`${s.name}: ${judged.length} resource(s) evaluated.`);
+    } catch (error) {
+      const e = error as Error;
+      failures.push({ rule: s.name, resourceType: s.resource.resourceType, error: `${e.name}: ${e.message}` });
+      options.onProgress?.(`${s.name}: failed (${e.name}).`);
+    }
+  }
+  return { results, failures };
+}
+
+/** 0 nothing NON_COMPLIANT, 1 something is, 2 an error kept part of the scan from running. */
+export function exitCodeOf(results: readonly ScanResult[], failures: readonly ScanFailure[]): 0 | 1 | 2 {
+  if (failures.length > 0) return 2;
+  return results.some((r) => r.compliance === 'NON_COMPLIANT') ? 1 : 0;
+}
+
+/** A plain-text table, widths fitted to the content; the annotation column is last and never cut. */
+export function formatTable(rows: readonly ScanResult[]): string {
+  const header = ['RULE', 'RESOURCE TYPE', 'RESOURCE ID', 'COMPLIANCE', 'ANNOTATION'];
+  const cells = rows.map((r) => [r.rule, r.resourceType, r.resourceId, r.compliance, r.annotation]);
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] ?? '').length)));
+  const line = (c: readonly string[]) =>
+    c.map((v, i) => (i === c.length - 1 ? v : v.padEnd(widths[i] ?? 0))).join('  ').trimEnd();
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
+}
