@@ -23,17 +23,26 @@ function parseParam(value: string, previous: Record<string, Record<string, strin
 function selectRules(rules?: string, rulesFile?: string) {
   const names = [
     ...(rules ? rules.split(',') : []),
-    ...(rulesFile ? readFileSync(rulesFile, 'utf8').split(/[\s,]+/) : []),
+    // A rules file holds names one per line or comma-separated; `#` starts a comment.
+    ...(rulesFile ? readFileSync(rulesFile, 'utf8').split('\n').flatMap((l) => (l.split('#')[0] ?? '').split(/[\s,]+/)) : []),
   ]
     .map((n) => n.trim())
-    .filter((n) => n !== '' && !n.startsWith('#'));
+    .filter((n) => n !== '');
   return names.length === 0 ? [...catalog] : [...new Set(names)].map(findSafeguard);
 }
 
-export function buildProgram(io: { out: (s: string) => void; err: (s: string) => void } = {
-  out: (s) => process.stdout.write(s),
-  err: (s) => process.stderr.write(s),
-}): Command {
+export interface CliIo {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const processIo: CliIo = {
+  out: (s) => void process.stdout.write(s),
+  err: (s) => void process.stderr.write(s),
+};
+
+/** The commander program; `state.exitCode` carries a command's verdict-based exit code. */
+export function buildProgram(io: CliIo = processIo, state: { exitCode: number } = { exitCode: 0 }): Command {
   const program = new Command('safeguards')
     .description('HIPAA safeguards for Kinesis and ElastiCache: AWS Config rules, remediations and scans.')
     .configureOutput({ writeOut: io.out, writeErr: io.err })
@@ -90,7 +99,7 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
       if (opts.output) writeFileSync(opts.output, text);
       else io.out(text);
       for (const f of failures) io.err(`ERROR ${f.rule} (${f.resourceType}): ${f.error}\n`);
-      process.exitCode = exitCodeOf(results, failures);
+      state.exitCode = exitCodeOf(results, failures);
     });
 
   program
@@ -114,16 +123,16 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
 }
 
 /** Runs the CLI; every failure becomes a message on stderr and exit code 2. */
-export async function main(argv: readonly string[]): Promise<number> {
-  const program = buildProgram();
+export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
+  const state = { exitCode: ExitCode.Ok as number };
+  const program = buildProgram(io, state);
   try {
-    process.exitCode = 0;
     await program.parseAsync([...argv], { from: 'user' });
-    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+    return state.exitCode;
   } catch (error) {
-    const e = error as Error & { code?: string; exitCode?: number };
-    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') return ExitCode.Ok;
-    if (!e.code?.startsWith('commander.')) process.stderr.write(`Error: ${e.message}\n`);
+    const e = error as Error & { code?: string };
+    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return ExitCode.Ok;
+    if (!e.code?.startsWith('commander.')) io.err(`Error: ${e.message}\n`);
     return ExitCode.Error;
   }
 }

@@ -23,7 +23,7 @@ export interface KinesisStream extends NormalizedResource {
 }
 
 // Only the properties the rules read; each is listed in the AWS Config resource schema for AWS::Kinesis::Stream.
-const StreamConfiguration = z.object({
+export const StreamConfiguration = z.object({
   Name: z.string().optional(),
   Arn: z.string().optional(),
   StreamEncryption: z

@@ -1,0 +1,122 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  DescribeStreamSummaryCommand,
+  KinesisClient,
+  ListStreamsCommand,
+  ListTagsForStreamCommand,
+  ResourceNotFoundException,
+} from '@aws-sdk/client-kinesis';
+import { mockClient } from 'aws-sdk-client-mock';
+import { expect } from 'chai';
+import { z } from 'zod';
+import { StreamConfiguration, kinesisStreamResource } from '../../rules/resources/kinesis-stream';
+import { AwsClients } from '../../rules/runtime/clients';
+import { parseConfigurationItem } from '../../rules/runtime/event';
+import { REFERENCE_DIR, kinesisItemApiStyle } from '../helpers/fixtures';
+
+/** Every leaf path of a zod object schema, as `configuration.A.B`. */
+function leafPaths(schema: z.ZodType, prefix: string): string[] {
+  let s: z.ZodType = schema;
+  while (s instanceof z.ZodOptional || s instanceof z.ZodNullable) s = s.unwrap() as z.ZodType;
+  if (s instanceof z.ZodObject) return Object.entries(s.shape as Record<string, z.ZodType>).flatMap(([k, v]) => leafPaths(v, `${prefix}.${k}`));
+  return [prefix];
+}
+
+const newMock = () => mockClient(KinesisClient);
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const i of items) out.push(i);
+  return out;
+}
+
+describe('resources/kinesis-stream', () => {
+  it('reads only configuration properties that AWS Config records for AWS::Kinesis::Stream', () => {
+    // Arrange
+    const schema = JSON.parse(readFileSync(join(REFERENCE_DIR, 'A-config-resource-schema', 'AWS-Kinesis-Stream.properties.json'), 'utf8')) as Record<string, string>;
+    // Act
+    const read = leafPaths(StreamConfiguration, 'configuration');
+    // Assert
+    expect(read).to.include('configuration.StreamEncryption.EncryptionType');
+    for (const path of [...read, 'resourceId', 'resourceName', 'arn', 'accountId', 'awsRegion', 'configurationItemCaptureTime', 'configurationItemStatus']) {
+      expect(schema, `schema has ${path}`).to.have.property(path);
+    }
+  });
+
+  it('builds the normalized stream from the real captured item', () => {
+    const stream = kinesisStreamResource.fromConfigurationItem(parseConfigurationItem(kinesisItemApiStyle(), 'fixture'));
+    expect(stream).to.deep.equal({
+      id: 'stream-encrypted',
+      name: 'stream-encrypted',
+      arn: 'arn:aws:kinesis:us-east-1:644160558196:stream/stream-encrypted',
+      encryptionType: 'KMS',
+      keyId: 'alias/aws/kinesis',
+      encryptionField: 'StreamEncryption',
+      tags: { App: 'Magic' },
+    });
+  });
+
+  it('reads a stream without StreamEncryption as NONE', () => {
+    const item = kinesisItemApiStyle();
+    item.configuration = JSON.stringify({ Name: 'plain' });
+    expect(kinesisStreamResource.fromConfigurationItem(parseConfigurationItem(item, 'fixture')).encryptionType).to.equal('NONE');
+  });
+
+  describe('list (API)', () => {
+    let kinesis: ReturnType<typeof newMock>;
+    const clients = new AwsClients({ region: 'us-east-1' });
+    beforeEach(() => {
+      kinesis = newMock();
+    });
+    afterEach(() => kinesis.restore());
+
+    it('follows NextToken across every ListStreams page', async () => {
+      // Arrange: three pages as real Kinesis returns them
+      const page = (names: string[], next?: string) => ({ StreamNames: names, StreamSummaries: names.map((n) => ({ StreamName: n, StreamARN: `arn:aws:kinesis:us-east-1:1:stream/${n}`, StreamStatus: 'ACTIVE' as const, StreamCreationTimestamp: new Date() })), HasMoreStreams: !!next, ...(next ? { NextToken: next } : {}) });
+      const tokens: (string | undefined)[] = [];
+      kinesis.on(ListStreamsCommand).callsFake((input: { NextToken?: string }) => {
+        tokens.push(input.NextToken);
+        return input.NextToken === 't2' ? page(['c']) : input.NextToken === 't1' ? page(['b'], 't2') : page(['a'], 't1');
+      });
+      kinesis.on(DescribeStreamSummaryCommand).callsFake((input: { StreamName: string }) => ({
+        StreamDescriptionSummary: { StreamName: input.StreamName, EncryptionType: 'NONE' },
+      }));
+      kinesis.on(ListTagsForStreamCommand).resolves({ Tags: [], HasMoreTags: false });
+      // Act
+      const names: string[] = [];
+      for await (const s of kinesisStreamResource.list(clients)) names.push(s.name);
+      // Assert
+      expect(names).to.deep.equal(['a', 'b', 'c']);
+      expect(tokens).to.deep.equal([undefined, 't1', 't2']);
+    });
+
+    it('skips a stream deleted between ListStreams and DescribeStreamSummary', async () => {
+      kinesis.on(ListStreamsCommand).resolves({ StreamNames: ['gone', 'here'], HasMoreStreams: false });
+      kinesis.on(DescribeStreamSummaryCommand, { StreamName: 'gone' }).rejects(new ResourceNotFoundException({ message: 'gone', $metadata: {} }));
+      kinesis.on(DescribeStreamSummaryCommand, { StreamName: 'here' }).resolves({ StreamDescriptionSummary: { StreamName: 'here', EncryptionType: 'KMS', KeyId: 'k' } as never });
+      kinesis.on(ListTagsForStreamCommand).resolves({ Tags: [{ Key: 'hipaa-safeguards:exempt', Value: 'CHG-1' }], HasMoreTags: false });
+      const out = [];
+      for await (const s of kinesisStreamResource.list(clients)) out.push(s);
+      expect(out).to.deep.equal([{ id: 'here', name: 'here', encryptionType: 'KMS', keyId: 'k', encryptionField: 'EncryptionType', tags: { 'hipaa-safeguards:exempt': 'CHG-1' } }]);
+    });
+
+    it('reads every page of tags', async () => {
+      kinesis.on(ListStreamsCommand).resolves({ StreamNames: ['s'], HasMoreStreams: false });
+      kinesis.on(DescribeStreamSummaryCommand).resolves({ StreamDescriptionSummary: { StreamName: 's', EncryptionType: 'NONE' } as never });
+      kinesis
+        .on(ListTagsForStreamCommand)
+        .resolvesOnce({ Tags: [{ Key: 'a', Value: '1' }], HasMoreTags: true })
+        .resolves({ Tags: [{ Key: 'hipaa-safeguards:exempt', Value: 'late page' }], HasMoreTags: false });
+      const [stream] = await collect(kinesisStreamResource.list(clients));
+      expect(stream?.tags).to.deep.equal({ a: '1', 'hipaa-safeguards:exempt': 'late page' });
+      expect(kinesis.commandCalls(ListTagsForStreamCommand)[1]?.args[0].input.ExclusiveStartTagKey).to.equal('a');
+    });
+
+    it('fails with a message naming the field when DescribeStreamSummary returns nothing', async () => {
+      kinesis.on(ListStreamsCommand).resolves({ StreamNames: ['s'], HasMoreStreams: false });
+      kinesis.on(DescribeStreamSummaryCommand).resolves({});
+      const err = await collect(kinesisStreamResource.list(clients)).catch((e: unknown) => e);
+      expect((err as Error).message).to.equal('DescribeStreamSummary for stream s returned no StreamDescriptionSummary.');
+    });
+  });
+});
