@@ -48,7 +48,9 @@ export const kinesisStreamEncrypted = defineSafeguard({
     },
   },
   lookupActions: ['kms:DescribeKey'],
-  kmsKeysOf: (stream, params) => (stream.keyId && keyCheckNeeded(params) ? [stream.keyId] : []),
+  async gather(stream, params, lookup) {
+    return { key: stream.keyId && keyCheckNeeded(params) ? await lookup.kmsKey(stream.keyId) : undefined };
+  },
 
   evaluate(stream, params, ctx) {
     const name = `Stream ${stream.name}`;
@@ -61,9 +63,8 @@ export const kinesisStreamEncrypted = defineSafeguard({
       // Scenario 8
       return nonCompliant(`${name} reports KMS encryption without a KeyId. Re-apply KMS encryption with a known key. ${CITATION}`);
     }
-    const facts = ctx.keys.get(stream.keyId);
-    if (facts) {
-      const problem = keyProblem(facts, params);
+    if (ctx.facts.key) {
+      const problem = keyProblem(ctx.facts.key, params);
       // Scenarios 3, 4, 5, 6
       if (problem) return nonCompliant(`${name} is encrypted, but ${problem}. ${CITATION}`);
     }

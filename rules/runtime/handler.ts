@@ -36,10 +36,10 @@ export interface HandlerResult {
 
 export type RuleHandler = (event: unknown) => Promise<HandlerResult>;
 
-type Invocation<R extends NormalizedResource, S extends ParameterSchema> = {
-  readonly safeguard: Safeguard<R, S>;
+type Invocation<R extends NormalizedResource, S extends ParameterSchema, F> = {
+  readonly safeguard: Safeguard<R, S, F>;
   readonly event: ConfigRuleEvent;
-  readonly params: ParameterValues<Safeguard<R, S>['schema']>;
+  readonly params: ParameterValues<Safeguard<R, S, F>['schema']>;
   readonly clients: AwsClients;
   readonly now: Date;
 };
@@ -54,8 +54,8 @@ function evaluation(type: string, id: string, verdict: Verdict, at: Date): Evalu
   };
 }
 
-async function evaluateItem<R extends NormalizedResource, S extends ParameterSchema>(
-  inv: Invocation<R, S>,
+async function evaluateItem<R extends NormalizedResource, S extends ParameterSchema, F>(
+  inv: Invocation<R, S, F>,
   item: ConfigurationItem,
 ): Promise<Evaluation> {
   const { safeguard } = inv;
@@ -98,8 +98,8 @@ async function fetchOversizedItem(
   return parseConfigurationItem(item, 'GetResourceConfigHistory');
 }
 
-async function evaluatePeriodic<R extends NormalizedResource, S extends ParameterSchema>(
-  inv: Invocation<R, S>,
+async function evaluatePeriodic<R extends NormalizedResource, S extends ParameterSchema, F>(
+  inv: Invocation<R, S, F>,
   at: Date,
 ): Promise<Evaluation[]> {
   const { safeguard, clients } = inv;
@@ -123,8 +123,8 @@ async function evaluatePeriodic<R extends NormalizedResource, S extends Paramete
  * as structured JSON, and produces no verdict.
  * @example export const handler = createRuleHandler(kinesisStreamEncrypted);
  */
-export function createRuleHandler<R extends NormalizedResource, S extends ParameterSchema>(
-  safeguard: Safeguard<R, S>,
+export function createRuleHandler<R extends NormalizedResource, S extends ParameterSchema, F>(
+  safeguard: Safeguard<R, S, F>,
   options: HandlerOptions = {},
 ): RuleHandler {
   const logger =
@@ -144,7 +144,7 @@ export function createRuleHandler<R extends NormalizedResource, S extends Parame
         ...(params.executionRoleName ? { roleName: params.executionRoleName } : {}),
         ...(options.endpoint ? { endpoint: options.endpoint } : {}),
       });
-      const inv: Invocation<R, S> = { safeguard, event: parsed, params, clients, now: clock() };
+      const inv: Invocation<R, S, F> = { safeguard, event: parsed, params, clients, now: clock() };
       const message = parsed.invokingEvent;
       logger.appendKeys({ accountId: parsed.accountId, messageType: message.messageType, configRuleName: parsed.configRuleName });
 

@@ -1,7 +1,7 @@
 import type { AwsClients } from './clients';
 import type { Verdict } from './compliance';
 import type { ConfigurationItem } from './event';
-import type { KeyFacts } from './kms';
+import type { Lookup } from './lookup';
 import { commonParameters, type ParameterSchema, type ParameterValues } from './parameters';
 
 /** The view of a resource every safeguard sees, whatever its source (configuration item or API). */
@@ -34,10 +34,10 @@ export type Trigger = (typeof Trigger)[keyof typeof Trigger];
 export const Severity = { Critical: 'CRITICAL', High: 'HIGH', Medium: 'MEDIUM', Low: 'LOW' } as const;
 export type Severity = (typeof Severity)[keyof typeof Severity];
 
-/** Facts the runtime fetches before `evaluate`, so that `evaluate` stays pure. */
-export interface EvaluationContext {
+/** What `evaluate` may use besides the resource and parameters: the clock and the facts `gather` fetched. */
+export interface EvaluationContext<F = undefined> {
   readonly now: Date;
-  readonly keys: ReadonlyMap<string, KeyFacts>;
+  readonly facts: F;
 }
 
 export interface RemediationLink {
@@ -54,7 +54,7 @@ export interface RemediationLink {
   readonly parameters?: Readonly<Record<string, { readonly default: string; readonly description: string }>>;
 }
 
-export interface SafeguardDefinition<R extends NormalizedResource, S extends ParameterSchema> {
+export interface SafeguardDefinition<R extends NormalizedResource, S extends ParameterSchema, F = undefined> {
   readonly name: string;
   /** Describes the compliant state. */
   readonly title: string;
@@ -65,18 +65,21 @@ export interface SafeguardDefinition<R extends NormalizedResource, S extends Par
   readonly severity: Severity;
   readonly parameters: S;
   readonly remediation?: RemediationLink;
-  /** KMS keys to describe before `evaluate` (none by default: a lookup costs a call). */
-  kmsKeysOf?(resource: R, params: ParameterValues<S>): readonly string[];
-  /** Extra IAM actions the rule's lookups call (beyond listing and PutEvaluations). */
+  /**
+   * Reads what `evaluate` needs beyond the resource (a KMS key, a source stream), through the run's cached
+   * `Lookup`. Only when the parameters need it: a lookup costs a call. Absent: `facts` is undefined.
+   */
+  gather?(resource: R, params: ParameterValues<S>, lookup: Lookup): Promise<F>;
+  /** IAM actions `gather` calls (beyond listing and the Config calls), for the rule's least-privilege role. */
   readonly lookupActions?: readonly string[];
   /** Pure: the same resource, parameters and context always give the same verdict. */
-  evaluate(resource: R, params: ParameterValues<S>, ctx: EvaluationContext): Verdict;
+  evaluate(resource: R, params: ParameterValues<S>, ctx: EvaluationContext<F>): Verdict;
 }
 
 export type FullSchema<S extends ParameterSchema> = S & typeof commonParameters;
 
-export interface Safeguard<R extends NormalizedResource = NormalizedResource, S extends ParameterSchema = ParameterSchema>
-  extends SafeguardDefinition<R, S> {
+export interface Safeguard<R extends NormalizedResource = NormalizedResource, S extends ParameterSchema = ParameterSchema, F = unknown>
+  extends SafeguardDefinition<R, S, F> {
   /** The rule's own parameters plus the runtime's common ones. */
   readonly schema: FullSchema<S>;
 }
@@ -87,9 +90,9 @@ const RULE_NAME = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
  * Declares a safeguard: metadata plus one pure `evaluate`. The runtime does the rest.
  * @example export const myRule = defineSafeguard({ name: 'my-rule', ..., evaluate: (r) => compliant(`${r.id} ok`) });
  */
-export function defineSafeguard<R extends NormalizedResource, S extends ParameterSchema>(
-  definition: SafeguardDefinition<R, S>,
-): Safeguard<R, S> {
+export function defineSafeguard<R extends NormalizedResource, S extends ParameterSchema, F = undefined>(
+  definition: SafeguardDefinition<R, S, F>,
+): Safeguard<R, S, F> {
   if (!RULE_NAME.test(definition.name) || definition.name.length > 64) {
     throw new Error(`Safeguard name ${JSON.stringify(definition.name)} must be kebab-case and at most 64 characters.`);
   }

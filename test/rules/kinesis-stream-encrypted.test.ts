@@ -23,7 +23,7 @@ const stream = (o: Partial<KinesisStream> = {}): KinesisStream => ({
   ...o,
 });
 const params = (raw: Record<string, string> = {}) => parseParameters(rule.schema, raw);
-const keys = (...facts: KeyFacts[]) => new Map(facts.map((f) => [f.keyId, f]));
+const facts = (key?: KeyFacts) => ({ key });
 const cmk = (state = 'Enabled', arn = CMK_ARN): KeyFacts => ({ kind: 'resolved', keyId: 'alias/phi', arn, manager: 'CUSTOMER', state });
 
 describe('kinesis-stream-encrypted', () => {
@@ -32,7 +32,7 @@ describe('kinesis-stream-encrypted', () => {
       // Arrange
       const s = stream({ encryptionType: 'NONE', keyId: undefined });
       // Act
-      const v = rule.evaluate(s, params(), { now: NOW, keys: keys() });
+      const v = rule.evaluate(s, params(), { now: NOW, facts: facts() });
       // Assert
       expect(v).to.deep.equal({
         compliance: 'NON_COMPLIANT',
@@ -41,13 +41,12 @@ describe('kinesis-stream-encrypted', () => {
     });
 
     it('names the API field when the facts come from DescribeStreamSummary (scenario 1)', () => {
-      const v = rule.evaluate(stream({ encryptionType: 'NONE', keyId: undefined, encryptionField: 'EncryptionType' }), params(), { now: NOW, keys: keys() });
+      const v = rule.evaluate(stream({ encryptionType: 'NONE', keyId: undefined, encryptionField: 'EncryptionType' }), params(), { now: NOW, facts: facts() });
       expect(v.annotation).to.equal(`Stream vitals is not encrypted at rest (EncryptionType NONE). Enable KMS server-side encryption. ${CITE}`);
     });
 
     it('returns COMPLIANT for KMS with default parameters, without looking the key up (scenario 2)', () => {
-      expect(rule.kmsKeysOf?.(stream(), params())).to.deep.equal([]);
-      expect(rule.evaluate(stream({ keyId: 'alias/aws/kinesis' }), params(), { now: NOW, keys: keys() })).to.deep.equal({
+      expect(rule.evaluate(stream({ keyId: 'alias/aws/kinesis' }), params(), { now: NOW, facts: facts() })).to.deep.equal({
         compliance: 'COMPLIANT',
         annotation: `Stream vitals is encrypted at rest with KMS key alias/aws/kinesis. ${CITE}`,
       });
@@ -56,8 +55,7 @@ describe('kinesis-stream-encrypted', () => {
     it('returns NON_COMPLIANT for an AWS managed key when a customer key is required (scenario 3)', () => {
       const s = stream({ keyId: 'alias/aws/kinesis' });
       const p = params({ requireCustomerManagedKey: 'true' });
-      expect(rule.kmsKeysOf?.(s, p)).to.deep.equal(['alias/aws/kinesis']);
-      const v = rule.evaluate(s, p, { now: NOW, keys: keys({ kind: 'awsManagedAlias', keyId: 'alias/aws/kinesis' }) });
+      const v = rule.evaluate(s, p, { now: NOW, facts: facts({ kind: 'awsManagedAlias', keyId: 'alias/aws/kinesis' }) });
       expect(v).to.deep.equal({
         compliance: 'NON_COMPLIANT',
         annotation: `Stream vitals is encrypted, but KMS key alias/aws/kinesis is AWS managed; requireCustomerManagedKey needs a customer managed key. ${CITE}`,
@@ -65,14 +63,14 @@ describe('kinesis-stream-encrypted', () => {
     });
 
     it('returns NON_COMPLIANT for a key that DescribeKey reports as AWS managed (scenario 3)', () => {
-      const facts: KeyFacts = { kind: 'resolved', keyId: 'alias/phi', arn: CMK_ARN, manager: 'AWS', state: 'Enabled' };
-      const v = rule.evaluate(stream(), params({ requireCustomerManagedKey: 'true' }), { now: NOW, keys: keys(facts) });
+      const key: KeyFacts = { kind: 'resolved', keyId: 'alias/phi', arn: CMK_ARN, manager: 'AWS', state: 'Enabled' };
+      const v = rule.evaluate(stream(), params({ requireCustomerManagedKey: 'true' }), { now: NOW, facts: facts(key) });
       expect(v.compliance).to.equal('NON_COMPLIANT');
       expect(v.annotation).to.contain('KMS key alias/phi is AWS managed');
     });
 
     it('returns NON_COMPLIANT when the customer key is disabled (scenario 4)', () => {
-      const v = rule.evaluate(stream(), params({ requireCustomerManagedKey: 'true' }), { now: NOW, keys: keys(cmk('Disabled')) });
+      const v = rule.evaluate(stream(), params({ requireCustomerManagedKey: 'true' }), { now: NOW, facts: facts(cmk('Disabled')) });
       expect(v).to.deep.equal({
         compliance: 'NON_COMPLIANT',
         annotation: `Stream vitals is encrypted, but customer managed key alias/phi is Disabled, not Enabled. ${CITE}`,
@@ -80,24 +78,24 @@ describe('kinesis-stream-encrypted', () => {
     });
 
     it('returns NON_COMPLIANT when the key cannot be resolved (scenario 5)', () => {
-      const facts: KeyFacts = { kind: 'unresolved', keyId: 'alias/phi', reason: 'DescribeKey failed: NotFoundException' };
-      const v = rule.evaluate(stream(), params({ requireCustomerManagedKey: 'true' }), { now: NOW, keys: keys(facts) });
+      const key: KeyFacts = { kind: 'unresolved', keyId: 'alias/phi', reason: 'DescribeKey failed: NotFoundException' };
+      const v = rule.evaluate(stream(), params({ requireCustomerManagedKey: 'true' }), { now: NOW, facts: facts(key) });
       expect(v.annotation).to.equal(`Stream vitals is encrypted, but KMS key alias/phi cannot be verified (DescribeKey failed: NotFoundException). ${CITE}`);
     });
 
     it('returns NON_COMPLIANT when the resolved key is not in allowedKmsKeyArns (scenario 6)', () => {
       const other = 'arn:aws:kms:us-east-1:123456789012:key/ffffffff-12ab-34cd-56ef-1234567890ab';
-      const v = rule.evaluate(stream(), params({ allowedKmsKeyArns: other }), { now: NOW, keys: keys(cmk()) });
+      const v = rule.evaluate(stream(), params({ allowedKmsKeyArns: other }), { now: NOW, facts: facts(cmk()) });
       expect(v.annotation).to.equal(`Stream vitals is encrypted, but KMS key ${CMK_ARN} is not in allowedKmsKeyArns. ${CITE}`);
     });
 
     it('returns COMPLIANT for an enabled, allowed customer key (scenario 7)', () => {
       const p = params({ requireCustomerManagedKey: 'true', allowedKmsKeyArns: CMK_ARN });
-      expect(rule.evaluate(stream(), p, { now: NOW, keys: keys(cmk()) }).compliance).to.equal('COMPLIANT');
+      expect(rule.evaluate(stream(), p, { now: NOW, facts: facts(cmk()) }).compliance).to.equal('COMPLIANT');
     });
 
     it('returns NON_COMPLIANT for KMS without a KeyId (scenario 8)', () => {
-      const v = rule.evaluate(stream({ keyId: undefined }), params(), { now: NOW, keys: keys() });
+      const v = rule.evaluate(stream({ keyId: undefined }), params(), { now: NOW, facts: facts() });
       expect(v.annotation).to.equal(`Stream vitals reports KMS encryption without a KeyId. Re-apply KMS encryption with a known key. ${CITE}`);
     });
   });
@@ -141,6 +139,17 @@ describe('kinesis-stream-encrypted', () => {
         const v = await judge(rule, stream({ keyId: 'alias/aws/kinesis' }), params({ requireCustomerManagedKey: 'true' }), newJudgeContext(clients, NOW));
         expect(v.annotation).to.contain('is AWS managed');
         expect(kms.commandCalls(DescribeKeyCommand)).to.have.length(0);
+      } finally {
+        kms.restore();
+      }
+    });
+
+    it('looks no key up with the default parameters', async () => {
+      const kms = mockClient(KMSClient);
+      try {
+        const v = await judge(rule, stream({ keyId: 'alias/phi' }), params(), newJudgeContext(clients, NOW));
+        expect(v.compliance).to.equal('COMPLIANT');
+        expect(kms.calls()).to.have.length(0);
       } finally {
         kms.restore();
       }
