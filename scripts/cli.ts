@@ -56,7 +56,7 @@ export function buildProgram(io: CliIo = processIo, state: { exitCode: number } 
       const entries = catalog.map((s) => ({
         name: s.name,
         title: s.title,
-        resourceType: s.resource.resourceType,
+        resourceTypes: s.resource.resourceTypes,
         triggers: s.triggers,
         severity: s.severity,
         hipaa: s.hipaa,
@@ -67,7 +67,7 @@ export function buildProgram(io: CliIo = processIo, state: { exitCode: number } 
       }));
       if (opts.json) return io.out(`${JSON.stringify(entries, null, 2)}\n`);
       for (const e of entries) {
-        io.out(`${e.name}  [${e.resourceType}; ${e.triggers.join(', ')}; ${e.severity}; ${e.hipaa.join(', ')}]\n  ${e.title}\n`);
+        io.out(`${e.name}  [${e.resourceTypes.join(', ')}; ${e.triggers.join(', ')}; ${e.severity}; ${e.hipaa.join(', ')}]\n  ${e.title}\n`);
         for (const [k, p] of Object.entries(e.parameters)) io.out(`  --param ${e.name}.${k}=<${p.type}>  (default "${p.default}")\n`);
         io.out(`  remediation: ${e.remediation ? `${e.remediation.document}${e.remediation.automatic ? ' (automatic)' : ' (manual)'}` : 'none'}\n`);
       }

@@ -54,6 +54,7 @@ async function describe(kinesis: KinesisClient, name: string): Promise<KinesisSt
     if (!s) throw new InvalidResponseError(`DescribeStreamSummary for stream ${name} returned no StreamDescriptionSummary.`);
     return {
       id: name,
+      resourceType: RESOURCE_TYPE,
       name,
       ...(s.StreamARN ? { arn: s.StreamARN } : {}),
       // The API omits EncryptionType on old streams that were never encrypted.
@@ -69,8 +70,10 @@ async function describe(kinesis: KinesisClient, name: string): Promise<KinesisSt
   }
 }
 
+const RESOURCE_TYPE = 'AWS::Kinesis::Stream';
+
 export const kinesisStreamResource: ResourceAdapter<KinesisStream> = {
-  resourceType: 'AWS::Kinesis::Stream',
+  resourceTypes: [RESOURCE_TYPE],
   listActions: ['kinesis:ListStreams', 'kinesis:DescribeStreamSummary', 'kinesis:ListTagsForStream'],
   label: (s) => `Stream ${s.name}`,
 
@@ -84,6 +87,7 @@ export const kinesisStreamResource: ResourceAdapter<KinesisStream> = {
     const enc = parsed.data.StreamEncryption;
     return {
       id: item.resourceId,
+      resourceType: RESOURCE_TYPE,
       name: parsed.data.Name ?? item.resourceName ?? item.resourceId,
       ...((parsed.data.Arn ?? item.arn) ? { arn: parsed.data.Arn ?? item.arn } : {}),
       encryptionType: enc?.EncryptionType ?? 'NONE',
@@ -93,18 +97,20 @@ export const kinesisStreamResource: ResourceAdapter<KinesisStream> = {
     };
   },
 
-  async *list(clients: AwsClients): AsyncIterable<KinesisStream> {
-    const kinesis = clients.kinesis();
-    const seen = new Set<string>();
-    for await (const page of paginateListStreams({ client: kinesis, pageSize: 100 }, {})) {
-      // Some servers fill StreamSummaries beyond StreamNames; read both and describe each stream once.
-      const names = [...(page.StreamNames ?? []), ...(page.StreamSummaries ?? []).map((s) => s.StreamName ?? '')];
-      for (const name of names) {
-        if (!name || seen.has(name)) continue;
-        seen.add(name);
-        const stream = await describe(kinesis, name);
-        if (stream) yield stream;
-      }
-    }
-  },
+  listers: [{ resourceType: RESOURCE_TYPE, list: listStreams }],
 };
+
+async function* listStreams(clients: AwsClients): AsyncIterable<KinesisStream> {
+  const kinesis = clients.kinesis();
+  const seen = new Set<string>();
+  for await (const page of paginateListStreams({ client: kinesis, pageSize: 100 }, {})) {
+    // Some servers fill StreamSummaries beyond StreamNames; read both and describe each stream once.
+    const names = [...(page.StreamNames ?? []), ...(page.StreamSummaries ?? []).map((s) => s.StreamName ?? '')];
+    for (const name of names) {
+      if (!name || seen.has(name)) continue;
+      seen.add(name);
+      const stream = await describe(kinesis, name);
+      if (stream) yield stream;
+    }
+  }
+}

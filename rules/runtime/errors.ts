@@ -35,3 +35,14 @@ export class PutEvaluationsError extends SafeguardsError {
 
 /** The event comes from an account the deployment does not serve. */
 export class ForeignAccountError extends SafeguardsError {}
+
+/** Listing one or more resource kinds failed; verdicts for the kinds that could be listed were still sent. */
+export class ListingError extends SafeguardsError {
+  constructor(
+    message: string,
+    readonly resourceTypes: readonly string[],
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}

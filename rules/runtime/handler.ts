@@ -3,7 +3,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { parse as parseArn } from '@aws-sdk/util-arn-parser';
 import { type AwsClients, clientsFor } from './clients';
 import { type Evaluation, type Verdict, fitAnnotation, notApplicable } from './compliance';
-import { MalformedEventError } from './errors';
+import { ListingError, MalformedEventError } from './errors';
 import {
   type ConfigRuleEvent,
   type ConfigurationItem,
@@ -12,9 +12,9 @@ import {
   parseConfigRuleEvent,
   parseConfigurationItem,
 } from './event';
-import { judge, judgeAll, newJudgeContext } from './judge';
+import { type ListingFailure, judge, judgeAll, newJudgeContext } from './judge';
 import { parseParameters, type ParameterSchema, type ParameterValues } from './parameters';
-import { previouslyEvaluatedIds } from './previous-evaluations';
+import { previouslyEvaluated } from './previous-evaluations';
 import { DEFAULT_RETRY, type RetryPolicy, putEvaluations } from './put-evaluations';
 import type { NormalizedResource, Safeguard } from './safeguard';
 
@@ -67,11 +67,12 @@ async function evaluateItem<R extends NormalizedResource, S extends ParameterSch
   if ((GoneStatuses as readonly string[]).includes(item.status)) {
     return evaluation(item.resourceType, item.resourceId, notApplicable(`${name} is ${item.status}: nothing to evaluate.`), at);
   }
-  if (item.resourceType !== safeguard.resource.resourceType) {
-    const why = `${name} is not a ${safeguard.resource.resourceType}: out of scope.`;
+  const fromItem = safeguard.resource.fromConfigurationItem;
+  if (!safeguard.resource.resourceTypes.includes(item.resourceType) || !fromItem) {
+    const why = `${name} is not a type this rule evaluates (${safeguard.resource.resourceTypes.join(', ')}): out of scope.`;
     return evaluation(item.resourceType, item.resourceId, notApplicable(why), at);
   }
-  const resource = safeguard.resource.fromConfigurationItem(item);
+  const resource = fromItem(item);
   const verdict = await judge(safeguard, resource, inv.params, newJudgeContext(inv.clients, inv.now));
   return evaluation(item.resourceType, item.resourceId, verdict, at);
 }
@@ -101,20 +102,20 @@ async function fetchOversizedItem(
 async function evaluatePeriodic<R extends NormalizedResource, S extends ParameterSchema, F>(
   inv: Invocation<R, S, F>,
   at: Date,
-): Promise<Evaluation[]> {
+): Promise<{ evaluations: Evaluation[]; failures: ListingFailure[] }> {
   const { safeguard, clients } = inv;
-  const type = safeguard.resource.resourceType;
-  // A failed listing throws before anything is sent: a partial list would mark live resources as vanished.
-  const judged = await judgeAll(safeguard, inv.params, newJudgeContext(clients, inv.now));
-  const evaluations = judged.map((j) => evaluation(type, j.resource.id, j.verdict, at));
-  const present = new Set(judged.map((j) => j.resource.id));
-  const before = await previouslyEvaluatedIds(clients.configService(), inv.event.configRuleName, type);
-  for (const id of before) {
-    if (!present.has(id)) {
-      evaluations.push(evaluation(type, id, notApplicable(`${type} ${id} no longer exists.`), at));
+  const { judged, failures } = await judgeAll(safeguard, inv.params, newJudgeContext(clients, inv.now));
+  const evaluations = judged.map((j) => evaluation(j.resource.resourceType, j.resource.id, j.verdict, at));
+  const present = new Set(judged.map((j) => `${j.resource.resourceType}/${j.resource.id}`));
+  // A kind whose listing failed is not complete: its resources must not be declared gone.
+  const complete = safeguard.resource.resourceTypes.filter((t) => !failures.some((f) => f.resourceType === t));
+  const before = await previouslyEvaluated(clients.configService(), inv.event.configRuleName, complete);
+  for (const { resourceType, resourceId } of before) {
+    if (!present.has(`${resourceType}/${resourceId}`)) {
+      evaluations.push(evaluation(resourceType, resourceId, notApplicable(`${resourceType} ${resourceId} no longer exists.`), at));
     }
   }
-  return evaluations;
+  return { evaluations, failures };
 }
 
 /**
@@ -149,6 +150,7 @@ export function createRuleHandler<R extends NormalizedResource, S extends Parame
       logger.appendKeys({ accountId: parsed.accountId, messageType: message.messageType, configRuleName: parsed.configRuleName });
 
       let evaluations: Evaluation[];
+      let failures: ListingFailure[] = [];
       switch (message.messageType) {
         case MessageType.ConfigurationItemChange:
           evaluations = [await evaluateItem(inv, message.configurationItem)];
@@ -176,10 +178,18 @@ export function createRuleHandler<R extends NormalizedResource, S extends Parame
           break;
         }
         case MessageType.Scheduled:
-          evaluations = await evaluatePeriodic(inv, message.notificationCreationTime);
+          ({ evaluations, failures } = await evaluatePeriodic(inv, message.notificationCreationTime));
           break;
       }
       await putEvaluations(clients.configService(), evaluations, parsed.resultToken, options.retry ?? DEFAULT_RETRY);
+      // Verdicts that could be reached are sent first; then the invocation fails so Config shows the error.
+      if (failures.length > 0) {
+        throw new ListingError(
+          `Could not list ${failures.map((f) => `${f.resourceType} (${f.error.name}: ${f.error.message})`).join('; ')}. ${evaluations.length} evaluation(s) for the other kinds were sent.`,
+          failures.map((f) => f.resourceType),
+          { cause: failures[0]?.error },
+        );
+      }
       const counts: Record<string, number> = {};
       for (const e of evaluations) counts[e.ComplianceType] = (counts[e.ComplianceType] ?? 0) + 1;
       logger.info('Evaluations sent', { counts, testMode: parsed.resultToken === 'TESTMODE' });

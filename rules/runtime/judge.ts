@@ -42,15 +42,34 @@ export interface Judged<R> {
   readonly verdict: Verdict;
 }
 
-/** Lists every resource of the safeguard's type and judges each one. */
+/** A resource kind whose listing failed: none of its verdicts are known, and none may be invented. */
+export interface ListingFailure {
+  readonly resourceType: string;
+  readonly error: Error;
+}
+
+/**
+ * Lists every resource the safeguard covers and judges each one. Each resource kind is listed on its own:
+ * a failing API (throttled past retries, access denied, not supported by an emulator) is reported for its kind
+ * while the other kinds are still judged.
+ */
 export async function judgeAll<R extends NormalizedResource, S extends ParameterSchema, F>(
   safeguard: Safeguard<R, S, F>,
   params: ParameterValues<Safeguard<R, S, F>['schema']>,
   ctx: JudgeContext,
-): Promise<Judged<R>[]> {
-  const out: Judged<R>[] = [];
-  for await (const resource of safeguard.resource.list(ctx.clients)) {
-    out.push({ resource, verdict: await judge(safeguard, resource, params, ctx) });
+): Promise<{ judged: Judged<R>[]; failures: ListingFailure[] }> {
+  const judged: Judged<R>[] = [];
+  const failures: ListingFailure[] = [];
+  for (const lister of safeguard.resource.listers) {
+    const kind: Judged<R>[] = [];
+    try {
+      for await (const resource of lister.list(ctx.clients)) {
+        kind.push({ resource, verdict: await judge(safeguard, resource, params, ctx) });
+      }
+      judged.push(...kind);
+    } catch (error) {
+      failures.push({ resourceType: lister.resourceType, error: error instanceof Error ? error : new Error(String(error)) });
+    }
   }
-  return out;
+  return { judged, failures };
 }

@@ -8,23 +8,32 @@ import { commonParameters, type ParameterSchema, type ParameterValues } from './
 export interface NormalizedResource {
   /** The ID AWS Config reports (ComplianceResourceId). */
   readonly id: string;
+  /** The ComplianceResourceType its evaluation carries. */
+  readonly resourceType: string;
   readonly tags: Readonly<Record<string, string>>;
 }
 
+/** Lists every resource of one type in an account and region, all pages. */
+export interface Lister<R extends NormalizedResource> {
+  readonly resourceType: string;
+  list(clients: AwsClients): AsyncIterable<R>;
+}
+
 /**
- * Builds the normalized view of one AWS resource type, from a configuration item or from the service API.
- * One adapter per type lives in `rules/resources/`.
+ * Builds the normalized view of the resources a safeguard judges, from a configuration item or from the
+ * service API. One adapter per resource family lives in `rules/resources/`; a family may span several types
+ * (ElastiCache replication groups, clusters and serverless caches), each listed on its own so one failing API
+ * costs only its own kind.
  */
 export interface ResourceAdapter<R extends NormalizedResource> {
-  /** CloudFormation-style type, the ComplianceResourceType of its evaluations. */
-  readonly resourceType: string;
+  /** Every ComplianceResourceType the adapter reports, in listing order. */
+  readonly resourceTypes: readonly string[];
   /** How annotations name the resource, e.g. `Stream vitals`. */
   label(resource: R): string;
-  /** Throws MalformedEventError naming the field when the item lacks what the view needs. */
-  fromConfigurationItem(item: ConfigurationItem): R;
-  /** Every resource of the type in the clients' account and region, all pages. */
-  list(clients: AwsClients): AsyncIterable<R>;
-  /** The IAM actions `list` calls, for least-privilege roles. */
+  /** For types AWS Config records. Throws MalformedEventError naming the field when the item lacks what the view needs. */
+  fromConfigurationItem?(item: ConfigurationItem): R;
+  readonly listers: readonly Lister<R>[];
+  /** The IAM actions the listers call, for least-privilege roles. */
   readonly listActions: readonly string[];
 }
 

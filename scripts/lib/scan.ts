@@ -48,24 +48,19 @@ export async function scan(options: ScanOptions): Promise<{ results: ScanResult[
   const results: ScanResult[] = [];
   const failures: ScanFailure[] = [];
   for (const { s, params } of prepared) {
-    options.onProgress?.(`Scanning ${s.resource.resourceType} for ${s.name}…`);
-    try {
-      const judged = await judgeAll(s, params, ctx);
-      for (const j of judged) {
-        results.push({
-          rule: s.name,
-          resourceType: s.resource.resourceType,
-          resourceId: j.resource.id,
-          compliance: j.verdict.compliance,
-          annotation: j.verdict.annotation,
-        });
-      }
-      options.onProgress?.(`${s.name}: ${judged.length} resource(s) evaluated.`);
-    } catch (error) {
-      const e = error as Error;
-      failures.push({ rule: s.name, resourceType: s.resource.resourceType, error: `${e.name}: ${e.message}` });
-      options.onProgress?.(`${s.name}: failed (${e.name}).`);
+    options.onProgress?.(`Scanning ${s.resource.resourceTypes.join(', ')} for ${s.name}…`);
+    const { judged, failures: failed } = await judgeAll(s, params, ctx);
+    for (const j of judged) {
+      results.push({
+        rule: s.name,
+        resourceType: j.resource.resourceType,
+        resourceId: j.resource.id,
+        compliance: j.verdict.compliance,
+        annotation: j.verdict.annotation,
+      });
     }
+    for (const f of failed) failures.push({ rule: s.name, resourceType: f.resourceType, error: `${f.error.name}: ${f.error.message}` });
+    options.onProgress?.(`${s.name}: ${judged.length} resource(s) evaluated${failed.length ? `, ${failed.length} kind(s) failed` : ''}.`);
   }
   return { results, failures };
 }

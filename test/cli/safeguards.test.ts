@@ -35,7 +35,7 @@ describe('safeguards CLI', function () {
     expect(code).to.equal(0);
     const entries = JSON.parse(out) as Record<string, unknown>[];
     expect(entries.find((e) => e.name === 'kinesis-stream-encrypted')).to.deep.include({
-      resourceType: 'AWS::Kinesis::Stream',
+      resourceTypes: ['AWS::Kinesis::Stream'],
       triggers: ['change', 'periodic'],
       hipaa: ['45 CFR 164.312(a)(2)(iv)'],
       remediation: { document: 'HIPAA-EnableKinesisStreamEncryption', automatic: true },
@@ -103,10 +103,14 @@ describe('safeguards CLI', function () {
   it('one failing rule does not hide the verdicts of the others', async () => {
     // Arrange: a second safeguard whose listing API fails
     await seedKinesis(moto.endpoint, new Date());
+    const failing = async function* (): AsyncIterable<never> {
+      yield* [];
+      throw Object.assign(new Error('not supported by this emulator'), { name: 'NotImplemented' });
+    };
     const broken = defineSafeguard({
       ...kinesisStreamEncrypted,
       name: 'broken-rule',
-      resource: { ...kinesisStreamEncrypted.resource, resourceType: 'AWS::Test::Broken', list: () => ({ [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(Object.assign(new Error('not supported by this emulator'), { name: 'NotImplemented' })) }) }) },
+      resource: { ...kinesisStreamEncrypted.resource, resourceTypes: ['AWS::Test::Broken'], listers: [{ resourceType: 'AWS::Test::Broken', list: failing }] },
       evaluate: () => compliant('never'),
     });
     // Act

@@ -24,6 +24,16 @@ function leafPaths(schema: z.ZodType, prefix: string): string[] {
 }
 
 const newMock = () => mockClient(KinesisClient);
+const fromItem = (item: unknown) => {
+  const read = kinesisStreamResource.fromConfigurationItem;
+  if (!read) throw new Error('Kinesis streams are recorded by Config');
+  return read(parseConfigurationItem(item, 'fixture'));
+};
+const listStreams = (clients: AwsClients) => {
+  const [lister] = kinesisStreamResource.listers;
+  if (!lister) throw new Error('no lister');
+  return lister.list(clients);
+};
 async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
   for await (const i of items) out.push(i);
@@ -44,9 +54,10 @@ describe('resources/kinesis-stream', () => {
   });
 
   it('builds the normalized stream from the real captured item', () => {
-    const stream = kinesisStreamResource.fromConfigurationItem(parseConfigurationItem(kinesisItemApiStyle(), 'fixture'));
+    const stream = fromItem(kinesisItemApiStyle());
     expect(stream).to.deep.equal({
       id: 'stream-encrypted',
+      resourceType: 'AWS::Kinesis::Stream',
       name: 'stream-encrypted',
       arn: 'arn:aws:kinesis:us-east-1:644160558196:stream/stream-encrypted',
       encryptionType: 'KMS',
@@ -59,7 +70,7 @@ describe('resources/kinesis-stream', () => {
   it('reads a stream without StreamEncryption as NONE', () => {
     const item = kinesisItemApiStyle();
     item.configuration = JSON.stringify({ Name: 'plain' });
-    expect(kinesisStreamResource.fromConfigurationItem(parseConfigurationItem(item, 'fixture')).encryptionType).to.equal('NONE');
+    expect(fromItem(item).encryptionType).to.equal('NONE');
   });
 
   describe('list (API)', () => {
@@ -84,7 +95,7 @@ describe('resources/kinesis-stream', () => {
       kinesis.on(ListTagsForStreamCommand).resolves({ Tags: [], HasMoreTags: false });
       // Act
       const names: string[] = [];
-      for await (const s of kinesisStreamResource.list(clients)) names.push(s.name);
+      for await (const s of listStreams(clients)) names.push(s.name);
       // Assert
       expect(names).to.deep.equal(['a', 'b', 'c']);
       expect(tokens).to.deep.equal([undefined, 't1', 't2']);
@@ -96,8 +107,8 @@ describe('resources/kinesis-stream', () => {
       kinesis.on(DescribeStreamSummaryCommand, { StreamName: 'here' }).resolves({ StreamDescriptionSummary: { StreamName: 'here', EncryptionType: 'KMS', KeyId: 'k' } as never });
       kinesis.on(ListTagsForStreamCommand).resolves({ Tags: [{ Key: 'hipaa-safeguards:exempt', Value: 'CHG-1' }], HasMoreTags: false });
       const out = [];
-      for await (const s of kinesisStreamResource.list(clients)) out.push(s);
-      expect(out).to.deep.equal([{ id: 'here', name: 'here', encryptionType: 'KMS', keyId: 'k', encryptionField: 'EncryptionType', tags: { 'hipaa-safeguards:exempt': 'CHG-1' } }]);
+      for await (const s of listStreams(clients)) out.push(s);
+      expect(out).to.deep.equal([{ id: 'here', resourceType: 'AWS::Kinesis::Stream', name: 'here', encryptionType: 'KMS', keyId: 'k', encryptionField: 'EncryptionType', tags: { 'hipaa-safeguards:exempt': 'CHG-1' } }]);
     });
 
     it('reads every page of tags', async () => {
@@ -107,7 +118,7 @@ describe('resources/kinesis-stream', () => {
         .on(ListTagsForStreamCommand)
         .resolvesOnce({ Tags: [{ Key: 'a', Value: '1' }], HasMoreTags: true })
         .resolves({ Tags: [{ Key: 'hipaa-safeguards:exempt', Value: 'late page' }], HasMoreTags: false });
-      const [stream] = await collect(kinesisStreamResource.list(clients));
+      const [stream] = await collect(listStreams(clients));
       expect(stream?.tags).to.deep.equal({ a: '1', 'hipaa-safeguards:exempt': 'late page' });
       expect(kinesis.commandCalls(ListTagsForStreamCommand)[1]?.args[0].input.ExclusiveStartTagKey).to.equal('a');
     });
@@ -115,7 +126,7 @@ describe('resources/kinesis-stream', () => {
     it('fails with a message naming the field when DescribeStreamSummary returns nothing', async () => {
       kinesis.on(ListStreamsCommand).resolves({ StreamNames: ['s'], HasMoreStreams: false });
       kinesis.on(DescribeStreamSummaryCommand).resolves({});
-      const err = await collect(kinesisStreamResource.list(clients)).catch((e: unknown) => e);
+      const err = await collect(listStreams(clients)).catch((e: unknown) => e);
       expect((err as Error).message).to.equal('DescribeStreamSummary for stream s returned no StreamDescriptionSummary.');
     });
   });

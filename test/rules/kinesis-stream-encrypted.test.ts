@@ -15,6 +15,7 @@ const CMK_ARN = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-
 
 const stream = (o: Partial<KinesisStream> = {}): KinesisStream => ({
   id: 'vitals',
+  resourceType: 'AWS::Kinesis::Stream',
   name: 'vitals',
   encryptionType: 'KMS',
   keyId: 'alias/phi',

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { EXEMPT_TAG, EXEMPT_UNTIL_TAG, checkExemption, exemptionEnd } from '../../rules/runtime/exemptions';
 
 const NOW = new Date('2026-11-22T12:00:00Z');
-const res = (tags: Record<string, string>) => ({ id: 'phi-stream', tags });
+const res = (tags: Record<string, string>) => ({ id: 'phi-stream', resourceType: 'AWS::Kinesis::Stream', tags });
 
 describe('runtime/exemptions', () => {
   it('is not exempt without the tag', () => {

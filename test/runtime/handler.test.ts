@@ -6,7 +6,8 @@ import { expect } from 'chai';
 import sinon from 'sinon';
 import { kinesisStreamEncrypted } from '../../rules/kinesis-stream-encrypted';
 import { clientsFor } from '../../rules/runtime/clients';
-import { InvalidParameterError, MalformedEventError, PutEvaluationsError } from '../../rules/runtime/errors';
+import { InvalidParameterError, ListingError, MalformedEventError, PutEvaluationsError } from '../../rules/runtime/errors';
+import { defineSafeguard } from '../../rules/runtime/safeguard';
 import { createRuleHandler, type HandlerOptions } from '../../rules/runtime/handler';
 import type { MotoServer } from '../../scripts/lib/moto-server';
 import { changeEvent, kinesisItemApiStyle, kinesisItemEventStyle, oversizedEvent, scheduledEvent } from '../helpers/fixtures';
@@ -189,6 +190,38 @@ describe('runtime/handler', function () {
       expect(evaluations.map((e) => [e.ComplianceResourceId, e.ComplianceType, e.Annotation])).to.deep.equal([
         ['still-here', 'NON_COMPLIANT', `Stream still-here is not encrypted at rest (EncryptionType NONE). Enable KMS server-side encryption. ${CITE}`],
         ['deleted-yesterday', 'NOT_APPLICABLE', 'AWS::Kinesis::Stream deleted-yesterday no longer exists.'],
+      ]);
+    });
+
+    it('sends the verdicts of the kinds it could list, never marks an unlisted kind gone, then fails loudly', async () => {
+      // Arrange: a rule over two kinds, one of whose listing API fails
+      await createStreams(kinesisOn(moto), ['listed']);
+      const failing = async function* (): AsyncIterable<never> {
+        yield* [];
+        throw Object.assign(new Error('InvalidAction'), { name: 'NotImplemented' });
+      };
+      const twoKinds = defineSafeguard({
+        ...kinesisStreamEncrypted,
+        resource: {
+          ...kinesisStreamEncrypted.resource,
+          resourceTypes: ['AWS::Kinesis::Stream', 'AWS::Test::Other'],
+          listers: [...kinesisStreamEncrypted.resource.listers, { resourceType: 'AWS::Test::Other', list: failing }],
+        },
+      });
+      const q = (type: string, id: string) => ({ EvaluationResultIdentifier: { EvaluationResultQualifier: { ResourceType: type, ResourceId: id } } });
+      const config = interceptConfig({
+        GetComplianceDetailsByConfigRule: () => ({ EvaluationResults: [q('AWS::Kinesis::Stream', 'deleted'), q('AWS::Test::Other', 'unlisted-but-alive')] }),
+      });
+      // Act
+      const err = await createRuleHandler(twoKinds, FAST)(scheduledEvent()).catch((e: unknown) => e);
+      // Assert
+      expect(err).to.be.instanceOf(ListingError);
+      expect((err as ListingError).resourceTypes).to.deep.equal(['AWS::Test::Other']);
+      expect((err as Error).message).to.equal('Could not list AWS::Test::Other (NotImplemented: InvalidAction). 2 evaluation(s) for the other kinds were sent.');
+      const sent = config.of('PutEvaluations').flatMap((i) => i.Evaluations as { ComplianceResourceId: string; ComplianceType: string }[]);
+      expect(sent.map((e) => [e.ComplianceResourceId, e.ComplianceType])).to.deep.equal([
+        ['listed', 'NON_COMPLIANT'],
+        ['deleted', 'NOT_APPLICABLE'],
       ]);
     });
 
