@@ -1,5 +1,8 @@
 import { ConfigServiceClient } from '@aws-sdk/client-config-service';
+import { ElastiCacheClient } from '@aws-sdk/client-elasticache';
+import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
+import { KinesisVideoClient } from '@aws-sdk/client-kinesis-video';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { fromIni, fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
@@ -41,6 +44,9 @@ export class AwsClients {
   private kinesisClient?: KinesisClient;
   private kmsClient?: KMSClient;
   private configClient?: ConfigServiceClient;
+  private elastiCacheClient?: ElastiCacheClient;
+  private firehoseClient?: FirehoseClient;
+  private kinesisVideoClient?: KinesisVideoClient;
 
   constructor(readonly target: ClientTarget) {
     const maxAttempts = target.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
@@ -73,6 +79,15 @@ export class AwsClients {
   }
   configService(): ConfigServiceClient {
     return (this.configClient ??= new ConfigServiceClient(this.config));
+  }
+  elastiCache(): ElastiCacheClient {
+    return (this.elastiCacheClient ??= new ElastiCacheClient(this.config));
+  }
+  firehose(): FirehoseClient {
+    return (this.firehoseClient ??= new FirehoseClient(this.config));
+  }
+  kinesisVideo(): KinesisVideoClient {
+    return (this.kinesisVideoClient ??= new KinesisVideoClient(this.config));
   }
 }
 
