@@ -1,6 +1,7 @@
 import {
   DescribeStreamSummaryCommand,
   type KinesisClient,
+  KinesisServiceException,
   ListTagsForStreamCommand,
   ResourceNotFoundException,
   paginateListStreams,
@@ -9,6 +10,7 @@ import { z } from 'zod';
 import type { AwsClients } from '../runtime/clients';
 import { InvalidResponseError, MalformedEventError } from '../runtime/errors';
 import { type ConfigurationItem, describeIssues } from '../runtime/event';
+import type { Lookup } from '../runtime/lookup';
 import type { NormalizedResource, ResourceAdapter } from '../runtime/safeguard';
 
 /** A Kinesis data stream as every safeguard sees it. */
@@ -113,4 +115,29 @@ async function* listStreams(clients: AwsClients): AsyncIterable<KinesisStream> {
       if (stream) yield stream;
     }
   }
+}
+
+/** What a Firehose delivery stream's source stream tells about encryption at rest. */
+export type SourceStreamFacts =
+  | { readonly kind: 'read'; readonly arn: string; readonly encryptionType: string; readonly keyId?: string }
+  | { readonly kind: 'unreadable'; readonly arn: string; readonly reason: string };
+
+// Errors that describe the source (gone, not ours to read) rather than a passing fault.
+const SOURCE_FACT_ERRORS = new Set(['ResourceNotFoundException', 'AccessDeniedException', 'InvalidArgumentException']);
+
+/** DescribeStreamSummary by ARN, cached per run; throttling and network faults propagate. */
+export function sourceStreamFacts(lookup: Lookup, arn: string): Promise<SourceStreamFacts> {
+  return lookup.cached(`kinesis-stream:${arn}`, async () => {
+    try {
+      const out = await lookup.clients.kinesis().send(new DescribeStreamSummaryCommand({ StreamARN: arn }));
+      const s = out.StreamDescriptionSummary;
+      if (!s) return { kind: 'unreadable', arn, reason: 'DescribeStreamSummary returned no StreamDescriptionSummary' };
+      return { kind: 'read', arn, encryptionType: s.EncryptionType ?? 'NONE', ...(s.KeyId ? { keyId: s.KeyId } : {}) };
+    } catch (error) {
+      if (error instanceof KinesisServiceException && (SOURCE_FACT_ERRORS.has(error.name) || error.$metadata.httpStatusCode === 403)) {
+        return { kind: 'unreadable', arn, reason: `DescribeStreamSummary failed: ${error.name}` };
+      }
+      throw error;
+    }
+  });
 }

@@ -123,3 +123,20 @@ export function scheduledEvent(o: EventOptions & { notificationCreationTime?: st
   if (o.notificationCreationTime) official.notificationCreationTime = o.notificationCreationTime;
   return fromTemplate('event.ScheduledNotification.json', official, o);
 }
+
+/**
+ * An event-style configuration item for types with no real capture in the reference data (Firehose, Kinesis
+ * Video): the real Kinesis item's envelope with another type and configuration. Tests that use it check the
+ * configuration paths they read against the AWS Config resource schema of the type.
+ */
+export function eventStyleItem(o: {
+  resourceType: string;
+  name: string;
+  configuration: Record<string, unknown>;
+  arn: string;
+  tags?: Record<string, string>;
+  status?: string;
+}): Record<string, unknown> {
+  const base = kinesisItemEventStyle({ name: o.name, ...(o.status ? { status: o.status } : {}), tags: o.tags ?? {} });
+  return { ...base, resourceType: o.resourceType, ARN: o.arn, configuration: o.configuration };
+}

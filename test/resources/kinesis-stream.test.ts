@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import {
   DescribeStreamSummaryCommand,
   KinesisClient,
@@ -9,19 +7,11 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { mockClient } from 'aws-sdk-client-mock';
 import { expect } from 'chai';
-import { z } from 'zod';
 import { StreamConfiguration, kinesisStreamResource } from '../../rules/resources/kinesis-stream';
 import { AwsClients } from '../../rules/runtime/clients';
 import { parseConfigurationItem } from '../../rules/runtime/event';
-import { REFERENCE_DIR, kinesisItemApiStyle } from '../helpers/fixtures';
-
-/** Every leaf path of a zod object schema, as `configuration.A.B`. */
-function leafPaths(schema: z.ZodType, prefix: string): string[] {
-  let s: z.ZodType = schema;
-  while (s instanceof z.ZodOptional || s instanceof z.ZodNullable) s = s.unwrap() as z.ZodType;
-  if (s instanceof z.ZodObject) return Object.entries(s.shape as Record<string, z.ZodType>).flatMap(([k, v]) => leafPaths(v, `${prefix}.${k}`));
-  return [prefix];
-}
+import { kinesisItemApiStyle } from '../helpers/fixtures';
+import { configResourceSchema, leafPaths } from '../helpers/schema-paths';
 
 const newMock = () => mockClient(KinesisClient);
 const fromItem = (item: unknown) => {
@@ -43,7 +33,7 @@ async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
 describe('resources/kinesis-stream', () => {
   it('reads only configuration properties that AWS Config records for AWS::Kinesis::Stream', () => {
     // Arrange
-    const schema = JSON.parse(readFileSync(join(REFERENCE_DIR, 'A-config-resource-schema', 'AWS-Kinesis-Stream.properties.json'), 'utf8')) as Record<string, string>;
+    const schema = configResourceSchema('AWS::Kinesis::Stream');
     // Act
     const read = leafPaths(StreamConfiguration, 'configuration');
     // Assert

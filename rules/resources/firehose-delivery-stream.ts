@@ -1,0 +1,188 @@
+import {
+  DescribeDeliveryStreamCommand,
+  type DeliveryStreamDescription,
+  type FirehoseClient,
+  ListDeliveryStreamsCommand,
+  ListTagsForDeliveryStreamCommand,
+  ResourceNotFoundException,
+} from '@aws-sdk/client-firehose';
+import { z } from 'zod';
+import type { AwsClients } from '../runtime/clients';
+import { InvalidResponseError, MalformedEventError } from '../runtime/errors';
+import { type ConfigurationItem, describeIssues } from '../runtime/event';
+import type { Lookup } from '../runtime/lookup';
+import type { NormalizedResource, ResourceAdapter } from '../runtime/safeguard';
+
+export const FIREHOSE_TYPE = 'AWS::KinesisFirehose::DeliveryStream';
+
+/** Firehose server-side encryption as far as the source knows it. */
+export interface FirehoseEncryption {
+  /** AWS_OWNED_CMK or CUSTOMER_MANAGED_CMK. */
+  readonly keyType?: string;
+  readonly keyArn?: string;
+  /** ENABLED, ENABLING, ENABLING_FAILED, DISABLED, DISABLING, DISABLING_FAILED; undefined when the source does not say. */
+  readonly status?: string;
+}
+
+/** One S3 configuration the stream writes PHI through, and whether Firehose encrypts what it writes there. */
+export interface FirehoseS3Target {
+  /** The configuration's path, named in annotations. */
+  readonly field: string;
+  readonly noEncryption: boolean;
+}
+
+/** A Firehose delivery stream as every safeguard sees it. */
+export interface FirehoseDeliveryStream extends NormalizedResource {
+  readonly name: string;
+  /** DirectPut, KinesisStreamAsSource, MSKAsSource, or a newer type. */
+  readonly sourceType: string;
+  readonly sourceStreamArn?: string;
+  /** Undefined when no server-side encryption is configured. */
+  readonly encryption?: FirehoseEncryption;
+  /** false for configuration items: AWS Config records the key type but not the encryption status. */
+  readonly encryptionStatusKnown: boolean;
+  readonly s3Targets: readonly FirehoseS3Target[];
+}
+
+const S3Config = z.object({
+  EncryptionConfiguration: z.object({ NoEncryptionConfig: z.string().nullish() }).nullish(),
+});
+// Only properties the rule reads; each is listed in the AWS Config resource schema for the type.
+export const DeliveryStreamConfiguration = z.object({
+  DeliveryStreamName: z.string().optional(),
+  DeliveryStreamType: z.string().optional(),
+  DeliveryStreamEncryptionConfigurationInput: z.object({ KeyType: z.string() }).nullish(),
+  KinesisStreamSourceConfiguration: z.object({ KinesisStreamARN: z.string() }).nullish(),
+  S3DestinationConfiguration: S3Config.nullish(),
+  ExtendedS3DestinationConfiguration: S3Config.extend({ S3BackupConfiguration: S3Config.nullish() }).nullish(),
+});
+
+const NO_ENCRYPTION = 'NoEncryption';
+
+function targetsFromItem(c: z.output<typeof DeliveryStreamConfiguration>): FirehoseS3Target[] {
+  const out: FirehoseS3Target[] = [];
+  const add = (field: string, cfg: z.output<typeof S3Config> | null | undefined) => {
+    if (cfg) out.push({ field, noEncryption: cfg.EncryptionConfiguration?.NoEncryptionConfig === NO_ENCRYPTION });
+  };
+  add('S3DestinationConfiguration', c.S3DestinationConfiguration);
+  add('ExtendedS3DestinationConfiguration', c.ExtendedS3DestinationConfiguration);
+  add('ExtendedS3DestinationConfiguration.S3BackupConfiguration', c.ExtendedS3DestinationConfiguration?.S3BackupConfiguration);
+  return out;
+}
+
+/** The live view, from DescribeDeliveryStream. */
+export function fromDescription(d: DeliveryStreamDescription, tags: Record<string, string>): FirehoseDeliveryStream {
+  if (!d.DeliveryStreamName || !d.DeliveryStreamType) {
+    throw new InvalidResponseError('DescribeDeliveryStream returned no DeliveryStreamName or DeliveryStreamType.');
+  }
+  const targets: FirehoseS3Target[] = [];
+  for (const dest of d.Destinations ?? []) {
+    const ext = dest.ExtendedS3DestinationDescription;
+    // Extended S3 destinations are also echoed as S3DestinationDescription: judge the extended one.
+    const s3 = ext ? undefined : dest.S3DestinationDescription;
+    if (s3) targets.push({ field: 'S3DestinationConfiguration', noEncryption: s3.EncryptionConfiguration?.NoEncryptionConfig === NO_ENCRYPTION });
+    if (ext) {
+      targets.push({ field: 'ExtendedS3DestinationConfiguration', noEncryption: ext.EncryptionConfiguration?.NoEncryptionConfig === NO_ENCRYPTION });
+      const backup = ext.S3BackupDescription;
+      if (backup) {
+        targets.push({
+          field: 'ExtendedS3DestinationConfiguration.S3BackupConfiguration',
+          noEncryption: backup.EncryptionConfiguration?.NoEncryptionConfig === NO_ENCRYPTION,
+        });
+      }
+    }
+  }
+  const enc = d.DeliveryStreamEncryptionConfiguration;
+  const configured = enc && (enc.KeyType || enc.Status) && enc.Status !== 'DISABLED';
+  return {
+    id: d.DeliveryStreamName,
+    resourceType: FIREHOSE_TYPE,
+    name: d.DeliveryStreamName,
+    sourceType: d.DeliveryStreamType,
+    ...(d.Source?.KinesisStreamSourceDescription?.KinesisStreamARN ? { sourceStreamArn: d.Source.KinesisStreamSourceDescription.KinesisStreamARN } : {}),
+    ...(configured
+      ? { encryption: { ...(enc.KeyType ? { keyType: enc.KeyType } : {}), ...(enc.KeyARN ? { keyArn: enc.KeyARN } : {}), ...(enc.Status ? { status: enc.Status } : {}) } }
+      : {}),
+    encryptionStatusKnown: true,
+    s3Targets: targets,
+    tags,
+  };
+}
+
+async function listTags(firehose: FirehoseClient, name: string): Promise<Record<string, string>> {
+  const tags: Record<string, string> = {};
+  let start: string | undefined;
+  // No SDK paginator for this API: it pages by ExclusiveStartTagKey (50 tags at most per stream).
+  for (let page = 0; page < 10; page++) {
+    const out = await firehose.send(new ListTagsForDeliveryStreamCommand({ DeliveryStreamName: name, ...(start ? { ExclusiveStartTagKey: start } : {}) }));
+    for (const t of out.Tags ?? []) if (t.Key) tags[t.Key] = t.Value ?? '';
+    start = out.Tags?.at(-1)?.Key;
+    if (!out.HasMoreTags || !start) break;
+  }
+  return tags;
+}
+
+/** DescribeDeliveryStream, or undefined when the stream no longer exists. */
+export async function describeDeliveryStream(firehose: FirehoseClient, name: string): Promise<DeliveryStreamDescription | undefined> {
+  try {
+    const out = await firehose.send(new DescribeDeliveryStreamCommand({ DeliveryStreamName: name }));
+    if (!out.DeliveryStreamDescription) throw new InvalidResponseError(`DescribeDeliveryStream for ${name} returned no DeliveryStreamDescription.`);
+    return out.DeliveryStreamDescription;
+  } catch (error) {
+    if (error instanceof ResourceNotFoundException) return undefined;
+    throw error;
+  }
+}
+
+/** The live encryption of a stream known from a configuration item (Config does not record its status). */
+export function liveEncryption(lookup: Lookup, name: string): Promise<FirehoseEncryption | 'gone' | undefined> {
+  return lookup.cached(`firehose:${name}`, async () => {
+    const d = await describeDeliveryStream(lookup.clients.firehose(), name);
+    if (!d) return 'gone';
+    return fromDescription({ ...d, Destinations: [] }, {}).encryption;
+  });
+}
+
+async function* listDeliveryStreams(clients: AwsClients): AsyncIterable<FirehoseDeliveryStream> {
+  const firehose = clients.firehose();
+  let start: string | undefined;
+  // No SDK paginator for ListDeliveryStreams: it pages by ExclusiveStartDeliveryStreamName.
+  for (;;) {
+    const out = await firehose.send(new ListDeliveryStreamsCommand({ Limit: 100, ...(start ? { ExclusiveStartDeliveryStreamName: start } : {}) }));
+    const names = out.DeliveryStreamNames ?? [];
+    for (const name of names) {
+      const d = await describeDeliveryStream(firehose, name);
+      if (d) yield fromDescription(d, await listTags(firehose, name));
+    }
+    start = names.at(-1);
+    if (!out.HasMoreDeliveryStreams || !start) return;
+  }
+}
+
+export const firehoseDeliveryStreamResource: ResourceAdapter<FirehoseDeliveryStream> = {
+  resourceTypes: [FIREHOSE_TYPE],
+  listActions: ['firehose:ListDeliveryStreams', 'firehose:DescribeDeliveryStream', 'firehose:ListTagsForDeliveryStream'],
+  label: (s) => `Delivery stream ${s.name}`,
+
+  fromConfigurationItem(item: ConfigurationItem): FirehoseDeliveryStream {
+    const parsed = DeliveryStreamConfiguration.safeParse(item.configuration ?? {});
+    if (!parsed.success) {
+      throw new MalformedEventError(`Malformed ${FIREHOSE_TYPE} configuration item ${item.resourceId}: ${describeIssues(parsed.error, 'configuration')}.`);
+    }
+    const c = parsed.data;
+    const keyType = c.DeliveryStreamEncryptionConfigurationInput?.KeyType;
+    return {
+      id: item.resourceId,
+      resourceType: FIREHOSE_TYPE,
+      name: c.DeliveryStreamName ?? item.resourceName ?? item.resourceId,
+      sourceType: c.DeliveryStreamType ?? 'DirectPut',
+      ...(c.KinesisStreamSourceConfiguration?.KinesisStreamARN ? { sourceStreamArn: c.KinesisStreamSourceConfiguration.KinesisStreamARN } : {}),
+      ...(keyType ? { encryption: { keyType } } : {}),
+      encryptionStatusKnown: false,
+      s3Targets: targetsFromItem(c),
+      tags: item.tags,
+    };
+  },
+
+  listers: [{ resourceType: FIREHOSE_TYPE, list: listDeliveryStreams }],
+};

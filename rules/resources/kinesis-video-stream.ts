@@ -1,0 +1,82 @@
+import { type KinesisVideoClient, ListTagsForStreamCommand, paginateListStreams } from '@aws-sdk/client-kinesis-video';
+import { z } from 'zod';
+import type { AwsClients } from '../runtime/clients';
+import { InvalidResponseError, MalformedEventError } from '../runtime/errors';
+import { type ConfigurationItem, describeIssues } from '../runtime/event';
+import type { NormalizedResource, ResourceAdapter } from '../runtime/safeguard';
+
+export const VIDEO_TYPE = 'AWS::KinesisVideo::Stream';
+/** What an empty KmsKeyId means: Kinesis Video always encrypts, by default with this AWS managed key. */
+export const DEFAULT_VIDEO_KEY = 'alias/aws/kinesisvideo';
+
+/** A Kinesis video stream as every safeguard sees it. */
+export interface KinesisVideoStream extends NormalizedResource {
+  readonly name: string;
+  readonly arn?: string;
+  /** Undefined: the default AWS managed key. */
+  readonly kmsKeyId?: string;
+}
+
+// Only properties the rule reads; each is listed in the AWS Config resource schema for the type.
+export const VideoStreamConfiguration = z.object({
+  Name: z.string().optional(),
+  Arn: z.string().optional(),
+  KmsKeyId: z.string().nullish(),
+});
+
+async function listTags(video: KinesisVideoClient, arn: string): Promise<Record<string, string>> {
+  const tags: Record<string, string> = {};
+  let next: string | undefined;
+  // No SDK paginator for ListTagsForStream; it pages by NextToken (50 tags at most per stream).
+  for (let page = 0; page < 10; page++) {
+    const out = await video.send(new ListTagsForStreamCommand({ StreamARN: arn, ...(next ? { NextToken: next } : {}) }));
+    Object.assign(tags, out.Tags ?? {});
+    next = out.NextToken;
+    if (!next) break;
+  }
+  return tags;
+}
+
+async function* listVideoStreams(clients: AwsClients): AsyncIterable<KinesisVideoStream> {
+  const video = clients.kinesisVideo();
+  for await (const page of paginateListStreams({ client: video, pageSize: 100 }, {})) {
+    for (const info of page.StreamInfoList ?? []) {
+      if (!info.StreamName || !info.StreamARN) throw new InvalidResponseError('ListStreams returned a stream without StreamName or StreamARN.');
+      // A stream being deleted is gone for our purposes.
+      if (info.Status === 'DELETING') continue;
+      yield {
+        id: info.StreamName,
+        resourceType: VIDEO_TYPE,
+        name: info.StreamName,
+        arn: info.StreamARN,
+        ...(info.KmsKeyId ? { kmsKeyId: info.KmsKeyId } : {}),
+        tags: await listTags(video, info.StreamARN),
+      };
+    }
+  }
+}
+
+export const kinesisVideoStreamResource: ResourceAdapter<KinesisVideoStream> = {
+  resourceTypes: [VIDEO_TYPE],
+  listActions: ['kinesisvideo:ListStreams', 'kinesisvideo:ListTagsForStream'],
+  label: (s) => `Video stream ${s.name}`,
+
+  fromConfigurationItem(item: ConfigurationItem): KinesisVideoStream {
+    const parsed = VideoStreamConfiguration.safeParse(item.configuration ?? {});
+    if (!parsed.success) {
+      throw new MalformedEventError(`Malformed ${VIDEO_TYPE} configuration item ${item.resourceId}: ${describeIssues(parsed.error, 'configuration')}.`);
+    }
+    const c = parsed.data;
+    const arn = c.Arn ?? item.arn;
+    return {
+      id: item.resourceId,
+      resourceType: VIDEO_TYPE,
+      name: c.Name ?? item.resourceName ?? item.resourceId,
+      ...(arn ? { arn } : {}),
+      ...(c.KmsKeyId ? { kmsKeyId: c.KmsKeyId } : {}),
+      tags: item.tags,
+    };
+  },
+
+  listers: [{ resourceType: VIDEO_TYPE, list: listVideoStreams }],
+};
