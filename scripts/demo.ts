@@ -1,13 +1,15 @@
 /**
  * `npm start`: the pack's main job on an embedded account. Starts moto server on loopback, seeds Kinesis streams
- * that show every verdict, scans them with the same rules the Lambdas run, prints the table, stops moto.
+ * that show every verdict, scans them with the same rules the Lambdas run and prints the table, runs each
+ * automatic remediation document through the SSM simulator, scans again and prints the second table, stops moto.
  */
 import { AddTagsToStreamCommand, CreateStreamCommand, StartStreamEncryptionCommand, waitUntilStreamExists } from '@aws-sdk/client-kinesis';
 import { CreateAliasCommand, CreateKeyCommand } from '@aws-sdk/client-kms';
 import { catalog } from '../rules/catalog';
 import { AwsClients } from '../rules/runtime/clients';
 import { type MotoServer, startMoto } from './lib/moto-server';
-import { exitCodeOf, formatTable, scan } from './lib/scan';
+import { remediateWithSimulator } from './lib/remediate';
+import { type ScanResult, exitCodeOf, formatTable, scan } from './lib/scan';
 
 const REGION = 'us-east-1';
 
@@ -58,19 +60,34 @@ async function main(): Promise<number> {
   try {
     process.stderr.write('Starting moto server on loopback…\n');
     moto = await startMoto();
-    const seeded = await seedKinesis(moto.endpoint);
+    const endpoint = moto.endpoint;
+    const progress = (m: string) => process.stderr.write(`${m}\n`);
+    const seeded = await seedKinesis(endpoint);
     process.stderr.write(`Seeded ${seeded.length} streams: ${seeded.map((s) => `${s.name} (${s.story})`).join(', ')}.\n`);
     // requireCustomerManagedKey shows the pack's stricter check: an AWS managed key is not enough.
-    const { results, failures } = await scan({
-      safeguards: catalog,
+    const parameters = { 'kinesis-stream-encrypted': { requireCustomerManagedKey: 'true' } };
+    const runScan = async (title: string): Promise<{ results: ScanResult[]; code: number }> => {
+      const { results, failures } = await scan({ safeguards: catalog, region: REGION, endpoint, parameters, onProgress: progress });
+      process.stdout.write(`\n${title}\n\n${formatTable(results)}\n`);
+      for (const f of failures) process.stderr.write(`ERROR ${f.rule} (${f.resourceType}): ${f.error}\n`);
+      return { results, code: exitCodeOf(results, failures) };
+    };
+    const before = await runScan('Scan of the embedded account (requireCustomerManagedKey=true)');
+    // The remediation uses the customer key, as a pack deployed with requireCustomerManagedKey would be told to.
+    const outcomes = await remediateWithSimulator({
+      results: before.results,
+      endpoint,
       region: REGION,
-      endpoint: moto.endpoint,
-      parameters: { 'kinesis-stream-encrypted': { requireCustomerManagedKey: 'true' } },
-      onProgress: (m) => process.stderr.write(`${m}\n`),
+      roleArn: 'arn:aws:iam::123456789012:role/HIPAA-Safeguards-Remediation',
+      documentParameters: { 'kinesis-stream-encrypted': { KmsKeyId: 'alias/phi-streams' } },
+      onProgress: progress,
     });
-    process.stdout.write(`\nScan of the embedded account (requireCustomerManagedKey=true)\n\n${formatTable(results)}\n`);
-    for (const f of failures) process.stderr.write(`ERROR ${f.rule} (${f.resourceType}): ${f.error}\n`);
-    return exitCodeOf(results, failures) === 2 ? 2 : 0;
+    process.stdout.write('\nRemediations run through the SSM Automation simulator\n\n');
+    for (const o of outcomes) {
+      process.stdout.write(`${o.document}  ${o.resourceId}  ${o.status}${o.failure ? `  (${o.failure})` : ''}\n`);
+    }
+    const after = await runScan('Scan after remediation');
+    return before.code === 2 || after.code === 2 || outcomes.some((o) => o.status === 'Failed') ? 2 : 0;
   } finally {
     await moto?.stop();
   }
