@@ -1,0 +1,140 @@
+/**
+ * Cold-start benchmark of the packaged rule Lambdas (`npm run package`, then `npm run bench`).
+ *
+ * For every .serverless/*.zip: the zip size, and the init overhead = the time a fresh node process takes to require
+ * the bundled handler file and read `handler`, above a bare `node -e 0`. Side by side, in the same run, the RDK-style
+ * Python baseline: importing boto3 and creating the config and kinesis clients, above a bare `python3 -c 0`.
+ * Medians of interleaved runs, so drift on the machine hits both sides alike. Not a test: it prints PASS/FAIL.
+ *
+ * Options: --runs N (default 21), --dir DIR (default .serverless).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+
+const TARGET_RATIO = 0.25;
+const TARGET_ZIP_BYTES = 250 * 1024;
+const PYTHON_BASELINE =
+  'import boto3; boto3.client("config", region_name="us-east-1"); boto3.client("kinesis", region_name="us-east-1")';
+
+interface Options {
+  readonly runs: number;
+  readonly dir: string;
+}
+
+function parseOptions(argv: readonly string[]): Options {
+  let runs = 21;
+  let dir = '.serverless';
+  for (let i = 0; i < argv.length; i++) {
+    const value = argv[i + 1];
+    if (argv[i] === '--runs' && value) {
+      runs = Number(value);
+      i++;
+    } else if (argv[i] === '--dir' && value) {
+      dir = value;
+      i++;
+    } else {
+      throw new Error(`Unknown argument ${JSON.stringify(argv[i])}. Expected --runs N or --dir DIR.`);
+    }
+  }
+  if (!Number.isInteger(runs) || runs < 3) throw new Error(`--runs must be an integer of at least 3, not ${runs}.`);
+  return { runs, dir: resolve(dir) };
+}
+
+/** Wall-clock milliseconds of one process run; a failed run aborts the benchmark (its time would mean nothing). */
+function timeRun(command: string, args: readonly string[], cwd: string): number {
+  const start = performance.now();
+  // A bare environment: no AWS_* settings or NODE_OPTIONS from the caller may change what init does.
+  const run = spawnSync(command, args, { cwd, env: { PATH: process.env.PATH ?? '', HOME: tmpdir(), LANG: 'C.UTF-8' }, encoding: 'utf8' });
+  const ms = performance.now() - start;
+  if (run.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${run.status}: ${run.stderr || run.error?.message}`);
+  return ms;
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] ?? NaN) : ((sorted[mid - 1] ?? NaN) + (sorted[mid] ?? NaN)) / 2;
+}
+
+interface Measured {
+  readonly name: string;
+  readonly zipBytes: number;
+  readonly initMs: number;
+}
+
+function main(): void {
+  const options = parseOptions(process.argv.slice(2));
+  let zips: string[];
+  try {
+    zips = readdirSync(options.dir).filter((f) => f.endsWith('.zip')).sort();
+  } catch {
+    zips = [];
+  }
+  if (zips.length === 0) throw new Error(`No rule zips in ${options.dir}. Run npm run package first.`);
+
+  // Unpacked outside the repository, so the bundle cannot borrow anything from node_modules.
+  const work = mkdtempSync(join(tmpdir(), 'hipaa-bench-'));
+  try {
+    const rules = zips.map((zip) => {
+      const name = basename(zip, '.zip');
+      const dir = join(work, name);
+      const unzip = spawnSync('unzip', ['-q', join(options.dir, zip), '-d', dir], { encoding: 'utf8' });
+      if (unzip.status !== 0) throw new Error(`unzip ${zip} failed: ${unzip.stderr || unzip.error?.message}`);
+      const script = `const h = require(${JSON.stringify(join(dir, 'rules', `${name}.js`))}).handler; if (typeof h !== 'function') process.exit(3);`;
+      return { name, zipBytes: statSync(join(options.dir, zip)).size, script, samples: [] as number[] };
+    });
+
+    const bareNode: number[] = [];
+    const barePython: number[] = [];
+    const python: number[] = [];
+    process.stderr.write(`Measuring ${rules.length} rule(s) and the boto3 baseline, ${options.runs} runs each`);
+    for (let i = 0; i < options.runs; i++) {
+      bareNode.push(timeRun(process.execPath, ['-e', '0'], work));
+      for (const r of rules) r.samples.push(timeRun(process.execPath, ['-e', r.script], work));
+      barePython.push(timeRun('python3', ['-c', '0'], work));
+      python.push(timeRun('python3', ['-c', PYTHON_BASELINE], work));
+      process.stderr.write('.');
+    }
+    process.stderr.write('\n');
+
+    const nodeBase = median(bareNode);
+    const pythonInit = median(python) - median(barePython);
+    const measured: Measured[] = rules.map((r) => ({ name: r.name, zipBytes: r.zipBytes, initMs: median(r.samples) - nodeBase }));
+
+    const verdict = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
+    const rows = [
+      ['rule', 'zip KiB', `zip <= ${TARGET_ZIP_BYTES / 1024}`, 'init ms', 'ratio', `ratio <= ${TARGET_RATIO}`],
+      ...measured.map((m) => {
+        const ratio = m.initMs / pythonInit;
+        return [
+          m.name,
+          (m.zipBytes / 1024).toFixed(1),
+          verdict(m.zipBytes <= TARGET_ZIP_BYTES),
+          m.initMs.toFixed(1),
+          ratio.toFixed(3),
+          verdict(ratio <= TARGET_RATIO),
+        ];
+      }),
+    ];
+    const widths = rows[0]?.map((_, c) => Math.max(...rows.map((row) => (row[c] ?? '').length))) ?? [];
+    for (const row of rows) process.stdout.write(`${row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0))).join('  ')}\n`);
+    process.stdout.write(
+      `\nbaseline (RDK-style Python, boto3 ${PYTHON_BASELINE.includes('kinesis') ? 'config + kinesis clients' : ''}): init ${pythonInit.toFixed(1)} ms` +
+        ` (python3 -c 0: ${median(barePython).toFixed(1)} ms; node -e 0: ${nodeBase.toFixed(1)} ms, ${process.version}; ${options.runs} runs, medians)\n`,
+    );
+    const failed = measured.some((m) => m.zipBytes > TARGET_ZIP_BYTES || m.initMs / pythonInit > TARGET_RATIO);
+    process.stdout.write(`overall: ${verdict(!failed)}\n`);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+try {
+  main();
+} catch (error) {
+  process.stderr.write(`${(error as Error).message}\n`);
+  process.exitCode = 2;
+}

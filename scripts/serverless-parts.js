@@ -1,0 +1,37 @@
+'use strict';
+// serverless.yml reads its catalog-derived parts from here (`${file(./scripts/serverless-parts.js):functions}`).
+// Plain CommonJS because the framework require()s it; tsx loads the TypeScript that does the work.
+const { readFileSync } = require('node:fs');
+const tsx = require('tsx/cjs/api');
+
+const load = (path) => tsx.require(path, __filename);
+const { catalog } = load('../rules/catalog.ts');
+const { PACK_PATH, renderPack } = load('./lib/conformance-pack.ts');
+const { buildFunctions, buildResources } = load('./lib/serverless-resources.ts');
+const { loadAllRemediationDocuments } = load('./lib/remediation-docs.ts');
+
+async function context(resolveVariable) {
+  const [service, stage, remediationRoleName] = await Promise.all([
+    resolveVariable('self:service'),
+    resolveVariable('sls:stage'),
+    resolveVariable('param:remediationRoleName'),
+  ]);
+  return { service, stage, remediationRoleName };
+}
+
+module.exports = {
+  functions: async ({ resolveVariable }) => buildFunctions({ safeguards: catalog, ...(await context(resolveVariable)) }),
+  resources: async ({ resolveVariable }) => {
+    const packText = readFileSync(PACK_PATH, 'utf8');
+    // Deploying a stale pack would leave rules and parameters behind the code.
+    if (packText !== renderPack(catalog)) {
+      throw new Error('conformance-packs/hipaa-safeguards.yaml is out of date with rules/catalog.ts. Run npm run build:pack.');
+    }
+    return buildResources({
+      safeguards: catalog,
+      documents: loadAllRemediationDocuments(),
+      packText,
+      ...(await context(resolveVariable)),
+    });
+  },
+};

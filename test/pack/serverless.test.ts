@@ -1,0 +1,252 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { catalog } from '../../rules/catalog';
+import { PACK_PATH, packNames } from '../../scripts/lib/conformance-pack';
+import { isWildcardAction, remediationActions, ruleActions } from '../../scripts/lib/iam';
+import { loadAllRemediationDocuments } from '../../scripts/lib/remediation-docs';
+import {
+  CONFORMANCE_PACK_LOGICAL_ID,
+  MAX_PACK_INPUT_PARAMETERS,
+  REMEDIATION_ROLE_LOGICAL_ID,
+  documentLogicalId,
+  ruleLogicalIds,
+  serverlessLogicalIds,
+} from '../../scripts/lib/serverless-resources';
+import { type Template, cfnLint, describeMatches, propertiesValidator, resolveIntrinsics } from './cfn';
+
+const ROOT = join(__dirname, '..', '..');
+const STAGE = 'dev';
+
+type Statement = { Sid?: string; Effect: string; Action: string | string[]; NotAction?: unknown; Resource: unknown; Condition?: unknown };
+type PolicyDocument = { Statement: Statement[] };
+
+const asList = (a: string | string[]) => (Array.isArray(a) ? a : [a]);
+
+describe('serverless.yml (npm run package)', function () {
+  // esbuild bundles every rule; the first run also compiles the framework's config schema.
+  this.timeout(180_000);
+  // The same output as `npm run package`: sls package always rewrites .serverless/, even with --package elsewhere.
+  const dir = join(ROOT, '.serverless');
+  let template: Template;
+
+  before(() => {
+    const env = { ...process.env };
+    // Packaging must need no AWS account: no credentials at all, not even the dummy ones of the test setup.
+    for (const k of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE']) delete env[k];
+    const run = spawnSync(join(ROOT, 'node_modules', '.bin', 'sls'), ['package', '--stage', STAGE], { cwd: ROOT, env, encoding: 'utf8' });
+    if (run.status !== 0) throw new Error(`sls package exited ${run.status}:\n${run.stdout}\n${run.stderr}`);
+    template = JSON.parse(readFileSync(join(dir, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
+  });
+
+  const res = (id: string) => {
+    const r = template.Resources[id];
+    if (!r) throw new Error(`The packaged template has no resource ${id}.`);
+    return r;
+  };
+  const policies = (roleId: string): PolicyDocument[] =>
+    ((res(roleId).Properties?.Policies ?? []) as { PolicyDocument: PolicyDocument }[]).map((p) => p.PolicyDocument);
+
+  it('passes cfn-lint (only warning: serverless adds a DependsOn next to each function Role GetAtt)', () => {
+    const matches = cfnLint(join(dir, 'cloudformation-template-update-stack.json')).filter(
+      (m) => !(m.rule === 'W3005' && m.path[0] === 'Resources' && /LambdaFunction$/.test(String(m.path[1])) && m.path[2] === 'DependsOn'),
+    );
+    expect(matches, describeMatches(matches)).to.deep.equal([]);
+  });
+
+  it('writes one zip per safeguard holding only its bundled handler, which loads with no node_modules (SDK bundled)', () => {
+    const zips = readdirSync(dir).filter((f) => f.endsWith('.zip'));
+    expect(zips).to.have.members(catalog.map((s) => `${s.name}.zip`));
+    for (const s of catalog) {
+      const zip = join(dir, `${s.name}.zip`);
+      const list = spawnSync('unzip', ['-Z1', zip], { encoding: 'utf8' });
+      expect(list.stdout.trim().split('\n'), s.name).to.deep.equal([`rules/${s.name}.js`]);
+      // Outside the repository no node_modules is reachable: an external SDK would fail to load here.
+      const unpacked = mkdtempSync(join(tmpdir(), 'hipaa-zip-'));
+      try {
+        expect(spawnSync('unzip', ['-q', zip, '-d', unpacked]).status).to.equal(0);
+        const load = spawnSync(process.execPath, ['-e', `if (typeof require('./rules/${s.name}.js').handler !== 'function') process.exit(3)`], {
+          cwd: unpacked,
+          encoding: 'utf8',
+          env: { PATH: process.env.PATH ?? '', AWS_REGION: 'us-east-1' },
+        });
+        expect(load.status, load.stderr).to.equal(0);
+      } finally {
+        rmSync(unpacked, { recursive: true, force: true });
+      }
+    }
+  });
+
+  it('has no shared provider role: every function runs as its own role', () => {
+    expect(template.Resources).to.not.have.property('IamRoleLambdaExecution');
+  });
+
+  for (const s of catalog) {
+    describe(s.name, () => {
+      const fnId = serverlessLogicalIds(s.name).function;
+      const ids = ruleLogicalIds(s);
+
+      it('is one nodejs22.x Lambda named after the rule, running rules/<name>.handler as its own role', () => {
+        const p = res(fnId).Properties ?? {};
+        expect(p.FunctionName).to.equal(`hipaa-safeguards-${STAGE}-${s.name}`);
+        expect(p.Handler).to.equal(`rules/${s.name}.handler`);
+        expect(p.Runtime).to.equal('nodejs22.x');
+        expect(p.Role).to.deep.equal({ 'Fn::GetAtt': [ids.role, 'Arn'] });
+        expect(String(p.FunctionName).length).to.be.at.most(64);
+      });
+
+      it('has a role holding exactly the actions the rule calls', () => {
+        // Arrange
+        const role = res(ids.role);
+        // Act
+        const actions = policies(ids.role)
+          .flatMap((d) => d.Statement)
+          .filter((st) => st.Sid !== 'OwnLogGroupOnly')
+          .flatMap((st) => asList(st.Action));
+        // Assert
+        expect(role.Type).to.equal('AWS::IAM::Role');
+        expect([...actions].sort()).to.deep.equal(ruleActions(s));
+        expect(new Set(actions).size, 'an action is granted twice').to.equal(actions.length);
+        const trust = role.Properties?.AssumeRolePolicyDocument as PolicyDocument;
+        expect(trust.Statement.map((st) => st.Action)).to.deep.equal(['sts:AssumeRole']);
+        expect(JSON.stringify(trust)).to.equal(JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+        }));
+      });
+
+      it('may write logs to its own log group only', () => {
+        const logs = policies(ids.role)
+          .flatMap((d) => d.Statement)
+          .filter((st) => asList(st.Action).some((a) => a.startsWith('logs:')));
+        const logGroup = serverlessLogicalIds(s.name).logGroup;
+        expect(logs).to.deep.equal([
+          { Sid: 'OwnLogGroupOnly', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': [logGroup, 'Arn'] } },
+        ]);
+        expect(res(logGroup).Properties?.LogGroupName).to.equal(`/aws/lambda/hipaa-safeguards-${STAGE}-${s.name}`);
+      });
+
+      it('can be invoked by AWS Config of this account only', () => {
+        const permissions = Object.values(template.Resources).filter(
+          (r) => r.Type === 'AWS::Lambda::Permission' && JSON.stringify(r.Properties?.FunctionName).includes(`"${fnId}"`),
+        );
+        expect(permissions).to.deep.equal([
+          {
+            Type: 'AWS::Lambda::Permission',
+            Properties: {
+              FunctionName: { 'Fn::GetAtt': [fnId, 'Arn'] },
+              Action: 'lambda:InvokeFunction',
+              Principal: 'config.amazonaws.com',
+              SourceAccount: { Ref: 'AWS::AccountId' },
+            },
+          },
+        ]);
+      });
+    });
+  }
+
+  it('grants kinesis-stream-encrypted exactly its runtime, listing and key lookups (catalog derivation pinned)', () => {
+    const s = catalog.find((x) => x.name === 'kinesis-stream-encrypted');
+    if (!s) throw new Error('kinesis-stream-encrypted is not in the catalog.');
+    expect(ruleActions(s)).to.deep.equal([
+      'config:GetComplianceDetailsByConfigRule',
+      'config:GetResourceConfigHistory',
+      'config:PutEvaluations',
+      'kinesis:DescribeStreamSummary',
+      'kinesis:ListStreams',
+      'kinesis:ListTagsForStream',
+      'kms:DescribeKey',
+    ]);
+  });
+
+  it('never grants a wildcard action (*, service:*) or NotAction in any IAM policy', () => {
+    const statements = Object.values(template.Resources)
+      .filter((r) => r.Type === 'AWS::IAM::Role' || r.Type === 'AWS::IAM::Policy' || r.Type === 'AWS::IAM::ManagedPolicy')
+      .flatMap((r) => {
+        const p = r.Properties ?? {};
+        const docs = [
+          ...((p.Policies ?? []) as { PolicyDocument: PolicyDocument }[]).map((x) => x.PolicyDocument),
+          ...(p.PolicyDocument ? [p.PolicyDocument as PolicyDocument] : []),
+        ];
+        return docs.flatMap((d) => d.Statement);
+      });
+    expect(statements.length).to.be.above(0);
+    for (const st of statements) {
+      expect(st, JSON.stringify(st)).to.not.have.property('NotAction');
+      for (const a of asList(st.Action)) expect(isWildcardAction(a), a).to.equal(false);
+    }
+  });
+
+  describe('remediation', () => {
+    const documents = loadAllRemediationDocuments();
+
+    it('has a fixed-name role SSM Automation of this account assumes, with exactly the actions the documents declare', () => {
+      const role = res(REMEDIATION_ROLE_LOGICAL_ID);
+      const p = role.Properties ?? {};
+      expect(p.RoleName).to.equal('HIPAA-Safeguards-Remediation');
+      expect(p.AssumeRolePolicyDocument).to.deep.equal({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { Service: 'ssm.amazonaws.com' },
+            Action: 'sts:AssumeRole',
+            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+          },
+        ],
+      });
+      const actions = policies(REMEDIATION_ROLE_LOGICAL_ID).flatMap((d) => d.Statement.flatMap((st) => asList(st.Action)));
+      const declared = [...new Set(documents.flatMap((d) => d.iamActions))].sort();
+      expect(declared.length, 'no document declares any action').to.be.above(0);
+      expect([...actions].sort()).to.deep.equal(declared);
+      expect(remediationActions(documents)).to.deep.equal(declared);
+      if (!declared.includes('iam:PassRole')) expect(actions).to.not.include('iam:PassRole');
+    });
+
+    it('deploys every document as a fixed-name Automation document, updated as a new version', () => {
+      expect(documents.map((d) => d.name)).to.include.members(catalog.flatMap((s) => (s.remediation ? [s.remediation.document] : [])));
+      for (const d of documents) {
+        const r = res(documentLogicalId(d.name));
+        expect(r.Type).to.equal('AWS::SSM::Document');
+        const { Content, ...rest } = r.Properties ?? {};
+        expect(rest, d.name).to.deep.equal({ Name: d.name, DocumentType: 'Automation', DocumentFormat: 'YAML', UpdateMethod: 'NewVersion' });
+        expect(Content, d.name).to.deep.equal(d.content);
+      }
+    });
+  });
+
+  describe('conformance pack', () => {
+    const packResource = () => res(CONFORMANCE_PACK_LOGICAL_ID);
+
+    it('embeds conformance-packs/hipaa-safeguards.yaml as committed', () => {
+      expect(packResource().Properties?.TemplateBody).to.equal(readFileSync(PACK_PATH, 'utf8'));
+    });
+
+    it('fills in each rule Lambda ARN and the remediation role name', () => {
+      const inputs = packResource().Properties?.ConformancePackInputParameters as { ParameterName: string; ParameterValue: unknown }[];
+      const expected = [
+        { ParameterName: 'RemediationRoleName', ParameterValue: 'HIPAA-Safeguards-Remediation' },
+        ...catalog.map((s) => ({ ParameterName: packNames(s).lambdaArn, ParameterValue: { 'Fn::GetAtt': [serverlessLogicalIds(s.name).function, 'Arn'] } })),
+      ];
+      expect(inputs).to.deep.equal(expected);
+      expect(inputs.length).to.be.at.most(MAX_PACK_INPUT_PARAMETERS);
+    });
+
+    it('is created after the Lambda permissions, the documents and the remediation role', () => {
+      const dependsOn = packResource().DependsOn;
+      expect(dependsOn).to.include.members([
+        REMEDIATION_ROLE_LOGICAL_ID,
+        ...catalog.map((s) => ruleLogicalIds(s).permission),
+        ...loadAllRemediationDocuments().map((d) => documentLogicalId(d.name)),
+      ]);
+    });
+
+    it('matches the AWS::Config::ConformancePack registry schema (ajv)', () => {
+      const validate = propertiesValidator('AWS::Config::ConformancePack');
+      const properties = resolveIntrinsics(template, packResource().Properties, {});
+      expect(validate(properties), JSON.stringify(validate.errors)).to.equal(true);
+    });
+  });
+});
