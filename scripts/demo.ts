@@ -3,8 +3,8 @@
  * that show every verdict, scans them with the same rules the Lambdas run and prints the table, runs each
  * automatic remediation document through the SSM simulator, scans again and prints the second table, stops moto.
  */
-import { AddTagsToStreamCommand, CreateStreamCommand, StartStreamEncryptionCommand, waitUntilStreamExists } from '@aws-sdk/client-kinesis';
-import { CreateAliasCommand, CreateKeyCommand } from '@aws-sdk/client-kms';
+import { AddTagsToStreamCommand, CreateStreamCommand, StartStreamEncryptionCommand, waitUntilStreamExists, KinesisClient } from '@aws-sdk/client-kinesis';
+import { CreateAliasCommand, CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { catalog } from '../rules/catalog';
 import { AwsClients } from '../rules/runtime/clients';
 import { type MotoServer, startMoto } from './lib/moto-server';
@@ -22,8 +22,8 @@ interface SeedStream {
 
 export async function seedKinesis(endpoint: string, now: Date = new Date()): Promise<SeedStream[]> {
   const clients = new AwsClients({ region: REGION, endpoint });
-  const kinesis = clients.kinesis();
-  const kms = clients.kms();
+  const kinesis = clients.get(KinesisClient);
+  const kms = clients.get(KMSClient);
   const key = await kms.send(new CreateKeyCommand({ Description: 'PHI streams' }));
   await kms.send(new CreateAliasCommand({ AliasName: 'alias/phi-streams', TargetKeyId: key.KeyMetadata?.KeyId }));
   const yesterday = new Date(now.getTime() - 86_400_000).toISOString().slice(0, 10);

@@ -1,12 +1,5 @@
-import {
-  DescribeDeliveryStreamCommand,
-  type DeliveryStreamDescription,
-  type FirehoseClient,
-  ListDeliveryStreamsCommand,
-  ListTagsForDeliveryStreamCommand,
-  ResourceNotFoundException,
-} from '@aws-sdk/client-firehose';
-import { z } from 'zod';
+import { DescribeDeliveryStreamCommand, type DeliveryStreamDescription, FirehoseClient, ListDeliveryStreamsCommand, ListTagsForDeliveryStreamCommand, ResourceNotFoundException } from '@aws-sdk/client-firehose';
+import * as z from 'zod';
 import type { AwsClients } from '../runtime/clients';
 import { InvalidResponseError, MalformedEventError } from '../runtime/errors';
 import { type ConfigurationItem, describeIssues } from '../runtime/event';
@@ -137,14 +130,14 @@ export async function describeDeliveryStream(firehose: FirehoseClient, name: str
 /** The live encryption of a stream known from a configuration item (Config does not record its status). */
 export function liveEncryption(lookup: Lookup, name: string): Promise<FirehoseEncryption | 'gone' | undefined> {
   return lookup.cached(`firehose:${name}`, async () => {
-    const d = await describeDeliveryStream(lookup.clients.firehose(), name);
+    const d = await describeDeliveryStream(lookup.clients.get(FirehoseClient), name);
     if (!d) return 'gone';
     return fromDescription({ ...d, Destinations: [] }, {}).encryption;
   });
 }
 
 async function* listDeliveryStreams(clients: AwsClients): AsyncIterable<FirehoseDeliveryStream> {
-  const firehose = clients.firehose();
+  const firehose = clients.get(FirehoseClient);
   let start: string | undefined;
   // No SDK paginator for ListDeliveryStreams: it pages by ExclusiveStartDeliveryStreamName.
   for (;;) {

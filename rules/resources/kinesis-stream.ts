@@ -1,12 +1,5 @@
-import {
-  DescribeStreamSummaryCommand,
-  type KinesisClient,
-  KinesisServiceException,
-  ListTagsForStreamCommand,
-  ResourceNotFoundException,
-  paginateListStreams,
-} from '@aws-sdk/client-kinesis';
-import { z } from 'zod';
+import { DescribeStreamSummaryCommand, KinesisClient, KinesisServiceException, ListTagsForStreamCommand, ResourceNotFoundException, paginateListStreams } from '@aws-sdk/client-kinesis';
+import * as z from 'zod';
 import type { AwsClients } from '../runtime/clients';
 import { InvalidResponseError, MalformedEventError } from '../runtime/errors';
 import { type ConfigurationItem, describeIssues } from '../runtime/event';
@@ -103,7 +96,7 @@ export const kinesisStreamResource: ResourceAdapter<KinesisStream> = {
 };
 
 async function* listStreams(clients: AwsClients): AsyncIterable<KinesisStream> {
-  const kinesis = clients.kinesis();
+  const kinesis = clients.get(KinesisClient);
   const seen = new Set<string>();
   for await (const page of paginateListStreams({ client: kinesis, pageSize: 100 }, {})) {
     // Some servers fill StreamSummaries beyond StreamNames; read both and describe each stream once.
@@ -129,7 +122,7 @@ const SOURCE_FACT_ERRORS = new Set(['ResourceNotFoundException', 'AccessDeniedEx
 export function sourceStreamFacts(lookup: Lookup, arn: string): Promise<SourceStreamFacts> {
   return lookup.cached(`kinesis-stream:${arn}`, async () => {
     try {
-      const out = await lookup.clients.kinesis().send(new DescribeStreamSummaryCommand({ StreamARN: arn }));
+      const out = await lookup.clients.get(KinesisClient).send(new DescribeStreamSummaryCommand({ StreamARN: arn }));
       const s = out.StreamDescriptionSummary;
       if (!s) return { kind: 'unreadable', arn, reason: 'DescribeStreamSummary returned no StreamDescriptionSummary' };
       return { kind: 'read', arn, encryptionType: s.EncryptionType ?? 'NONE', ...(s.KeyId ? { keyId: s.KeyId } : {}) };

@@ -1,5 +1,5 @@
-import { type KinesisVideoClient, ListTagsForStreamCommand, paginateListStreams } from '@aws-sdk/client-kinesis-video';
-import { z } from 'zod';
+import { KinesisVideoClient, ListTagsForStreamCommand, paginateListStreams } from '@aws-sdk/client-kinesis-video';
+import * as z from 'zod';
 import type { AwsClients } from '../runtime/clients';
 import { InvalidResponseError, MalformedEventError } from '../runtime/errors';
 import { type ConfigurationItem, describeIssues } from '../runtime/event';
@@ -38,7 +38,7 @@ async function listTags(video: KinesisVideoClient, arn: string): Promise<Record<
 }
 
 async function* listVideoStreams(clients: AwsClients): AsyncIterable<KinesisVideoStream> {
-  const video = clients.kinesisVideo();
+  const video = clients.get(KinesisVideoClient);
   for await (const page of paginateListStreams({ client: video, pageSize: 100 }, {})) {
     for (const info of page.StreamInfoList ?? []) {
       if (!info.StreamName || !info.StreamARN) throw new InvalidResponseError('ListStreams returned a stream without StreamName or StreamARN.');

@@ -1,10 +1,5 @@
-import { ConfigServiceClient } from '@aws-sdk/client-config-service';
 import { ElastiCacheClient } from '@aws-sdk/client-elasticache';
-import { FirehoseClient } from '@aws-sdk/client-firehose';
-import { KinesisClient } from '@aws-sdk/client-kinesis';
-import { KinesisVideoClient } from '@aws-sdk/client-kinesis-video';
-import { KMSClient } from '@aws-sdk/client-kms';
-import { fromIni, fromTemporaryCredentials } from '@aws-sdk/credential-providers';
+import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 
@@ -18,12 +13,13 @@ export interface ClientTarget {
   readonly roleName?: string;
   /** Custom endpoint (moto, LocalStack); otherwise the SDK reads AWS_ENDPOINT_URL* itself. */
   readonly endpoint?: string;
-  readonly profile?: string;
+  /** Base credentials (the CLI's --profile); default: the SDK's provider chain (the Lambda role). */
+  readonly credentials?: AwsCredentialIdentityProvider;
   /** Total attempts per call, first try included. */
   readonly maxAttempts?: number;
 }
 
-type ClientConfig = {
+export type ClientConfig = {
   region: string;
   endpoint?: string;
   credentials?: AwsCredentialIdentityProvider;
@@ -35,18 +31,16 @@ type ClientConfig = {
 /** Default attempts: Config re-evaluating a whole account causes throttling storms, adaptive mode backs off. */
 export const DEFAULT_MAX_ATTEMPTS = 8;
 
+/** An SDK v3 client class; each rule imports only the classes it calls, so its bundle holds only those. */
+export type ClientClass<C> = new (config: ClientConfig) => C;
+
 /**
  * SDK clients for one account and region, created on first use so a cold start pays only for what it calls.
- * @example const kinesis = clientsFor({ region: 'us-east-1' }).kinesis();
+ * @example const kinesis = clientsFor({ region: 'us-east-1' }).get(KinesisClient);
  */
 export class AwsClients {
   private readonly config: ClientConfig;
-  private kinesisClient?: KinesisClient;
-  private kmsClient?: KMSClient;
-  private configClient?: ConfigServiceClient;
-  private elastiCacheClient?: ElastiCacheClient;
-  private firehoseClient?: FirehoseClient;
-  private kinesisVideoClient?: KinesisVideoClient;
+  private readonly made = new Map<ClientClass<unknown>, unknown>();
 
   constructor(readonly target: ClientTarget) {
     const maxAttempts = target.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
@@ -58,36 +52,31 @@ export class AwsClients {
       requestHandler: new NodeHttpHandler({ connectionTimeout: 5_000, requestTimeout: 30_000 }),
       ...(target.endpoint ? { endpoint: target.endpoint } : {}),
     };
-    const master = target.profile ? fromIni({ profile: target.profile }) : undefined;
-    let credentials: AwsCredentialIdentityProvider | undefined = master;
+    let credentials: AwsCredentialIdentityProvider | undefined = target.credentials;
     if (target.roleName && target.accountId) {
       const roleArn = `arn:${target.partition ?? 'aws'}:iam::${target.accountId}:role/${target.roleName}`;
       credentials = fromTemporaryCredentials({
         params: { RoleArn: roleArn, RoleSessionName: 'hipaa-safeguards', DurationSeconds: 900 },
-        ...(master ? { masterCredentials: master } : {}),
+        ...(target.credentials ? { masterCredentials: target.credentials } : {}),
         clientConfig: { ...base },
       });
     }
     this.config = { ...base, ...(credentials ? { credentials } : {}) };
   }
 
-  kinesis(): KinesisClient {
-    return (this.kinesisClient ??= new KinesisClient(this.config));
+  /** The one client of this class for the target. */
+  get<C>(Client: ClientClass<C>): C {
+    let client = this.made.get(Client) as C | undefined;
+    if (!client) {
+      client = new Client(this.config);
+      this.made.set(Client, client);
+    }
+    return client;
   }
-  kms(): KMSClient {
-    return (this.kmsClient ??= new KMSClient(this.config));
-  }
-  configService(): ConfigServiceClient {
-    return (this.configClient ??= new ConfigServiceClient(this.config));
-  }
+
+  /** @deprecated transitional: use get(ElastiCacheClient). */
   elastiCache(): ElastiCacheClient {
-    return (this.elastiCacheClient ??= new ElastiCacheClient(this.config));
-  }
-  firehose(): FirehoseClient {
-    return (this.firehoseClient ??= new FirehoseClient(this.config));
-  }
-  kinesisVideo(): KinesisVideoClient {
-    return (this.kinesisVideoClient ??= new KinesisVideoClient(this.config));
+    return this.get(ElastiCacheClient);
   }
 }
 
@@ -95,7 +84,7 @@ const cache = new Map<string, AwsClients>();
 
 /** Clients for a target, reused across warm Lambda invocations (assumed-role credentials refresh themselves). */
 export function clientsFor(target: ClientTarget): AwsClients {
-  const key = JSON.stringify(target);
+  const key = JSON.stringify({ ...target, credentials: target.credentials ? 'custom' : undefined });
   let clients = cache.get(key);
   if (!clients) {
     clients = new AwsClients(target);

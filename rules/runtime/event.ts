@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { MalformedEventError } from './errors';
 
 /** Message types AWS Config sends to a custom Lambda rule. */

@@ -1,4 +1,4 @@
-import { GetResourceConfigHistoryCommand, type ResourceType } from '@aws-sdk/client-config-service';
+import { GetResourceConfigHistoryCommand, type ResourceType, ConfigServiceClient } from '@aws-sdk/client-config-service';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { parse as parseArn } from '@aws-sdk/util-arn-parser';
 import { type AwsClients, clientsFor } from './clients';
@@ -82,7 +82,7 @@ async function fetchOversizedItem(
   clients: AwsClients,
   summary: { resourceType: string; resourceId: string; configurationItemCaptureTime: Date },
 ): Promise<ConfigurationItem> {
-  const out = await clients.configService().send(
+  const out = await clients.get(ConfigServiceClient).send(
     new GetResourceConfigHistoryCommand({
       resourceType: summary.resourceType as ResourceType,
       resourceId: summary.resourceId,
@@ -109,7 +109,7 @@ async function evaluatePeriodic<R extends NormalizedResource, S extends Paramete
   const present = new Set(judged.map((j) => `${j.resource.resourceType}/${j.resource.id}`));
   // A kind whose listing failed is not complete: its resources must not be declared gone.
   const complete = safeguard.resource.resourceTypes.filter((t) => !failures.some((f) => f.resourceType === t));
-  const before = await previouslyEvaluated(clients.configService(), inv.event.configRuleName, complete);
+  const before = await previouslyEvaluated(clients.get(ConfigServiceClient), inv.event.configRuleName, complete);
   for (const { resourceType, resourceId } of before) {
     if (!present.has(`${resourceType}/${resourceId}`)) {
       evaluations.push(evaluation(resourceType, resourceId, notApplicable(`${resourceType} ${resourceId} no longer exists.`), at));
@@ -181,7 +181,7 @@ export function createRuleHandler<R extends NormalizedResource, S extends Parame
           ({ evaluations, failures } = await evaluatePeriodic(inv, message.notificationCreationTime));
           break;
       }
-      await putEvaluations(clients.configService(), evaluations, parsed.resultToken, options.retry ?? DEFAULT_RETRY);
+      await putEvaluations(clients.get(ConfigServiceClient), evaluations, parsed.resultToken, options.retry ?? DEFAULT_RETRY);
       // Verdicts that could be reached are sent first; then the invocation fails so Config shows the error.
       if (failures.length > 0) {
         throw new ListingError(

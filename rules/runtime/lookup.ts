@@ -1,3 +1,4 @@
+import { KMSClient } from '@aws-sdk/client-kms';
 import type { AwsClients } from './clients';
 import { type KeyFacts, describeKmsKey } from './kms';
 
@@ -22,6 +23,6 @@ export class Lookup {
 
   /** kms:DescribeKey, except for `alias/aws/...` names, which are AWS managed by definition. */
   kmsKey(keyId: string): Promise<KeyFacts> {
-    return this.cached(`kms:${keyId}`, () => describeKmsKey(this.clients.kms(), keyId));
+    return this.cached(`kms:${keyId}`, () => describeKmsKey(this.clients.get(KMSClient), keyId));
   }
 }

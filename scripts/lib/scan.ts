@@ -1,3 +1,4 @@
+import { fromIni } from '@aws-sdk/credential-providers';
 import { AwsClients } from '../../rules/runtime/clients';
 import type { ComplianceType } from '../../rules/runtime/compliance';
 import { judgeAll, newJudgeContext } from '../../rules/runtime/judge';
@@ -40,7 +41,7 @@ export async function scan(options: ScanOptions): Promise<{ results: ScanResult[
   const prepared = options.safeguards.map((s) => ({ s, params: parseParameters(s.schema, options.parameters?.[s.name] ?? {}) }));
   const clients = new AwsClients({
     region: options.region,
-    ...(options.profile ? { profile: options.profile } : {}),
+    ...(options.profile ? { credentials: fromIni({ profile: options.profile }) } : {}),
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
   });

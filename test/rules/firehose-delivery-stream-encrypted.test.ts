@@ -1,6 +1,6 @@
 import { CreateDeliveryStreamCommand, FirehoseClient, StartDeliveryStreamEncryptionCommand } from '@aws-sdk/client-firehose';
-import { CreateStreamCommand, StartStreamEncryptionCommand } from '@aws-sdk/client-kinesis';
-import { CreateKeyCommand } from '@aws-sdk/client-kms';
+import { CreateStreamCommand, StartStreamEncryptionCommand, KinesisClient } from '@aws-sdk/client-kinesis';
+import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { expect } from 'chai';
 import sinon from 'sinon';
 import { firehoseDeliveryStreamEncrypted as rule } from '../../rules/firehose-delivery-stream-encrypted';
@@ -142,11 +142,11 @@ describe('firehose-delivery-stream-encrypted', () => {
     afterEach(() => sinon.restore());
 
     async function seed(): Promise<void> {
-      const firehose: FirehoseClient = clients.firehose();
-      const kinesis = clients.kinesis();
+      const firehose: FirehoseClient = clients.get(FirehoseClient);
+      const kinesis = clients.get(KinesisClient);
       await kinesis.send(new CreateStreamCommand({ StreamName: 'admissions', ShardCount: 1 }));
       await kinesis.send(new CreateStreamCommand({ StreamName: 'raw-feed', ShardCount: 1 }));
-      const key = await clients.kms().send(new CreateKeyCommand({}));
+      const key = await clients.get(KMSClient).send(new CreateKeyCommand({}));
       await kinesis.send(new StartStreamEncryptionCommand({ StreamName: 'admissions', EncryptionType: 'KMS', KeyId: key.KeyMetadata?.Arn }));
       const arn = (n: string) => `arn:aws:kinesis:us-east-1:${ACCOUNT}:stream/${n}`;
       await firehose.send(new CreateDeliveryStreamCommand({ DeliveryStreamName: 'direct-plain', DeliveryStreamType: 'DirectPut', ExtendedS3DestinationConfiguration: s3 }));

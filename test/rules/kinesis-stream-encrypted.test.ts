@@ -111,8 +111,8 @@ describe('kinesis-stream-encrypted', () => {
 
     it('resolves a customer key through its alias and judges it COMPLIANT', async () => {
       // Arrange
-      const key = await clients.kms().send(new CreateKeyCommand({}));
-      await clients.kms().send(new CreateAliasCommand({ AliasName: 'alias/phi', TargetKeyId: key.KeyMetadata?.KeyId }));
+      const key = await clients.get(KMSClient).send(new CreateKeyCommand({}));
+      await clients.get(KMSClient).send(new CreateAliasCommand({ AliasName: 'alias/phi', TargetKeyId: key.KeyMetadata?.KeyId }));
       const p = params({ requireCustomerManagedKey: 'true', allowedKmsKeyArns: key.KeyMetadata?.Arn ?? '' });
       // Act
       const v = await judge(rule, stream(), p, newJudgeContext(clients, NOW));
@@ -121,8 +121,8 @@ describe('kinesis-stream-encrypted', () => {
     });
 
     it('judges a disabled customer key NON_COMPLIANT', async () => {
-      const key = await clients.kms().send(new CreateKeyCommand({}));
-      await clients.kms().send(new DisableKeyCommand({ KeyId: key.KeyMetadata?.KeyId }));
+      const key = await clients.get(KMSClient).send(new CreateKeyCommand({}));
+      await clients.get(KMSClient).send(new DisableKeyCommand({ KeyId: key.KeyMetadata?.KeyId }));
       const v = await judge(rule, stream({ keyId: key.KeyMetadata?.KeyId }), params({ requireCustomerManagedKey: 'true' }), newJudgeContext(clients, NOW));
       expect(v.annotation).to.contain('is Disabled, not Enabled');
     });

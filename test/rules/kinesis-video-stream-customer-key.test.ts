@@ -1,5 +1,5 @@
 import { CreateStreamCommand, KinesisVideoClient } from '@aws-sdk/client-kinesis-video';
-import { CreateKeyCommand, DisableKeyCommand } from '@aws-sdk/client-kms';
+import { CreateKeyCommand, DisableKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { expect } from 'chai';
 import sinon from 'sinon';
 import { kinesisVideoStreamCustomerKey as rule } from '../../rules/kinesis-video-stream-customer-key';
@@ -85,10 +85,10 @@ describe('kinesis-video-stream-customer-key', () => {
 
     it('scan gives the right verdict with and without a KmsKeyId', async () => {
       // Arrange: moto has no ListTagsForStream for Kinesis Video (HTTP 404), so tags come from a fake
-      const good = await clients.kms().send(new CreateKeyCommand({}));
-      const disabled = await clients.kms().send(new CreateKeyCommand({}));
-      await clients.kms().send(new DisableKeyCommand({ KeyId: disabled.KeyMetadata?.KeyId }));
-      const video = clients.kinesisVideo();
+      const good = await clients.get(KMSClient).send(new CreateKeyCommand({}));
+      const disabled = await clients.get(KMSClient).send(new CreateKeyCommand({}));
+      await clients.get(KMSClient).send(new DisableKeyCommand({ KeyId: disabled.KeyMetadata?.KeyId }));
+      const video = clients.get(KinesisVideoClient);
       await video.send(new CreateStreamCommand({ StreamName: 'default-key' }));
       await video.send(new CreateStreamCommand({ StreamName: 'customer-key', KmsKeyId: good.KeyMetadata?.Arn }));
       await video.send(new CreateStreamCommand({ StreamName: 'disabled-key', KmsKeyId: disabled.KeyMetadata?.Arn }));
@@ -109,7 +109,7 @@ describe('kinesis-video-stream-customer-key', () => {
     });
 
     it('reports the emulator gap for this kind instead of guessing tags', async () => {
-      await clients.kinesisVideo().send(new CreateStreamCommand({ StreamName: 'cam' }));
+      await clients.get(KinesisVideoClient).send(new CreateStreamCommand({ StreamName: 'cam' }));
       const { results, failures } = await scan({ safeguards: [rule], region: 'us-east-1', endpoint, maxAttempts: 1 });
       expect(results).to.deep.equal([]);
       expect(failures.map((f) => [f.rule, f.resourceType])).to.deep.equal([['kinesis-video-stream-customer-key', TYPE]]);

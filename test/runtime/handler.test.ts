@@ -1,3 +1,4 @@
+import { ConfigServiceClient } from '@aws-sdk/client-config-service';
 import { CreateStreamCommand, KinesisClient, StartStreamEncryptionCommand } from '@aws-sdk/client-kinesis';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -349,7 +350,7 @@ describe('runtime/handler', function () {
       expect(evaluations.map((e) => e.ComplianceResourceId)).to.deep.equal(['spoke-stream']);
       expect(config.of('PutEvaluations')).to.have.length(1);
       const clients = clientsFor({ region: 'us-east-1', partition: 'aws', accountId: '111111111111', roleName: 'HIPAA-Safeguards-Evaluation' });
-      const creds = await clients.configService().config.credentials();
+      const creds = await clients.get(ConfigServiceClient).config.credentials();
       const who = await new STSClient({ region: 'us-east-1', endpoint: moto.endpoint, credentials: creds, requestHandler: new NodeHttpHandler() }).send(new GetCallerIdentityCommand({}));
       expect(who.Arn).to.equal('arn:aws:sts::111111111111:assumed-role/HIPAA-Safeguards-Evaluation/hipaa-safeguards');
     });
