@@ -1,6 +1,12 @@
 import { firehoseDeliveryStreamEncrypted } from './firehose-delivery-stream-encrypted';
 import { kinesisStreamEncrypted } from './kinesis-stream-encrypted';
 import { kinesisVideoStreamCustomerKey } from './kinesis-video-stream-customer-key';
+import { elastiCacheAuthEnabled } from './elasticache-auth-enabled';
+import { elastiCacheCurrentGenerationNodes } from './elasticache-current-generation-nodes';
+import { elastiCacheEncryptedAtRest } from './elasticache-encrypted-at-rest';
+import { elastiCacheEncryptedInTransit } from './elasticache-encrypted-in-transit';
+import { elastiCacheEngineHipaaEligible } from './elasticache-engine-hipaa-eligible';
+import { elastiCacheSecurityUpdatesApplied } from './elasticache-security-updates-applied';
 import type { Safeguard } from './runtime/safeguard';
 
 /**
@@ -11,6 +17,12 @@ export const catalog: readonly Safeguard[] = [
   kinesisStreamEncrypted,
   firehoseDeliveryStreamEncrypted,
   kinesisVideoStreamCustomerKey,
+  elastiCacheEncryptedAtRest,
+  elastiCacheEncryptedInTransit,
+  elastiCacheAuthEnabled,
+  elastiCacheEngineHipaaEligible,
+  elastiCacheSecurityUpdatesApplied,
+  elastiCacheCurrentGenerationNodes,
 ];
 
 export const safeguardNames = catalog.map((s) => s.name);

@@ -1,4 +1,3 @@
-import { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
@@ -72,11 +71,6 @@ export class AwsClients {
       this.made.set(Client, client);
     }
     return client;
-  }
-
-  /** @deprecated transitional: use get(ElastiCacheClient). */
-  elastiCache(): ElastiCacheClient {
-    return this.get(ElastiCacheClient);
   }
 }
 

@@ -42,16 +42,20 @@ export interface Judged<R> {
   readonly verdict: Verdict;
 }
 
-/** A resource kind whose listing failed: none of its verdicts are known, and none may be invented. */
+/**
+ * A resource kind whose listing failed (no `resourceId`: none of its verdicts are known), or one resource whose
+ * facts could not be gathered. Neither gets an invented verdict, and neither may be reported as gone.
+ */
 export interface ListingFailure {
   readonly resourceType: string;
+  readonly resourceId?: string;
   readonly error: Error;
 }
 
 /**
  * Lists every resource the safeguard covers and judges each one. Each resource kind is listed on its own:
  * a failing API (throttled past retries, access denied, not supported by an emulator) is reported for its kind
- * while the other kinds are still judged.
+ * while the other kinds are still judged; a resource whose lookup fails is reported on its own likewise.
  */
 export async function judgeAll<R extends NormalizedResource, S extends ParameterSchema, F>(
   safeguard: Safeguard<R, S, F>,
@@ -60,15 +64,22 @@ export async function judgeAll<R extends NormalizedResource, S extends Parameter
 ): Promise<{ judged: Judged<R>[]; failures: ListingFailure[] }> {
   const judged: Judged<R>[] = [];
   const failures: ListingFailure[] = [];
+  const asError = (e: unknown) => (e instanceof Error ? e : new Error(String(e)));
   for (const lister of safeguard.resource.listers) {
     const kind: Judged<R>[] = [];
+    const resourceFailures: ListingFailure[] = [];
     try {
       for await (const resource of lister.list(ctx.clients)) {
-        kind.push({ resource, verdict: await judge(safeguard, resource, params, ctx) });
+        try {
+          kind.push({ resource, verdict: await judge(safeguard, resource, params, ctx) });
+        } catch (error) {
+          resourceFailures.push({ resourceType: resource.resourceType, resourceId: resource.id, error: asError(error) });
+        }
       }
       judged.push(...kind);
+      failures.push(...resourceFailures);
     } catch (error) {
-      failures.push({ resourceType: lister.resourceType, error: error instanceof Error ? error : new Error(String(error)) });
+      failures.push({ resourceType: lister.resourceType, error: asError(error) });
     }
   }
   return { judged, failures };

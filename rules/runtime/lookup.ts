@@ -11,12 +11,16 @@ export class Lookup {
 
   constructor(readonly clients: AwsClients) {}
 
-  /** Memoizes `load` under `key` for the rest of the run; new lookups for later safeguards use this too. */
+  /**
+   * Memoizes `load` under `key` for the rest of the run. A failed load is forgotten, so a passing fault
+   * (a throttled page) costs one resource its verdict, not every later resource that shares the lookup.
+   */
   cached<T>(key: string, load: () => Promise<T>): Promise<T> {
     let pending = this.cache.get(key) as Promise<T> | undefined;
     if (!pending) {
       pending = load();
       this.cache.set(key, pending);
+      pending.catch(() => this.cache.delete(key));
     }
     return pending;
   }

@@ -1,0 +1,504 @@
+import {
+  CacheClusterNotFoundFault,
+  DescribeUserGroupsCommand,
+  DescribeUsersCommand,
+  ElastiCacheClient,
+  InvalidCacheClusterStateFault,
+  InvalidReplicationGroupStateFault,
+  InvalidServerlessCacheStateFault,
+  ListTagsForResourceCommand,
+  ReplicationGroupNotFoundFault,
+  ServerlessCacheNotFoundFault,
+  UpdateActionStatus,
+  UserGroupNotFoundFault,
+  UserNotFoundFault,
+  paginateDescribeCacheClusters,
+  paginateDescribeReplicationGroups,
+  paginateDescribeServerlessCaches,
+  paginateDescribeUpdateActions,
+} from '@aws-sdk/client-elasticache';
+import * as z from 'zod';
+import type { Lookup } from '../runtime/lookup';
+import type { AwsClients } from '../runtime/clients';
+import { InvalidResponseError } from '../runtime/errors';
+import { describeIssues } from '../runtime/event';
+import type { Lister, NormalizedResource, ResourceAdapter } from '../runtime/safeguard';
+
+/**
+ * ElastiCache, as every ElastiCache safeguard sees it. AWS Config does not record ElastiCache, so there is no
+ * configuration item: the resources come from the ElastiCache API only, one lister per kind (replication groups,
+ * standalone cache clusters, serverless caches), so a kind whose API fails costs only its own verdicts.
+ */
+
+/** The ComplianceResourceType of each kind. */
+export const ElastiCacheResourceType = {
+  ReplicationGroup: 'AWS::ElastiCache::ReplicationGroup',
+  CacheCluster: 'AWS::ElastiCache::CacheCluster',
+  ServerlessCache: 'AWS::ElastiCache::ServerlessCache',
+} as const;
+
+/** Engines as the API names them (lower case). */
+export const Engine = { Redis: 'redis', Valkey: 'valkey', Memcached: 'memcached' } as const;
+
+const ENGINE_NAMES: Readonly<Record<string, string>> = { redis: 'Redis OSS', valkey: 'Valkey', memcached: 'Memcached' };
+
+/** How annotations name an engine: `Redis OSS`, `Valkey`, `Memcached` (anything else as the API spells it). */
+export function engineName(engine: string): string {
+  return ENGINE_NAMES[engine] ?? engine;
+}
+
+interface ElastiCacheCommon extends NormalizedResource {
+  readonly arn: string;
+  /**
+   * Lifecycle status in lower case: available, creating, modifying, deleting, snapshotting, create-failed, ...
+   * Resources that are not available still get a verdict from their configuration; remediations refuse them.
+   */
+  readonly status: string;
+  /** Lower case: redis, valkey or memcached. */
+  readonly engine: string;
+  /** ListTagsForResource refused because of the status (it answers only for available resources): tags are empty. */
+  readonly tagsUnreadable: boolean;
+}
+
+/** A replication group or a standalone cache cluster: node-based, so it has node types, versions and settings. */
+export interface NodeBasedCache extends ElastiCacheCommon {
+  readonly kind: 'replicationGroup' | 'cacheCluster';
+  /** Replication groups only: enabled, disabled or compatible. */
+  readonly clusterMode?: string;
+  /** Replication groups: their member cache cluster IDs; standalone clusters: none. */
+  readonly memberClusters: readonly string[];
+  /** The lowest engine version of the resource (of its member clusters, for a group); undefined when none is known. */
+  readonly engineVersion?: string;
+  /** Every distinct engine version (members may differ during an upgrade), lowest first. */
+  readonly engineVersions: readonly string[];
+  /** Every distinct node type (the group's and its members'; they differ during scaling). */
+  readonly nodeTypes: readonly string[];
+  readonly atRestEncryptionEnabled: boolean;
+  /** Absent with at-rest encryption on: the ElastiCache default key. */
+  readonly kmsKeyId?: string;
+  readonly transitEncryptionEnabled: boolean;
+  /** `preferred` still accepts plaintext; `required`; absent on clusters that predate the setting (TLS only). */
+  readonly transitEncryptionMode?: string;
+  readonly authTokenEnabled: boolean;
+  /** RBAC user groups (replication groups only; standalone clusters cannot use RBAC). */
+  readonly userGroupIds: readonly string[];
+}
+
+/** A serverless cache: always encrypted at rest and in transit, patched by AWS, no node types. */
+export interface ServerlessCache extends ElastiCacheCommon {
+  readonly kind: 'serverlessCache';
+  /** FullEngineVersion, or MajorEngineVersion when the full one is absent. */
+  readonly engineVersion?: string;
+  readonly kmsKeyId?: string;
+  /** RBAC user group; absent means the default user, without a password. */
+  readonly userGroupId?: string;
+}
+
+export type ElastiCacheResource = NodeBasedCache | ServerlessCache;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Versions
+
+/** Numeric parts of an engine version (`6.2.6` → [6, 2, 6]; `6.x` → [6, 0]), or undefined when it has none. */
+export function parseVersion(version: string): number[] | undefined {
+  const m = /^(\d+)(?:\.(\d+|x))?(?:\.(\d+|x))?/.exec(version.trim());
+  if (!m) return undefined;
+  // `x` stands for "any minor": count it as the lowest, so a minimum is never met by a wildcard.
+  return [m[1], m[2], m[3]].filter((p): p is string => p !== undefined).map((p) => (p === 'x' ? 0 : Number(p)));
+}
+
+/** Negative when a < b, 0 when equal, positive when a > b; missing parts count as 0 (`7.1` = `7.1.0`). */
+export function compareVersions(a: string, b: string): number {
+  const pa = parseVersion(a) ?? [];
+  const pb = parseVersion(b) ?? [];
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+const distinct = (values: readonly (string | null | undefined)[]) => [...new Set(values.filter((v): v is string => !!v))];
+
+// ---------------------------------------------------------------------------------------------------------------
+// API responses. Only the fields the rules read; the required ones fail the listing with a message naming them.
+
+const flag = z.boolean().nullish();
+
+export const ReplicationGroupSchema = z.object({
+  ReplicationGroupId: z.string().min(1),
+  Status: z.string().min(1),
+  ARN: z.string().min(1),
+  // Newer API versions report Engine and CacheNodeType on the group; older ones only on its member clusters.
+  Engine: z.string().nullish(),
+  CacheNodeType: z.string().nullish(),
+  MemberClusters: z.array(z.string()).nullish(),
+  ClusterEnabled: flag,
+  ClusterMode: z.string().nullish(),
+  AtRestEncryptionEnabled: flag,
+  KmsKeyId: z.string().nullish(),
+  TransitEncryptionEnabled: flag,
+  TransitEncryptionMode: z.string().nullish(),
+  AuthTokenEnabled: flag,
+  UserGroupIds: z.array(z.string()).nullish(),
+});
+
+export const CacheClusterSchema = z.object({
+  CacheClusterId: z.string().min(1),
+  CacheClusterStatus: z.string().min(1),
+  ARN: z.string().min(1),
+  Engine: z.string().min(1),
+  EngineVersion: z.string().min(1),
+  CacheNodeType: z.string().min(1),
+  ReplicationGroupId: z.string().nullish(),
+  AtRestEncryptionEnabled: flag,
+  TransitEncryptionEnabled: flag,
+  TransitEncryptionMode: z.string().nullish(),
+  AuthTokenEnabled: flag,
+});
+
+export const ServerlessCacheSchema = z.object({
+  ServerlessCacheName: z.string().min(1),
+  Status: z.string().min(1),
+  ARN: z.string().min(1),
+  Engine: z.string().min(1),
+  MajorEngineVersion: z.string().nullish(),
+  FullEngineVersion: z.string().nullish(),
+  KmsKeyId: z.string().nullish(),
+  UserGroupId: z.string().nullish(),
+});
+
+function parseItem<T extends z.ZodType>(schema: T, value: unknown, operation: string, root: string, idField: string): z.output<T> {
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    const raw = (value ?? {}) as Record<string, unknown>;
+    const id = typeof raw[idField] === 'string' ? ` ${raw[idField]}` : '';
+    throw new InvalidResponseError(`${operation} returned an incomplete ${root}${id}: ${describeIssues(result.error, root)}.`);
+  }
+  return result.data;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Tags
+
+type TagsResult = { readonly tags: Record<string, string>; readonly tagsUnreadable: boolean } | 'gone';
+
+async function readTags(client: ElastiCacheClient, arn: string): Promise<TagsResult> {
+  try {
+    const out = await client.send(new ListTagsForResourceCommand({ ResourceName: arn }));
+    const tags: Record<string, string> = {};
+    for (const t of out.TagList ?? []) if (t.Key) tags[t.Key] = t.Value ?? '';
+    return { tags, tagsUnreadable: false };
+  } catch (error) {
+    // Deleted between the listing and here: it is gone, not failing.
+    if (error instanceof CacheClusterNotFoundFault || error instanceof ReplicationGroupNotFoundFault || error instanceof ServerlessCacheNotFoundFault) {
+      return 'gone';
+    }
+    // ListTagsForResource answers only for available resources. The verdict still comes from the configuration;
+    // the label says the exemption tags could not be read.
+    if (
+      error instanceof InvalidReplicationGroupStateFault ||
+      error instanceof InvalidServerlessCacheStateFault ||
+      error instanceof InvalidCacheClusterStateFault
+    ) {
+      return { tags: {}, tagsUnreadable: true };
+    }
+    throw error;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Listers
+
+type CacheClusterItem = z.output<typeof CacheClusterSchema>;
+
+async function* listReplicationGroups(clients: AwsClients): AsyncIterable<NodeBasedCache> {
+  const client = clients.get(ElastiCacheClient);
+  // Groups first, then clusters: every listed group existed before the cluster pass, so its members are in it.
+  const groups = new Map<string, z.output<typeof ReplicationGroupSchema>>();
+  for await (const page of paginateDescribeReplicationGroups({ client, pageSize: 100 }, {})) {
+    for (const raw of page.ReplicationGroups ?? []) {
+      const g = parseItem(ReplicationGroupSchema, raw, 'DescribeReplicationGroups', 'ReplicationGroup', 'ReplicationGroupId');
+      groups.set(g.ReplicationGroupId, g);
+    }
+  }
+  if (groups.size === 0) return;
+  // A group's engine version is only on its member clusters: read them all, 100 a page, rather than one call each.
+  const wanted = new Set([...groups.values()].flatMap((g) => g.MemberClusters ?? []));
+  const members = new Map<string, CacheClusterItem>();
+  for await (const page of paginateDescribeCacheClusters({ client, pageSize: 100 }, {})) {
+    for (const raw of page.CacheClusters ?? []) {
+      const id = (raw as { CacheClusterId?: unknown }).CacheClusterId;
+      if (typeof id !== 'string' || !wanted.has(id)) continue;
+      members.set(id, parseItem(CacheClusterSchema, raw, 'DescribeCacheClusters', 'CacheCluster', 'CacheClusterId'));
+    }
+  }
+  for (const g of groups.values()) {
+    const memberIds = g.MemberClusters ?? [];
+    const found = memberIds.map((id) => members.get(id)).filter((m): m is CacheClusterItem => m !== undefined);
+    const engine = (g.Engine ?? found[0]?.Engine)?.toLowerCase();
+    if (!engine) {
+      throw new InvalidResponseError(
+        `DescribeReplicationGroups returned replication group ${g.ReplicationGroupId} without Engine, and DescribeCacheClusters listed none of its member clusters (${memberIds.join(', ') || 'none'}).`,
+      );
+    }
+    const tags = await readTags(client, g.ARN);
+    if (tags === 'gone') continue;
+    const versions = distinct(found.map((m) => m.EngineVersion)).sort(compareVersions);
+    yield {
+      kind: 'replicationGroup',
+      id: g.ReplicationGroupId,
+      resourceType: ElastiCacheResourceType.ReplicationGroup,
+      arn: g.ARN,
+      status: g.Status.toLowerCase(),
+      engine,
+      clusterMode: g.ClusterMode ?? (g.ClusterEnabled ? 'enabled' : 'disabled'),
+      memberClusters: memberIds,
+      ...(versions[0] ? { engineVersion: versions[0] } : {}),
+      engineVersions: versions,
+      nodeTypes: distinct([g.CacheNodeType, ...found.map((m) => m.CacheNodeType)]),
+      atRestEncryptionEnabled: g.AtRestEncryptionEnabled ?? false,
+      ...(g.KmsKeyId ? { kmsKeyId: g.KmsKeyId } : {}),
+      transitEncryptionEnabled: g.TransitEncryptionEnabled ?? false,
+      ...(g.TransitEncryptionMode ? { transitEncryptionMode: g.TransitEncryptionMode } : {}),
+      authTokenEnabled: g.AuthTokenEnabled ?? false,
+      userGroupIds: g.UserGroupIds ?? [],
+      ...tags,
+    };
+  }
+}
+
+async function* listCacheClusters(clients: AwsClients): AsyncIterable<NodeBasedCache> {
+  const client = clients.get(ElastiCacheClient);
+  const seen = new Set<string>();
+  const pages = paginateDescribeCacheClusters({ client, pageSize: 100 }, { ShowCacheClustersNotInReplicationGroups: true });
+  for await (const page of pages) {
+    for (const raw of page.CacheClusters ?? []) {
+      const c = parseItem(CacheClusterSchema, raw, 'DescribeCacheClusters', 'CacheCluster', 'CacheClusterId');
+      // Members are judged with their replication group; filter here too, in case the flag is ignored (moto does).
+      if (c.ReplicationGroupId || seen.has(c.CacheClusterId)) continue;
+      seen.add(c.CacheClusterId);
+      const status = c.CacheClusterStatus.toLowerCase();
+      if (status === 'deleted') continue;
+      const tags = await readTags(client, c.ARN);
+      if (tags === 'gone') continue;
+      yield {
+        kind: 'cacheCluster',
+        id: c.CacheClusterId,
+        resourceType: ElastiCacheResourceType.CacheCluster,
+        arn: c.ARN,
+        status,
+        engine: c.Engine.toLowerCase(),
+        memberClusters: [],
+        engineVersion: c.EngineVersion,
+        engineVersions: [c.EngineVersion],
+        nodeTypes: [c.CacheNodeType],
+        atRestEncryptionEnabled: c.AtRestEncryptionEnabled ?? false,
+        transitEncryptionEnabled: c.TransitEncryptionEnabled ?? false,
+        ...(c.TransitEncryptionMode ? { transitEncryptionMode: c.TransitEncryptionMode } : {}),
+        authTokenEnabled: c.AuthTokenEnabled ?? false,
+        userGroupIds: [],
+        ...tags,
+      };
+    }
+  }
+}
+
+async function* listServerlessCaches(clients: AwsClients): AsyncIterable<ServerlessCache> {
+  const client = clients.get(ElastiCacheClient);
+  const seen = new Set<string>();
+  for await (const page of paginateDescribeServerlessCaches({ client, pageSize: 100 }, {})) {
+    for (const raw of page.ServerlessCaches ?? []) {
+      const s = parseItem(ServerlessCacheSchema, raw, 'DescribeServerlessCaches', 'ServerlessCache', 'ServerlessCacheName');
+      if (seen.has(s.ServerlessCacheName)) continue;
+      seen.add(s.ServerlessCacheName);
+      const tags = await readTags(client, s.ARN);
+      if (tags === 'gone') continue;
+      const version = s.FullEngineVersion ?? s.MajorEngineVersion;
+      yield {
+        kind: 'serverlessCache',
+        id: s.ServerlessCacheName,
+        resourceType: ElastiCacheResourceType.ServerlessCache,
+        arn: s.ARN,
+        status: s.Status.toLowerCase(),
+        engine: s.Engine.toLowerCase(),
+        ...(version ? { engineVersion: version } : {}),
+        ...(s.KmsKeyId ? { kmsKeyId: s.KmsKeyId } : {}),
+        ...(s.UserGroupId ? { userGroupId: s.UserGroupId } : {}),
+        ...tags,
+      };
+    }
+  }
+}
+
+const KIND_LABEL = { replicationGroup: 'Replication group', cacheCluster: 'Cache cluster', serverlessCache: 'Serverless cache' } as const;
+
+/** `Replication group phi-sessions`, with the status when it is not available: `Cache cluster c1 (creating; exemption tags unreadable)`. */
+export function elastiCacheLabel(r: ElastiCacheResource): string {
+  const notes = [...(r.status !== 'available' ? [r.status] : []), ...(r.tagsUnreadable ? ['exemption tags unreadable'] : [])];
+  return `${KIND_LABEL[r.kind]} ${r.id}${notes.length ? ` (${notes.join('; ')})` : ''}`;
+}
+
+export const elastiCacheResource: ResourceAdapter<ElastiCacheResource> = {
+  resourceTypes: [ElastiCacheResourceType.ReplicationGroup, ElastiCacheResourceType.CacheCluster, ElastiCacheResourceType.ServerlessCache],
+  listActions: [
+    'elasticache:DescribeReplicationGroups',
+    'elasticache:DescribeCacheClusters',
+    'elasticache:DescribeServerlessCaches',
+    'elasticache:ListTagsForResource',
+  ],
+  label: elastiCacheLabel,
+  listers: [
+    { resourceType: ElastiCacheResourceType.ReplicationGroup, list: listReplicationGroups },
+    { resourceType: ElastiCacheResourceType.CacheCluster, list: listCacheClusters },
+    { resourceType: ElastiCacheResourceType.ServerlessCache, list: listServerlessCaches },
+  ] satisfies Lister<ElastiCacheResource>[],
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// Facts the rules gather through the run's Lookup (rules/runtime/lookup.ts caches them).
+
+/** An RBAC user group. */
+export type UserGroupFacts =
+  | { readonly kind: 'resolved'; readonly id: string; readonly userIds: readonly string[] }
+  /** Not found: the group cannot be verified, so it never passes. */
+  | { readonly kind: 'unresolved'; readonly id: string; readonly reason: string };
+
+/** An RBAC user. */
+export type UserFacts =
+  | {
+      readonly kind: 'resolved';
+      readonly id: string;
+      readonly name: string;
+      /** password, no-password or iam. */
+      readonly authenticationType: string;
+      /** The access string switches the user on (`on`), not off. */
+      readonly enabled: boolean;
+    }
+  | { readonly kind: 'unresolved'; readonly id: string; readonly reason: string };
+
+/** The user the built-in default user of every account has: `default`, no password, all commands. */
+export const BUILT_IN_DEFAULT_USER_ID = 'default';
+
+/** Whether an access string switches the user on: the last `on`/`off` wins; neither means off. */
+export function accessStringEnabled(accessString: string): boolean {
+  const switches = accessString.split(/\s+/).filter((t) => t === 'on' || t === 'off');
+  return switches.at(-1) === 'on';
+}
+
+/** elasticache:DescribeUserGroups for one group. Throttling and access errors propagate: no fact about the group. */
+export async function describeUserGroup(client: ElastiCacheClient, id: string): Promise<UserGroupFacts> {
+  try {
+    const out = await client.send(new DescribeUserGroupsCommand({ UserGroupId: id }));
+    const group = out.UserGroups?.find((g) => g.UserGroupId === id);
+    if (!group) return { kind: 'unresolved', id, reason: 'DescribeUserGroups did not return it' };
+    return { kind: 'resolved', id, userIds: group.UserIds ?? [] };
+  } catch (error) {
+    if (error instanceof UserGroupNotFoundFault) return { kind: 'unresolved', id, reason: 'DescribeUserGroups failed: UserGroupNotFoundFault' };
+    throw error;
+  }
+}
+
+export const UserSchema = z.object({
+  UserId: z.string().min(1),
+  UserName: z.string().nullish(),
+  AccessString: z.string().nullish(),
+  Authentication: z.object({ Type: z.string().min(1) }),
+});
+
+/** elasticache:DescribeUsers for one user. */
+export async function describeUser(client: ElastiCacheClient, id: string): Promise<UserFacts> {
+  try {
+    const out = await client.send(new DescribeUsersCommand({ UserId: id }));
+    const raw = out.Users?.find((u) => u.UserId === id);
+    if (!raw) return { kind: 'unresolved', id, reason: 'DescribeUsers did not return it' };
+    const u = parseItem(UserSchema, raw, 'DescribeUsers', 'User', 'UserId');
+    // moto spells the type `no-password-required`; AWS `no-password`.
+    const type = u.Authentication.Type.startsWith('no-password') ? 'no-password' : u.Authentication.Type;
+    return { kind: 'resolved', id, name: u.UserName ?? id, authenticationType: type, enabled: accessStringEnabled(u.AccessString ?? '') };
+  } catch (error) {
+    if (error instanceof UserNotFoundFault) return { kind: 'unresolved', id, reason: 'DescribeUsers failed: UserNotFoundFault' };
+    throw error;
+  }
+}
+
+/** A security update not yet complete on a replication group or a cache cluster. */
+export interface PendingSecurityUpdate {
+  readonly serviceUpdateName: string;
+  readonly replicationGroupId?: string;
+  readonly cacheClusterId?: string;
+  /** UpdateActionStatus: not-applied, scheduled, in-progress, stopped, ... */
+  readonly status: string;
+  readonly recommendedApplyBy?: Date;
+  readonly severity?: string;
+}
+
+/** Update action statuses that mean "not done": everything except complete and not-applicable. */
+export const PENDING_UPDATE_STATUSES: readonly UpdateActionStatus[] = [
+  UpdateActionStatus.NOT_APPLIED,
+  UpdateActionStatus.WAITING_TO_START,
+  UpdateActionStatus.SCHEDULING,
+  UpdateActionStatus.SCHEDULED,
+  UpdateActionStatus.IN_PROGRESS,
+  UpdateActionStatus.STOPPING,
+  UpdateActionStatus.STOPPED,
+];
+
+export const UpdateActionSchema = z.object({
+  ServiceUpdateName: z.string().min(1),
+  UpdateActionStatus: z.string().min(1),
+  ReplicationGroupId: z.string().nullish(),
+  CacheClusterId: z.string().nullish(),
+  ServiceUpdateType: z.string().nullish(),
+  ServiceUpdateStatus: z.string().nullish(),
+  ServiceUpdateSeverity: z.string().nullish(),
+  ServiceUpdateRecommendedApplyByDate: z.date().nullish(),
+});
+
+/**
+ * elasticache:DescribeUpdateActions, every page: the security updates still to apply in the account and region.
+ * One call sequence per run serves every resource. The filters are sent and applied again here, so a server that
+ * ignores them cannot make a finished update count.
+ */
+export async function listPendingSecurityUpdates(client: ElastiCacheClient): Promise<readonly PendingSecurityUpdate[]> {
+  const pending: PendingSecurityUpdate[] = [];
+  const pages = paginateDescribeUpdateActions(
+    { client, pageSize: 100 },
+    { ServiceUpdateStatus: ['available'], UpdateActionStatus: [...PENDING_UPDATE_STATUSES] },
+  );
+  for await (const page of pages) {
+    for (const raw of page.UpdateActions ?? []) {
+      const a = parseItem(UpdateActionSchema, raw, 'DescribeUpdateActions', 'UpdateAction', 'ServiceUpdateName');
+      if (a.ServiceUpdateType !== 'security-update') continue;
+      if (a.ServiceUpdateStatus && a.ServiceUpdateStatus !== 'available') continue;
+      if (!(PENDING_UPDATE_STATUSES as readonly string[]).includes(a.UpdateActionStatus)) continue;
+      if (!a.ReplicationGroupId && !a.CacheClusterId) {
+        throw new InvalidResponseError(`DescribeUpdateActions returned update action ${a.ServiceUpdateName} with neither ReplicationGroupId nor CacheClusterId.`);
+      }
+      pending.push({
+        serviceUpdateName: a.ServiceUpdateName,
+        ...(a.ReplicationGroupId ? { replicationGroupId: a.ReplicationGroupId } : {}),
+        ...(a.CacheClusterId ? { cacheClusterId: a.CacheClusterId } : {}),
+        status: a.UpdateActionStatus,
+        ...(a.ServiceUpdateRecommendedApplyByDate ? { recommendedApplyBy: a.ServiceUpdateRecommendedApplyByDate } : {}),
+        ...(a.ServiceUpdateSeverity ? { severity: a.ServiceUpdateSeverity } : {}),
+      });
+    }
+  }
+  return pending;
+}
+
+/** elasticache:DescribeUserGroups for one RBAC user group, once per run. */
+export function userGroupFacts(lookup: Lookup, userGroupId: string): Promise<UserGroupFacts> {
+  return lookup.cached(`elasticache:user-group:${userGroupId}`, () => describeUserGroup(lookup.clients.get(ElastiCacheClient), userGroupId));
+}
+
+/** elasticache:DescribeUsers for one RBAC user, once per run (many groups share users such as `default`). */
+export function userFacts(lookup: Lookup, userId: string): Promise<UserFacts> {
+  return lookup.cached(`elasticache:user:${userId}`, () => describeUser(lookup.clients.get(ElastiCacheClient), userId));
+}
+
+/** elasticache:DescribeUpdateActions, every page, once per run: the security updates not yet complete. */
+export function pendingSecurityUpdates(lookup: Lookup): Promise<readonly PendingSecurityUpdate[]> {
+  return lookup.cached('elasticache:pending-security-updates', () => listPendingSecurityUpdates(lookup.clients.get(ElastiCacheClient)));
+}
