@@ -15,6 +15,7 @@ import {
   parseBranchInputs,
 } from './document';
 import { SimulationError } from './errors';
+import { runPythonScript, scriptApiCalls } from './script';
 import { commandClass, loadClientPackage, operationModel } from './sdk-operations';
 
 /**
@@ -26,9 +27,11 @@ import { commandClass, loadClientPackage, operationModel } from './sdk-operation
  * call to reach an HTTP endpoint). Each of these would need a patch of the library; this file is smaller than the patches.
  *
  * Supported: aws:executeAwsApi, aws:waitForAwsResourceProperty, aws:assertAwsResourceProperty, aws:branch
- * (all string/numeric/boolean operators, And/Or/Not), aws:sleep; nextStep, isEnd, onFailure (Abort, Continue,
+ * (all string/numeric/boolean operators, And/Or/Not), aws:sleep, aws:executeScript (Python: the script runs for real
+ * under python3; its boto3 calls come back here, see script.ts); nextStep, isEnd, onFailure (Abort, Continue,
  * step:X), isCritical, maxAttempts; outputs with JSONPath `$.A.B[0]`, `$.A[*].B`; `{{ }}` substitution of parameters,
- * step outputs and system variables. Not simulated: cancellation (onCancel), executeAwsApi's 25 s limit, IAM.
+ * step outputs and system variables. Not simulated: cancellation (onCancel), executeAwsApi's 25 s limit, IAM,
+ * executeScript's Python version (the local python3 runs it) and attachments.
  */
 
 /** One API call the document made (or tried to make), in order. */
@@ -42,10 +45,18 @@ export interface ApiCall {
   readonly answeredBy: 'endpoint' | 'override';
   /** `Name: message` of the error the call raised, if it failed. */
   readonly error?: string;
+  /**
+   * Made by an aws:executeScript step's own code. Automation records neither such a call nor its parameters in the
+   * execution (CloudTrail does); declarative steps' calls are visible as step inputs.
+   */
+  readonly fromScript?: true;
 }
 
-/** What the override hook sees; return a response object to answer the call, or undefined to send it to the endpoint. */
-export type CallOverride = (call: { step: string; service: string; api: string; params: Record<string, unknown> }) => unknown;
+/**
+ * What the override hook sees; return a response object (or a promise of one) to answer the call, or undefined to
+ * send it to the endpoint. `fromScript` marks calls an aws:executeScript step's code makes.
+ */
+export type CallOverride = (call: { step: string; service: string; api: string; params: Record<string, unknown>; fromScript: boolean }) => unknown;
 
 export interface SimulationOptions {
   /** Document parameters; defaults fill the rest. Checked against type, allowedPattern and allowedValues like StartAutomationExecution. */
@@ -73,7 +84,11 @@ export interface StepRecord {
   readonly status: 'Success' | 'Failed';
   readonly attempts: number;
   readonly message?: string;
+  /** The step's inputs after `{{ }}` substitution, as the execution history shows them ({} when they did not resolve). */
+  readonly inputs: Readonly<Record<string, unknown>>;
   readonly outputs: Readonly<Record<string, unknown>>;
+  /** aws:executeScript: what the script printed (Automation shows it with the step's output). */
+  readonly log?: string;
 }
 
 export interface SimulationResult {
@@ -96,10 +111,19 @@ const SUPPORTED_ACTIONS = new Set([
   'aws:assertAwsResourceProperty',
   'aws:branch',
   'aws:sleep',
+  'aws:executeScript',
 ]);
 
 /** A step failed for a reason Automation would report on the step (not a simulator error). */
-class StepFailure extends Error {}
+class StepFailure extends Error {
+  constructor(
+    message: string,
+    /** aws:executeScript: what the script printed before it failed. */
+    readonly log?: string,
+  ) {
+    super(message);
+  }
+}
 
 /**
  * Runs a document step by step and reports what happened.
@@ -150,7 +174,9 @@ function bindParameters(name: string, doc: AutomationDocument, given: Readonly<R
     const value = Object.hasOwn(given, key) ? given[key] : decl.default;
     if (value === undefined) throw new SimulationError(`Parameter ${key} of ${name} is required (it has no default).`);
     if (!typeMatches(decl.type, value)) throw new SimulationError(`Parameter ${key} must be a ${decl.type}; got ${JSON.stringify(value)}.`);
-    const strings = typeof value === 'string' ? [value] : Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+    // Automation receives every value as text, so an Integer's allowedPattern applies to its digits.
+    const strings =
+      typeof value === 'string' ? [value] : typeof value === 'number' ? [String(value)] : Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
     if (decl.allowedPattern !== undefined) {
       const pattern = new RegExp(decl.allowedPattern);
       const bad = strings.find((s) => !pattern.test(s));
@@ -246,7 +272,10 @@ class Run {
       path.push(step.name);
       const outcome = await this.runWithAttempts(step);
       if (outcome.ok) {
-        current = step.isEnd ? undefined : this.stepNamed(outcome.next ?? step.nextStep) ?? this.after(step);
+        // A branch's chosen step wins over isEnd: on aws:branch, isEnd only ends the run when no choice is true
+        // and there is no Default (automation-branch-condition.md).
+        if (outcome.next !== undefined) current = this.stepNamed(outcome.next);
+        else current = step.isEnd ? undefined : this.stepNamed(step.nextStep) ?? this.after(step);
         continue;
       }
       if (isCritical(step)) failure ??= { step: step.name, message: outcome.message };
@@ -279,27 +308,50 @@ class Run {
 
   private async runWithAttempts(step: Step): Promise<{ ok: true; next?: string } | { ok: false; message: string }> {
     let message = '';
+    let inputs: Record<string, unknown> = {};
+    let log: string | undefined;
     for (let attempt = 1; attempt <= step.maxAttempts; attempt++) {
       try {
-        const { outputs, next, note } = await this.runStep(step);
+        // Automation resolves every input before the action runs: an unresolvable reference fails the step.
+        inputs = this.resolve(step.inputs) as Record<string, unknown>;
+        const result = await this.runStep(step, inputs);
+        const { outputs, next, note } = result;
+        log = result.log;
         for (const [k, v] of Object.entries(outputs)) {
           this.outputs[`${step.name}.${k}`] = v;
           this.variables.set(`${step.name}.${k}`, v);
         }
-        this.records.push({ name: step.name, action: step.action, status: 'Success', attempts: attempt, outputs, ...(note ? { message: note } : {}) });
+        this.records.push({
+          name: step.name,
+          action: step.action,
+          status: 'Success',
+          attempts: attempt,
+          inputs,
+          outputs,
+          ...(note ? { message: note } : {}),
+          ...(log !== undefined ? { log } : {}),
+        });
         return next === undefined ? { ok: true } : { ok: true, next };
       } catch (error) {
         if (!(error instanceof StepFailure)) throw error;
         message = error.message;
+        log = error.log;
       }
     }
-    this.records.push({ name: step.name, action: step.action, status: 'Failed', attempts: step.maxAttempts, message, outputs: {} });
+    this.records.push({
+      name: step.name,
+      action: step.action,
+      status: 'Failed',
+      attempts: step.maxAttempts,
+      message,
+      inputs,
+      outputs: {},
+      ...(log !== undefined ? { log } : {}),
+    });
     return { ok: false, message };
   }
 
-  private async runStep(step: Step): Promise<{ outputs: Record<string, unknown>; next?: string; note?: string }> {
-    // Automation resolves every input before the action runs: an unresolvable reference fails the step.
-    const inputs = this.resolve(step.inputs) as Record<string, unknown>;
+  private async runStep(step: Step, inputs: Record<string, unknown>): Promise<{ outputs: Record<string, unknown>; next?: string; note?: string; log?: string }> {
     switch (step.action) {
       case 'aws:branch':
         return this.branch(step);
@@ -317,6 +369,8 @@ class Run {
       }
       case 'aws:waitForAwsResourceProperty':
         return this.waitFor(step, inputs);
+      case 'aws:executeScript':
+        return this.executeScript(step, inputs);
       default:
         throw new SimulationError(`Action ${step.action} is not supported by the simulator.`);
     }
@@ -358,20 +412,65 @@ class Run {
       throw new StepFailure((e as Error).message);
     }
     const params = this.resolve(apiParameters(step)) as Record<string, unknown>;
-    const base = { step: step.name, service, api: operation, params };
+    const outcome = await this.invoke(step.name, service, operation, params, false);
+    if (!outcome.ok) throw new StepFailure(`${service}:${operation} failed: ${outcome.name}: ${outcome.message}`);
+    return outcome.response;
+  }
+
+  /** One AWS call, answered by the override hook or the endpoint, and recorded. */
+  private async invoke(
+    stepName: string,
+    service: string,
+    operation: string,
+    params: Record<string, unknown>,
+    fromScript: boolean,
+  ): Promise<{ ok: true; response: unknown } | { ok: false; name: string; message: string }> {
+    const base = { step: stepName, service, api: operation, params, ...(fromScript ? { fromScript: true as const } : {}) };
     let response: unknown;
     let answeredBy: ApiCall['answeredBy'] = 'endpoint';
     try {
-      response = await this.options.override?.({ ...base, params: structuredClone(params) });
+      response = await this.options.override?.({ step: stepName, service, api: operation, params: structuredClone(params), fromScript });
       if (response !== undefined) answeredBy = 'override';
       else response = await this.send(service, operation, params);
     } catch (error) {
-      const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-      this.calls.push({ ...base, answeredBy, error: message });
-      throw new StepFailure(`${service}:${operation} failed: ${message}`);
+      const name = error instanceof Error ? error.name : 'Error';
+      const message = error instanceof Error ? error.message : String(error);
+      this.calls.push({ ...base, answeredBy, error: `${name}: ${message}` });
+      return { ok: false, name, message };
     }
     this.calls.push({ ...base, answeredBy });
-    return plain(response);
+    return { ok: true, response: plain(response) };
+  }
+
+  /**
+   * Runs the Python handler for real (python3, child process). Its boto3 calls come back through invoke(), so the
+   * override hook answers them like any other call; a call the document checks could not see in the script's text
+   * is a simulator error, since the IAM check would have missed it too.
+   */
+  private async executeScript(step: Step, inputs: Record<string, unknown>): Promise<{ outputs: Record<string, unknown>; log: string }> {
+    const { Runtime: runtime, Handler: handler, Script: script, InputPayload: payload } = inputs;
+    if (typeof runtime !== 'string' || !runtime.startsWith('python3')) throw new SimulationError(`Step ${step.name}: only Python runtimes are simulated; found ${String(runtime)}.`);
+    if (typeof handler !== 'string' || typeof script !== 'string') throw new SimulationError(`Step ${step.name}: Handler and an inline Script are required (attachments are not simulated).`);
+    const seen = scriptApiCalls(script);
+    const allowed = new Set(seen.calls.map((c) => `${c.service}:${c.method}`));
+    const context = Object.fromEntries([...this.variables].filter(([k]) => k.includes(':')));
+    const outcome = await runPythonScript({
+      script,
+      handler,
+      events: payload ?? {},
+      context,
+      timeoutMs: (step.timeoutSeconds ?? 600) * 1000,
+      onCall: async ({ service, method, params }) => {
+        if (!allowed.has(`${service}:${method}`)) {
+          throw new SimulationError(`Step ${step.name}: the script called ${service}.${method}, which the document checks cannot see in its text (${seen.problems.join(' ') || 'no matching name.method( call'}).`);
+        }
+        const operation = operationModel(service, method).operation;
+        const result = await this.invoke(step.name, service, operation, params, true);
+        return result.ok ? { response: result.response } : { error: { Code: result.name, Message: result.message }, operation };
+      },
+    });
+    if (!outcome.ok) throw new StepFailure(`${outcome.errorType}: ${outcome.message}`, outcome.log);
+    return { outputs: this.collectOutputs(step.outputs, { Payload: outcome.payload }), log: outcome.log };
   }
 
   private async send(service: string, operation: string, params: Record<string, unknown>): Promise<unknown> {

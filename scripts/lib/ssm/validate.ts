@@ -16,6 +16,7 @@ import {
   referencesIn,
 } from './document';
 import { DocumentInvalidError, SsmDocumentToolError } from './errors';
+import { definesHandler, scriptApiCalls } from './script';
 import { type ShapeModel, iamPrefixFor, loadClientPackage, operationModel } from './sdk-operations';
 
 /** One finding of the document checks. */
@@ -363,13 +364,71 @@ function checkReferences(doc: AutomationDocument, steps: ReadonlyMap<string, Ste
   }
 }
 
+/**
+ * Permissions AWS documents as required by a call beyond its own action, when the call uses a given input member.
+ * The role gets them through the same "# IAM actions:" list, so a document must declare them.
+ */
+export const COMPANION_ACTIONS: Readonly<Record<string, readonly { readonly member: string; readonly actions: readonly string[]; readonly why: string }[]>> = {
+  'elasticache:DeleteReplicationGroup': [
+    { member: 'FinalSnapshotIdentifier', actions: ['elasticache:CreateSnapshot'], why: 'a final snapshot needs it, per the DeleteReplicationGroup API reference' },
+  ],
+  'elasticache:DeleteCacheCluster': [
+    { member: 'FinalSnapshotIdentifier', actions: ['elasticache:CreateSnapshot'], why: 'a final snapshot needs it, as for DeleteReplicationGroup' },
+  ],
+  'secretsmanager:CreateSecret': [
+    { member: 'Tags', actions: ['secretsmanager:TagResource'], why: 'CreateSecret with Tags needs it, per the CreateSecret API reference' },
+  ],
+};
+
+/** An IAM action the document needs: the step that needs it, and why when the step does not call it itself. */
+interface ImpliedAction {
+  readonly step: string;
+  readonly why?: string;
+}
+
+function addCompanions(action: string, members: readonly string[], step: string, actions: Map<string, ImpliedAction>): void {
+  for (const c of COMPANION_ACTIONS[action] ?? []) {
+    if (members.includes(c.member)) for (const a of c.actions) if (!actions.has(a)) actions.set(a, { step, why: c.why });
+  }
+}
+
+/** aws:executeScript: an inline Python script whose handler exists and whose AWS calls the checks can follow. */
+function checkScriptStep(step: Step, add: Add, actions: Map<string, ImpliedAction>): void {
+  // The Runtime itself is the JSON schema's to check (python3.x or PowerShell); only Python can be simulated.
+  const { Handler: handler, Script: script } = step.inputs;
+  if (typeof script !== 'string') {
+    add(step.name, 'inputs.Script', 'aws:executeScript steps must carry an inline Script (attachments cannot be checked or simulated).');
+    return;
+  }
+  if (typeof handler !== 'string' || !definesHandler(script, handler)) {
+    add(step.name, 'inputs.Handler', `The script must define the handler as "def ${String(handler)}(events, context):" at the top level.`);
+  }
+  if (script.includes('{{')) add(step.name, 'inputs.Script', 'The script must not contain "{{": Automation would read it as a variable; pass values through InputPayload.');
+  const seen = scriptApiCalls(script);
+  for (const p of seen.problems) add(step.name, 'inputs.Script', p);
+  for (const call of seen.calls) {
+    let operation: string;
+    try {
+      operation = operationModel(call.service, call.method).operation;
+    } catch (e) {
+      if (!(e instanceof SsmDocumentToolError)) throw e;
+      add(step.name, 'inputs.Script', `${call.service}.${call.method}: ${e.message}`);
+      continue;
+    }
+    const action = `${iamPrefixFor(call.service)}:${operation}`;
+    if (!actions.get(action) || actions.get(action)?.why) actions.set(action, { step: step.name });
+    addCompanions(action, call.keywords, step.name, actions);
+  }
+}
+
 /** Checks Service/Api/parameters against the SDK; returns the IAM actions the steps imply, with the step that calls each. */
-function checkApiSteps(doc: AutomationDocument, add: Add): Map<string, string> {
-  const actions = new Map<string, string>();
+function checkApiSteps(doc: AutomationDocument, add: Add): Map<string, ImpliedAction> {
+  const actions = new Map<string, ImpliedAction>();
   for (const step of doc.mainSteps) {
     for (const [i, o] of step.outputs.entries()) {
       if (!o.Selector.startsWith('$')) add(step.name, `outputs[${i}].Selector`, `Selector must be a JSONPath starting with "$"; found "${o.Selector}".`);
     }
+    if (step.action === 'aws:executeScript') checkScriptStep(step, add, actions);
     if (!isApiAction(step.action)) continue;
     const { Service: service, Api: api } = step.inputs;
     if (typeof service !== 'string' || !/^[a-z0-9-]+$/.test(service)) {
@@ -393,7 +452,7 @@ function checkApiSteps(doc: AutomationDocument, add: Add): Map<string, string> {
     } catch (e) {
       if (!(e instanceof SsmDocumentToolError)) throw e;
       add(step.name, 'inputs.Service', e.message);
-      actions.set(`${iamPrefixFor(service)}:${api}`, step.name);
+      actions.set(`${iamPrefixFor(service)}:${api}`, { step: step.name });
       continue;
     }
     try {
@@ -402,10 +461,12 @@ function checkApiSteps(doc: AutomationDocument, add: Add): Map<string, string> {
       if (!(e instanceof SsmDocumentToolError)) throw e;
       add(step.name, 'inputs.Api', e.message);
       // Still count the action so that the IAM check reports only what is really different.
-      if (/^[A-Z]/.test(api)) actions.set(`${iamPrefixFor(service)}:${api}`, step.name);
+      if (/^[A-Z]/.test(api)) actions.set(`${iamPrefixFor(service)}:${api}`, { step: step.name });
       continue;
     }
-    actions.set(`${iamPrefixFor(service)}:${model.operation}`, step.name);
+    const action = `${iamPrefixFor(service)}:${model.operation}`;
+    if (!actions.get(action) || actions.get(action)?.why) actions.set(action, { step: step.name });
+    addCompanions(action, Object.keys(apiParameters(step)), step.name, actions);
     checkMembers(step.name, 'inputs', apiParameters(step), model.input, `${model.operation}`, add);
   }
   return actions;
@@ -438,7 +499,7 @@ function checkValue(step: string, field: string, value: unknown, shape: ShapeMod
   }
 }
 
-function checkIamActions(doc: RemediationDocument, implied: ReadonlyMap<string, string>, add: Add): void {
+function checkIamActions(doc: RemediationDocument, implied: ReadonlyMap<string, ImpliedAction>, add: Add): void {
   const declared = doc.iamActions;
   const field = '# IAM actions';
   const seen = new Set<string>();
@@ -447,7 +508,9 @@ function checkIamActions(doc: RemediationDocument, implied: ReadonlyMap<string, 
     seen.add(action);
     if (!implied.has(action)) add(undefined, field, `${action} is declared but no step calls it; the role would get more than it needs.`);
   }
-  for (const [action, step] of implied) {
-    if (!seen.has(action)) add(step, field, `Step calls ${action}, which "# IAM actions:" does not declare; the remediation role would be denied.`);
+  for (const [action, { step, why }] of implied) {
+    if (seen.has(action)) continue;
+    const needs = why ? `Step needs ${action} (${why})` : `Step calls ${action}`;
+    add(step, field, `${needs}, which "# IAM actions:" does not declare; the remediation role would be denied.`);
   }
 }
