@@ -13,9 +13,10 @@ import {
   parseConfigurationItem,
 } from './event';
 import { type ListingFailure, judge, judgeAll, newJudgeContext } from './judge';
+import { accountGuardFromEnvironment } from './organization';
 import { parseParameters, type ParameterSchema, type ParameterValues } from './parameters';
 import { previouslyEvaluated } from './previous-evaluations';
-import { DEFAULT_RETRY, type RetryPolicy, putEvaluations } from './put-evaluations';
+import { DEFAULT_RETRY, type RetryPolicy, TEST_MODE_TOKEN, putEvaluations } from './put-evaluations';
 import type { NormalizedResource, Safeguard } from './safeguard';
 
 export interface HandlerOptions {
@@ -107,8 +108,9 @@ async function evaluatePeriodic<R extends NormalizedResource, S extends Paramete
   const { judged, failures } = await judgeAll(safeguard, inv.params, newJudgeContext(clients, inv.now));
   const evaluations = judged.map((j) => evaluation(j.resource.resourceType, j.resource.id, j.verdict, at));
   const present = new Set(judged.map((j) => `${j.resource.resourceType}/${j.resource.id}`));
-  // A kind whose listing failed is not complete: its resources must not be declared gone.
-  const complete = safeguard.resource.resourceTypes.filter((t) => !failures.some((f) => f.resourceType === t));
+  // A resource that failed is present; a kind whose listing failed is not complete: neither is declared gone.
+  for (const f of failures) if (f.resourceId) present.add(`${f.resourceType}/${f.resourceId}`);
+  const complete = safeguard.resource.resourceTypes.filter((t) => !failures.some((f) => f.resourceType === t && !f.resourceId));
   const before = await previouslyEvaluated(clients.get(ConfigServiceClient), inv.event.configRuleName, complete);
   for (const { resourceType, resourceId } of before) {
     if (!present.has(`${resourceType}/${resourceId}`)) {
@@ -131,13 +133,15 @@ export function createRuleHandler<R extends NormalizedResource, S extends Parame
   const logger =
     options.logger ?? new Logger({ serviceName: 'hipaa-safeguards', persistentKeys: { rule: safeguard.name } });
   const clock = options.clock ?? (() => new Date());
+  // Organization mode (HIPAA_SAFEGUARDS_ORGANIZATION=true, set by the hub): only member accounts are served.
+  const accountGuard = options.accountGuard ?? accountGuardFromEnvironment();
 
   return async function handler(event: unknown): Promise<HandlerResult> {
     try {
       const parsed = parseConfigRuleEvent(event);
       const params = parseParameters(safeguard.schema, parsed.ruleParameters);
       const ruleArn = parseArn(parsed.configRuleArn);
-      await options.accountGuard?.(parsed.accountId);
+      await accountGuard?.(parsed.accountId);
       const clients = clientsFor({
         region: ruleArn.region,
         partition: ruleArn.partition,
@@ -182,10 +186,22 @@ export function createRuleHandler<R extends NormalizedResource, S extends Parame
           break;
       }
       await putEvaluations(clients.get(ConfigServiceClient), evaluations, parsed.resultToken, options.retry ?? DEFAULT_RETRY);
+      // Test-mode invocations write nothing real to Config; they must not write findings either.
+      if (params.importSecurityHubFindings && parsed.resultToken !== TEST_MODE_TOKEN) {
+        const context = { accountId: parsed.accountId, region: ruleArn.region, partition: ruleArn.partition, now: inv.now };
+        // Loaded on first use: most deployments leave this off, and the Security Hub client is large.
+        const { importFindings, toFinding } = await import('./securityhub.js');
+        const { SecurityHubClient } = await import('@aws-sdk/client-securityhub');
+        await importFindings(
+          clients.get(SecurityHubClient),
+          evaluations.map((e) => toFinding(safeguard, e, context)),
+          options.retry ?? DEFAULT_RETRY,
+        );
+      }
       // Verdicts that could be reached are sent first; then the invocation fails so Config shows the error.
       if (failures.length > 0) {
         throw new ListingError(
-          `Could not list ${failures.map((f) => `${f.resourceType} (${f.error.name}: ${f.error.message})`).join('; ')}. ${evaluations.length} evaluation(s) for the other kinds were sent.`,
+          `Could not evaluate ${failures.map((f) => `${f.resourceType}${f.resourceId ? ` ${f.resourceId}` : ''} (${f.error.name}: ${f.error.message})`).join('; ')}. ${evaluations.length} other evaluation(s) were sent.`,
           failures.map((f) => f.resourceType),
           { cause: failures[0]?.error },
         );

@@ -33,6 +33,12 @@ export const commonParameters = {
     description:
       'Comma-separated resource IDs this rule reports as NOT_APPLICABLE (central exemptions, for resources you cannot tag).',
   },
+  importSecurityHubFindings: {
+    type: 'boolean',
+    default: false,
+    description:
+      'true: also import each verdict into Security Hub as an ASFF finding with the HIPAA citations in Compliance.RelatedRequirements (Security Hub must be enabled).',
+  },
   executionRoleName: {
     type: 'string',
     default: '',

@@ -1,4 +1,9 @@
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { fromIni } from '@aws-sdk/credential-providers';
+import { parse as parseArn } from '@aws-sdk/util-arn-parser';
+import type { AwsSecurityFinding } from '@aws-sdk/client-securityhub';
+import { findSafeguard } from '../../rules/catalog';
+import { type FindingContext, toFinding } from '../../rules/runtime/securityhub';
 import { AwsClients } from '../../rules/runtime/clients';
 import type { ComplianceType } from '../../rules/runtime/compliance';
 import { judgeAll, newJudgeContext } from '../../rules/runtime/judge';
@@ -18,6 +23,8 @@ export interface ScanResult {
 export interface ScanFailure {
   readonly rule: string;
   readonly resourceType: string;
+  /** Set when one resource failed rather than the whole kind. */
+  readonly resourceId?: string;
   readonly error: string;
 }
 
@@ -60,7 +67,9 @@ export async function scan(options: ScanOptions): Promise<{ results: ScanResult[
         annotation: j.verdict.annotation,
       });
     }
-    for (const f of failed) failures.push({ rule: s.name, resourceType: f.resourceType, error: `${f.error.name}: ${f.error.message}` });
+    for (const f of failed) {
+      failures.push({ rule: s.name, resourceType: f.resourceType, ...(f.resourceId ? { resourceId: f.resourceId } : {}), error: `${f.error.name}: ${f.error.message}` });
+    }
     options.onProgress?.(`${s.name}: ${judged.length} resource(s) evaluated${failed.length ? `, ${failed.length} kind(s) failed` : ''}.`);
   }
   return { results, failures };
@@ -80,4 +89,31 @@ export function formatTable(rows: readonly ScanResult[]): string {
   const line = (c: readonly string[]) =>
     c.map((v, i) => (i === c.length - 1 ? v : v.padEnd(widths[i] ?? 0))).join('  ').trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
+}
+
+/** The account and partition findings are filed under: given, or read with sts:GetCallerIdentity. */
+export async function callerIdentity(
+  target: { region: string; profile?: string; endpoint?: string },
+  accountId?: string,
+): Promise<{ accountId: string; partition: string }> {
+  if (accountId) return { accountId, partition: 'aws' };
+  const clients = new AwsClients({
+    region: target.region,
+    ...(target.profile ? { credentials: fromIni({ profile: target.profile }) } : {}),
+    ...(target.endpoint ? { endpoint: target.endpoint } : {}),
+  });
+  const who = await clients.get(STSClient).send(new GetCallerIdentityCommand({}));
+  if (!who.Account || !who.Arn) throw new Error('sts:GetCallerIdentity returned no Account or Arn.');
+  return { accountId: who.Account, partition: parseArn(who.Arn).partition };
+}
+
+/** The ASFF findings the Lambdas import for the same verdicts (`scan --format asff`). */
+export function findingsOf(results: readonly ScanResult[], context: FindingContext): AwsSecurityFinding[] {
+  return results.map((r) =>
+    toFinding(
+      findSafeguard(r.rule),
+      { ComplianceResourceType: r.resourceType, ComplianceResourceId: r.resourceId, ComplianceType: r.compliance, Annotation: r.annotation, OrderingTimestamp: context.now },
+      context,
+    ),
+  );
 }

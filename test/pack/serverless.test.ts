@@ -158,6 +158,8 @@ describe('serverless.yml (npm run package)', function () {
       'kinesis:ListStreams',
       'kinesis:ListTagsForStream',
       'kms:DescribeKey',
+      'securityhub:BatchImportFindings',
+      'securityhub:BatchUpdateFindings',
     ]);
   });
 

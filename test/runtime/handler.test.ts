@@ -1,5 +1,6 @@
 import { ConfigServiceClient } from '@aws-sdk/client-config-service';
 import { CreateStreamCommand, KinesisClient, StartStreamEncryptionCommand } from '@aws-sdk/client-kinesis';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
@@ -12,7 +13,7 @@ import { defineSafeguard } from '../../rules/runtime/safeguard';
 import { createRuleHandler, type HandlerOptions } from '../../rules/runtime/handler';
 import type { MotoServer } from '../../scripts/lib/moto-server';
 import { changeEvent, kinesisItemApiStyle, kinesisItemEventStyle, oversizedEvent, scheduledEvent } from '../helpers/fixtures';
-import { interceptConfig } from '../helpers/intercept';
+import { interceptClient, interceptConfig } from '../helpers/intercept';
 import { useMoto } from '../helpers/moto';
 import { startThrottlingProxy } from '../helpers/throttling-proxy';
 
@@ -218,12 +219,33 @@ describe('runtime/handler', function () {
       // Assert
       expect(err).to.be.instanceOf(ListingError);
       expect((err as ListingError).resourceTypes).to.deep.equal(['AWS::Test::Other']);
-      expect((err as Error).message).to.equal('Could not list AWS::Test::Other (NotImplemented: InvalidAction). 2 evaluation(s) for the other kinds were sent.');
+      expect((err as Error).message).to.equal('Could not evaluate AWS::Test::Other (NotImplemented: InvalidAction). 2 other evaluation(s) were sent.');
       const sent = config.of('PutEvaluations').flatMap((i) => i.Evaluations as { ComplianceResourceId: string; ComplianceType: string }[]);
       expect(sent.map((e) => [e.ComplianceResourceId, e.ComplianceType])).to.deep.equal([
         ['listed', 'NON_COMPLIANT'],
         ['deleted', 'NOT_APPLICABLE'],
       ]);
+    });
+
+    it('keeps judging the other resources when one resource\'s lookup fails, and never marks that one gone', async () => {
+      // Arrange: two streams; the key of one cannot be described (throttled past retries)
+      const kinesis = kinesisOn(moto);
+      await createStreams(kinesis, ['steady'], 'alias/aws/kinesis');
+      await createStreams(kinesis, ['flaky'], 'alias/flaky-key');
+      interceptClient(KMSClient, {
+        DescribeKey: () => {
+          throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+        },
+      });
+      const q = (id: string) => ({ EvaluationResultIdentifier: { EvaluationResultQualifier: { ResourceType: 'AWS::Kinesis::Stream', ResourceId: id } } });
+      const config = interceptConfig({ GetComplianceDetailsByConfigRule: () => ({ EvaluationResults: [q('flaky'), q('steady')] }) });
+      // Act
+      const err = await handlerWith()(scheduledEvent({ ruleParameters: { requireCustomerManagedKey: 'true' } })).catch((e: unknown) => e);
+      // Assert
+      expect(err).to.be.instanceOf(ListingError);
+      expect((err as Error).message).to.equal('Could not evaluate AWS::Kinesis::Stream flaky (ThrottlingException: Rate exceeded). 1 other evaluation(s) were sent.');
+      const sent = config.of('PutEvaluations').flatMap((i) => i.Evaluations as { ComplianceResourceId: string; ComplianceType: string }[]);
+      expect(sent.map((e) => [e.ComplianceResourceId, e.ComplianceType])).to.deep.equal([['steady', 'NON_COMPLIANT']]);
     });
 
     it('sends nothing when listing fails, so live resources are never marked gone', async () => {

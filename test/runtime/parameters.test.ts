@@ -21,7 +21,7 @@ describe('runtime/parameters', () => {
     // Act
     const p = parseParameters(schema, undefined);
     // Assert
-    expect(p).to.deep.equal({ requireCustomerManagedKey: false, allowedKmsKeyArns: [], exemptResourceIds: [], executionRoleName: '' });
+    expect(p).to.deep.equal({ requireCustomerManagedKey: false, allowedKmsKeyArns: [], exemptResourceIds: [], importSecurityHubFindings: false, executionRoleName: '' });
   });
 
   it('reads the strings Config sends: "true" is a boolean and a CSV is a list', () => {
@@ -45,7 +45,7 @@ describe('runtime/parameters', () => {
     { name: 'requireCustomerManagedKey', raw: { requireCustomerManagedKey: 'yes' }, message: 'Rule parameter requireCustomerManagedKey is "yes". Expected "true" or "false".' },
     { name: 'allowedKmsKeyArns', raw: { allowedKmsKeyArns: 'alias/phi' }, message: 'Rule parameter allowedKmsKeyArns contains "alias/phi". Expected a comma-separated list of values matching' },
     { name: 'executionRoleName', raw: { executionRoleName: 'role/with/slash' }, message: 'Rule parameter executionRoleName is "role/with/slash". Expected a string matching' },
-    { name: 'requireCustomerManagedkey', raw: { requireCustomerManagedkey: 'true' }, message: 'Unknown rule parameter "requireCustomerManagedkey". Expected one of: requireCustomerManagedKey, allowedKmsKeyArns, exemptResourceIds, executionRoleName.' },
+    { name: 'requireCustomerManagedkey', raw: { requireCustomerManagedkey: 'true' }, message: 'Unknown rule parameter "requireCustomerManagedkey". Expected one of: requireCustomerManagedKey, allowedKmsKeyArns, exemptResourceIds, importSecurityHubFindings, executionRoleName.' },
   ];
   for (const c of bad) {
     it(`rejects ${JSON.stringify(c.raw)} with an error naming ${c.name}`, () => {
