@@ -56,6 +56,20 @@ export const elastiCacheAuthEnabled = defineSafeguard({
   hipaa: [CITATION],
   severity: Severity.High,
   parameters: {},
+  // Manual: clients need the new token (stored in Secrets Manager) before it is enforced.
+  remediation: {
+    document: 'HIPAA-ElastiCacheAddAuthToken',
+    automatic: false,
+    resourceIdParameter: 'ResourceId',
+    maximumAutomaticAttempts: 1,
+    retryAttemptSeconds: 600,
+    parameters: {
+      SecretKmsKeyId: {
+        default: 'alias/aws/secretsmanager',
+        description: 'KMS key that encrypts the Secrets Manager secret holding the new AUTH token.',
+      },
+    },
+  },
   lookupActions: ['elasticache:DescribeUserGroups', 'elasticache:DescribeUsers'],
   async gather(cache, _params, lookup): Promise<{ groups: readonly UserGroupCheck[] }> {
     if (cache.engine === Engine.Memcached) return { groups: [] };

@@ -29,6 +29,20 @@ export const elastiCacheEncryptedInTransit = defineSafeguard({
   hipaa: [CITATION],
   severity: Severity.High,
   parameters: {},
+  // Manual: switching TLS on cuts off clients that do not speak it; a person schedules it (PreferredHours).
+  remediation: {
+    document: 'HIPAA-ElastiCacheEnableTransitEncryption',
+    automatic: false,
+    resourceIdParameter: 'ResourceId',
+    maximumAutomaticAttempts: 1,
+    retryAttemptSeconds: 600,
+    parameters: {
+      PreferredHours: {
+        default: '0',
+        description: 'Hours to stay in TLS mode preferred (plaintext still accepted) so clients can move to TLS before required.',
+      },
+    },
+  },
   lookupActions: [],
 
   evaluate(cache) {

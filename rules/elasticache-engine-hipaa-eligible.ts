@@ -50,6 +50,25 @@ export const elastiCacheEngineHipaaEligible = defineSafeguard({
       description: `Lowest Redis OSS engine version allowed. Redis OSS ${WHITEPAPER_REDIS_VERSION} is also accepted while this is at most ${DEFAULT_MINIMUM_REDIS_VERSION}, as the AWS HIPAA whitepaper names it.`,
     },
   },
+  // Manual: moving off an ineligible engine is a migration; deletion is the last resort a person chooses.
+  remediation: {
+    document: 'HIPAA-ElastiCacheSnapshotAndDelete',
+    automatic: false,
+    resourceIdParameter: 'ResourceId',
+    maximumAutomaticAttempts: 2,
+    retryAttemptSeconds: 600,
+    parameters: {
+      MaxAgeHours: {
+        default: '24',
+        description: 'Only caches created less than this many hours ago are deleted; older ones stop the run for a person to act.',
+      },
+      AllowDeleteWithoutSnapshot: {
+        default: 'false',
+        description: 'true lets the remediation delete Memcached clusters, which cannot be snapshotted.',
+      },
+    },
+    fixed: { ConfigRuleName: 'elasticache-engine-hipaa-eligible' },
+  },
   lookupActions: [],
 
   evaluate(cache, params) {

@@ -34,6 +34,14 @@ export const elastiCacheSecurityUpdatesApplied = defineSafeguard({
   hipaa: [CITATION],
   severity: Severity.Medium,
   parameters: {},
+  // Manual: applying an update restarts nodes; a person picks the window.
+  remediation: {
+    document: 'HIPAA-ElastiCacheApplySecurityUpdates',
+    automatic: false,
+    resourceIdParameter: 'ResourceId',
+    maximumAutomaticAttempts: 1,
+    retryAttemptSeconds: 600,
+  },
   lookupActions: ['elasticache:DescribeUpdateActions'],
   async gather(cache, _params, lookup): Promise<{ updates: readonly PendingSecurityUpdate[] }> {
     if (cache.kind === 'serverlessCache') return { updates: [] };

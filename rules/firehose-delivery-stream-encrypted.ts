@@ -51,6 +51,25 @@ export const firehoseDeliveryStreamEncrypted = defineSafeguard({
       description: 'true: an S3 destination (or its backup) whose EncryptionConfiguration is NoEncryption fails.',
     },
   },
+  // Automatic for DirectPut streams; the document refuses Kinesis-sourced ones (their fix is the source stream's),
+  // so attempts stay low.
+  remediation: {
+    document: 'HIPAA-EnableFirehoseEncryption',
+    automatic: true,
+    resourceIdParameter: 'DeliveryStreamName',
+    maximumAutomaticAttempts: 2,
+    retryAttemptSeconds: 300,
+    parameters: {
+      KeyType: {
+        default: 'AWS_OWNED_CMK',
+        description: 'Key type the remediation starts Firehose encryption with: AWS_OWNED_CMK or CUSTOMER_MANAGED_CMK (then set KeyARN).',
+      },
+      KeyARN: {
+        default: '',
+        description: 'Customer managed KMS key ARN for CUSTOMER_MANAGED_CMK; required when requireCustomerManagedKey is true.',
+      },
+    },
+  },
   lookupActions: ['firehose:DescribeDeliveryStream', 'kinesis:DescribeStreamSummary', 'kms:DescribeKey'],
 
   async gather(stream, params, lookup): Promise<Facts> {

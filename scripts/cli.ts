@@ -5,9 +5,10 @@ import { defaultAsString } from '../rules/runtime/parameters';
 import { createRuleHandler } from '../rules/runtime/handler';
 import { TEST_MODE_TOKEN } from '../rules/runtime/put-evaluations';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { exitCodeOf, formatTable, scan } from './lib/scan';
+import { callerIdentity, exitCodeOf, findingsOf, formatTable, scan } from './lib/scan';
+import { addDeployCommands } from './lib/deploy/commands';
 
-export const OutputFormat = { Table: 'table', Json: 'json' } as const;
+export const OutputFormat = { Table: 'table', Json: 'json', Asff: 'asff' } as const;
 
 /** Exit codes shared by every command. */
 export const ExitCode = { Ok: 0, NonCompliant: 1, Error: 2 } as const;
@@ -84,7 +85,13 @@ export function buildProgram(io: CliIo = processIo, state: { exitCode: number } 
     .option('--param <rule.name=value>', 'rule parameter, repeatable', parseParam, {})
     .addOption(new Option('--format <format>', 'output format').choices(Object.values(OutputFormat)).default(OutputFormat.Table))
     .option('--output <file>', 'write results to a file instead of stdout')
-    .action(async (opts: { region?: string; profile?: string; endpointUrl?: string; rules?: string; rulesFile?: string; param: Record<string, Record<string, string>>; format: string; output?: string }) => {
+    .option('--max-attempts <n>', 'attempts per AWS call, first try included (default 8)', (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1 || n > 20) throw new InvalidArgumentError('Expected an integer from 1 to 20.');
+      return n;
+    })
+    .option('--account-id <id>', 'account for ASFF findings (default: from sts:GetCallerIdentity)')
+    .action(async (opts: { region?: string; profile?: string; endpointUrl?: string; rules?: string; rulesFile?: string; param: Record<string, Record<string, string>>; format: string; output?: string; accountId?: string; maxAttempts?: number }) => {
       const region = opts.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
       if (!region) throw new InvalidArgumentError('No region: pass --region or set AWS_REGION.');
       const { results, failures } = await scan({
@@ -93,12 +100,19 @@ export function buildProgram(io: CliIo = processIo, state: { exitCode: number } 
         ...(opts.profile ? { profile: opts.profile } : {}),
         ...(opts.endpointUrl ? { endpoint: opts.endpointUrl } : {}),
         parameters: opts.param,
+        ...(opts.maxAttempts ? { maxAttempts: opts.maxAttempts } : {}),
         onProgress: (m) => io.err(`${m}\n`),
       });
-      const text = opts.format === OutputFormat.Json ? `${JSON.stringify(results, null, 2)}\n` : `${formatTable(results)}\n`;
+      let text: string;
+      if (opts.format === OutputFormat.Asff) {
+        const caller = await callerIdentity({ region, ...(opts.profile ? { profile: opts.profile } : {}), ...(opts.endpointUrl ? { endpoint: opts.endpointUrl } : {}) }, opts.accountId);
+        text = `${JSON.stringify(findingsOf(results, { ...caller, region, now: new Date() }), null, 2)}\n`;
+      } else {
+        text = opts.format === OutputFormat.Json ? `${JSON.stringify(results, null, 2)}\n` : `${formatTable(results)}\n`;
+      }
       if (opts.output) writeFileSync(opts.output, text);
       else io.out(text);
-      for (const f of failures) io.err(`ERROR ${f.rule} (${f.resourceType}): ${f.error}\n`);
+      for (const f of failures) io.err(`ERROR ${f.rule} (${f.resourceType}${f.resourceId ? ` ${f.resourceId}` : ''}): ${f.error}\n`);
       state.exitCode = exitCodeOf(results, failures);
     });
 
@@ -118,6 +132,8 @@ export function buildProgram(io: CliIo = processIo, state: { exitCode: number } 
       const { evaluations } = await handler(event);
       io.out(`${JSON.stringify(evaluations, null, 2)}\n`);
     });
+
+  addDeployCommands(program, io);
 
   return program;
 }

@@ -7,16 +7,43 @@ const tsx = require('tsx/cjs/api');
 const load = (path) => tsx.require(path, __filename);
 const { catalog } = load('../rules/catalog.ts');
 const { PACK_PATH, renderPack } = load('./lib/conformance-pack.ts');
-const { buildFunctions, buildResources } = load('./lib/serverless-resources.ts');
+const { DeploymentMode, buildFunctions, buildResources } = load('./lib/serverless-resources.ts');
 const { loadAllRemediationDocuments } = load('./lib/remediation-docs.ts');
 
+const list = (value) =>
+  String(value ?? '')
+    .split(',')
+    .map((v) => v.trim())
+    .filter((v) => v !== '');
+
 async function context(resolveVariable) {
-  const [service, stage, remediationRoleName] = await Promise.all([
-    resolveVariable('self:service'),
-    resolveVariable('sls:stage'),
-    resolveVariable('param:remediationRoleName'),
-  ]);
-  return { service, stage, remediationRoleName };
+  const [service, stage, remediationRoleName, mode, evaluationRoleName, reservedConcurrency, packTemplateS3Uri, memberAccounts, excludedAccounts] =
+    await Promise.all([
+      resolveVariable('self:service'),
+      resolveVariable('sls:stage'),
+      resolveVariable('param:remediationRoleName'),
+      resolveVariable('param:mode'),
+      resolveVariable('param:evaluationRoleName'),
+      resolveVariable('param:reservedConcurrency'),
+      resolveVariable('param:packTemplateS3Uri'),
+      resolveVariable('param:memberAccounts'),
+      resolveVariable('param:excludedAccounts'),
+    ]);
+  if (!Object.values(DeploymentMode).includes(mode)) {
+    throw new Error(`--param="mode=${mode}" is not a deployment mode. Expected one of: ${Object.values(DeploymentMode).join(', ')}.`);
+  }
+  const reserved = String(reservedConcurrency ?? '').trim();
+  return {
+    service,
+    stage,
+    mode,
+    remediationRoleName,
+    ...(reserved !== '' ? { reservedConcurrency: Number(reserved) } : {}),
+    packTemplateS3Uri: String(packTemplateS3Uri ?? ''),
+    ...(mode === DeploymentMode.Organization
+      ? { organization: { evaluationRoleName, memberAccounts: list(memberAccounts), excludedAccounts: list(excludedAccounts) } }
+      : {}),
+  };
 }
 
 module.exports = {

@@ -59,8 +59,10 @@ export interface RemediationLink {
   /** Config's MaximumAutomaticAttempts, 1 to 25. */
   readonly maximumAutomaticAttempts: number;
   readonly retryAttemptSeconds: number;
-  /** Other document parameters, each exposed as a pack parameter with this default. */
+  /** Other document parameters, each exposed as a pack parameter with this default (empty: the document's default). */
   readonly parameters?: Readonly<Record<string, { readonly default: string; readonly description: string }>>;
+  /** Document parameters with one right value for this rule (the rule name, the resource type): not pack parameters. */
+  readonly fixed?: Readonly<Record<string, string>>;
 }
 
 export interface SafeguardDefinition<R extends NormalizedResource, S extends ParameterSchema, F = undefined> {

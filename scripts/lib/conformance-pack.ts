@@ -11,6 +11,8 @@ export const PACK_PATH = join(__dirname, '..', '..', 'conformance-packs', 'hipaa
 /** AWS Config limits: rules per conformance pack; TemplateBody bytes (larger packs need TemplateS3Uri). */
 export const MAX_PACK_RULES = 130;
 export const MAX_TEMPLATE_BODY_BYTES = 51_200;
+/** The pack as an S3 object (TemplateS3Uri), as `safeguards deploy` and `deploy-org` upload it. */
+export const MAX_TEMPLATE_S3_BYTES = 300 * 1024;
 /** Config's PutConfigRule and ConfigRule.Description limits. */
 export const MAX_CONFIG_RULE_NAME = 128;
 export const MAX_RULE_DESCRIPTION = 256;
@@ -24,6 +26,38 @@ export const PACK_RULE_NAME_SUFFIX_LENGTH = '-conformance-pack-'.length + 8;
 
 export const REMEDIATION_ROLE_NAME_PARAMETER = 'RemediationRoleName';
 export const DEFAULT_REMEDIATION_ROLE_NAME = 'HIPAA-Safeguards-Remediation';
+/** The SNS topic every deployment creates in each account and region for remediations that notify a person. */
+export const NOTIFICATION_TOPIC_NAME_PARAMETER = 'NotificationTopicName';
+export const DEFAULT_NOTIFICATION_TOPIC_NAME = 'HIPAA-Safeguards-Notifications';
+
+const PLACEHOLDERS: Readonly<Record<string, Json>> = {
+  partition: { Ref: 'AWS::Partition' },
+  region: { Ref: 'AWS::Region' },
+  accountId: { Ref: 'AWS::AccountId' },
+  [NOTIFICATION_TOPIC_NAME_PARAMETER]: { Ref: NOTIFICATION_TOPIC_NAME_PARAMETER },
+};
+
+/**
+ * A fixed remediation value for the pack. `{partition}`, `{region}`, `{accountId}` and `{NotificationTopicName}`
+ * become references, so one pack names the right ARN in every account it reaches (Fn::Join, not Fn::Sub: serverless
+ * would read `${...}` as its own variables).
+ */
+export function packValue(value: string): Json {
+  const parts = value.split(/(\{[A-Za-z]+\})/).filter((p) => p !== '');
+  if (parts.length === 1 && !/^\{[A-Za-z]+\}$/.test(value)) return value;
+  return {
+    'Fn::Join': [
+      '',
+      parts.map((p) => {
+        const m = /^\{([A-Za-z]+)\}$/.exec(p);
+        if (!m?.[1]) return p;
+        const ref = PLACEHOLDERS[m[1]];
+        if (!ref) throw new Error(`Unknown placeholder ${p} in a fixed remediation value; expected one of ${Object.keys(PLACEHOLDERS).map((k) => `{${k}}`).join(', ')}.`);
+        return ref;
+      }),
+    ],
+  };
+}
 export const DEFAULT_MAXIMUM_EXECUTION_FREQUENCY = 'TwentyFour_Hours';
 
 /** `kinesis-stream-encrypted` → `KinesisStreamEncrypted`, `exemptResourceIds` → `ExemptResourceIds`. */
@@ -88,6 +122,11 @@ export function buildPack(safeguards: readonly Safeguard[]): PackTemplate {
       Type: 'String',
       Default: DEFAULT_REMEDIATION_ROLE_NAME,
       Description: 'Name of the IAM role SSM Automation assumes to run the remediation documents (in this account).',
+    },
+    [NOTIFICATION_TOPIC_NAME_PARAMETER]: {
+      Type: 'String',
+      Default: DEFAULT_NOTIFICATION_TOPIC_NAME,
+      Description: 'Name of the SNS topic (in each account and region) that notification remediations publish to; subscribe your security team to it.',
     },
   };
   const Conditions: Record<string, Json> = {};
@@ -164,6 +203,7 @@ export function buildPack(safeguards: readonly Safeguard[]): PackTemplate {
       },
       [r.resourceIdParameter]: { ResourceValue: { Value: 'RESOURCE_ID' } },
     };
+    for (const [name, value] of Object.entries(r.fixed ?? {})) remediationParameters[name] = { StaticValue: { Values: [packValue(value)] } };
     for (const [name, p] of Object.entries(r.parameters ?? {})) {
       const parameter = names.remediationParameter(name);
       optionalParameter(parameter, p.default, p.description);

@@ -1,18 +1,9 @@
+import { RUNTIME_ACTIONS } from '../../rules/runtime/actions';
+import { ORGANIZATION_GUARD_ACTIONS } from '../../rules/runtime/organization';
 import type { Safeguard } from '../../rules/runtime/safeguard';
 import type { RemediationDocument } from './remediation-docs';
 
-/**
- * IAM actions the shared runtime (rules/runtime) calls on top of a rule's own listing and lookups, by the
- * notification that makes it call them. Keep in step with rules/runtime/handler.ts.
- */
-export const RUNTIME_ACTIONS = {
-  /** Every invocation reports its verdicts. */
-  always: ['config:PutEvaluations'],
-  /** Oversized change notifications carry no item: the runtime reads it from the history. */
-  change: ['config:GetResourceConfigHistory'],
-  /** Periodic runs list the resources, and mark ones evaluated before but now gone as NOT_APPLICABLE. */
-  periodic: ['config:GetComplianceDetailsByConfigRule'],
-} as const;
+export { RUNTIME_ACTIONS } from '../../rules/runtime/actions';
 
 /**
  * Exactly the actions one rule's Lambda calls, sorted: the runtime's for the rule's triggers, the resource
@@ -37,4 +28,18 @@ export function remediationActions(documents: readonly RemediationDocument[]): s
 /** `*`, `service:*` or any wildcard: never granted by this pack. */
 export function isWildcardAction(action: string): boolean {
   return action.includes('*') || action.includes('?');
+}
+
+/**
+ * Organization mode, hub side: what a rule Lambda calls as its own role. Every evaluation call goes through the
+ * spoke evaluation role it assumes (rules/runtime/clients.ts); the account guard lists the organization's accounts
+ * (rules/runtime/organization.ts).
+ */
+export function hubRuleActions(): string[] {
+  return [...new Set<string>(['sts:AssumeRole', ...ORGANIZATION_GUARD_ACTIONS])].sort();
+}
+
+/** Organization mode, spoke side: the evaluation role the hub assumes serves every rule, so it holds their union. */
+export function evaluationRoleActions(safeguards: readonly Safeguard[]): string[] {
+  return [...new Set(safeguards.flatMap(ruleActions))].sort();
 }

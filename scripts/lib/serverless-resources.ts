@@ -1,11 +1,7 @@
 import type { Safeguard } from '../../rules/runtime/safeguard';
-import {
-  type Json,
-  REMEDIATION_ROLE_NAME_PARAMETER,
-  packNames,
-  pascal,
-} from './conformance-pack';
-import { isWildcardAction, remediationActions, ruleActions } from './iam';
+import { ORGANIZATION_MODE_VARIABLE } from '../../rules/runtime/organization';
+import { type Json, MAX_TEMPLATE_BODY_BYTES, REMEDIATION_ROLE_NAME_PARAMETER, packNames, pascal, DEFAULT_NOTIFICATION_TOPIC_NAME } from './conformance-pack';
+import { hubRuleActions, isWildcardAction, remediationActions, ruleActions } from './iam';
 import type { RemediationDocument } from './remediation-docs';
 
 /** Lambda's limit on function names. */
@@ -15,6 +11,22 @@ export const MAX_PACK_INPUT_PARAMETERS = 60;
 
 export const REMEDIATION_ROLE_LOGICAL_ID = 'RemediationRole';
 export const CONFORMANCE_PACK_LOGICAL_ID = 'HipaaSafeguardsConformancePack';
+export const ORGANIZATION_CONFORMANCE_PACK_LOGICAL_ID = 'HipaaSafeguardsOrganizationConformancePack';
+
+/** How the stack is deployed: `--param="mode=organization"` makes it the hub of an organization. */
+export const DeploymentMode = { Single: 'single', Organization: 'organization' } as const;
+export type DeploymentMode = (typeof DeploymentMode)[keyof typeof DeploymentMode];
+
+/** Organization mode: reserved concurrency per rule Lambda when none is given (hundreds of accounts share them). */
+export const DEFAULT_HUB_RESERVED_CONCURRENCY = 10;
+/** CloudFormation's limit on resources per stack. */
+export const MAX_STACK_RESOURCES = 500;
+/** Lambda's limit on one function's resource-based policy. */
+export const MAX_FUNCTION_POLICY_BYTES = 20_480;
+/** Resources serverless adds on its own: the deployment bucket and its policy. */
+const SERVERLESS_OWN_RESOURCES = 2;
+/** The org variant of TemplateS3Uri must name a bucket whose name starts with this (Config's requirement). */
+export const ORGANIZATION_PACK_BUCKET_PREFIX = 'awsconfigconforms';
 
 /** Logical IDs serverless gives a function's resources (its naming: `-` → `Dash`, first letter upper). */
 export function serverlessLogicalIds(functionKey: string) {
@@ -39,6 +51,23 @@ export interface ServerlessFunction {
   readonly description: string;
   /** Logical ID of the function's own role in `resources`. */
   readonly role: string;
+  readonly reservedConcurrency?: number;
+  readonly environment?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Organization mode (the hub, in the delegated administrator account): the rule Lambdas assume the spoke evaluation
+ * role in each evaluated account, Config of the member accounts invokes them, and an organization conformance pack
+ * creates the rules in every member account. Role names get `-<region>` appended: the spoke StackSet creates one
+ * pair of roles per region (scripts/lib/spoke-template.ts).
+ */
+export interface OrganizationHub {
+  /** Accounts whose Config may invoke the rule Lambdas: the accounts whose spoke stacks succeeded. */
+  readonly memberAccounts: readonly string[];
+  /** Accounts the organization conformance pack leaves out: every other account of the organization. */
+  readonly excludedAccounts: readonly string[];
+  /** Base name of the spoke evaluation role. */
+  readonly evaluationRoleName: string;
 }
 
 export interface PartsInput {
@@ -48,11 +77,40 @@ export interface PartsInput {
   readonly packText: string;
   readonly service: string;
   readonly stage: string;
+  /** Single account: the role's name. Organization: the spoke remediation role's base name. */
   readonly remediationRoleName: string;
+  /** s3:// URI of the uploaded pack (`safeguards deploy` and `deploy-org` upload it); empty: TemplateBody. */
+  readonly packTemplateS3Uri?: string;
+  /** Present in organization mode. */
+  readonly organization?: OrganizationHub;
+}
+
+export interface FunctionsInput {
+  readonly safeguards: readonly Safeguard[];
+  readonly service: string;
+  readonly stage: string;
+  readonly mode?: DeploymentMode;
+  /** Per rule Lambda; organization mode defaults to DEFAULT_HUB_RESERVED_CONCURRENCY. */
+  readonly reservedConcurrency?: number;
+}
+
+/** IAM path of the hub Lambda roles: the spoke evaluation role trusts roles of this path in the hub account. */
+export function hubRolePath(service: string, stage: string): string {
+  return `/${service}/${stage}/`;
+}
+
+/** `<base>-<region>`: the spoke roles are created once per region (scripts/lib/spoke-template.ts). */
+export function regionalRoleName(base: string): Json {
+  return { 'Fn::Join': ['-', [base, { Ref: 'AWS::Region' }]] };
 }
 
 /** One function per safeguard; its key is the rule name (one id everywhere). */
-export function buildFunctions(input: Pick<PartsInput, 'safeguards' | 'service' | 'stage'>): Record<string, ServerlessFunction> {
+export function buildFunctions(input: FunctionsInput): Record<string, ServerlessFunction> {
+  const organization = input.mode === DeploymentMode.Organization;
+  const reserved = input.reservedConcurrency ?? (organization ? DEFAULT_HUB_RESERVED_CONCURRENCY : undefined);
+  if (reserved !== undefined && (!Number.isInteger(reserved) || reserved < 1)) {
+    throw new Error(`reservedConcurrency is ${reserved}; expected a positive integer (0 would stop every evaluation).`);
+  }
   const functions: Record<string, ServerlessFunction> = {};
   for (const s of input.safeguards) {
     const name = `${input.service}-${input.stage}-${s.name}`;
@@ -64,6 +122,9 @@ export function buildFunctions(input: Pick<PartsInput, 'safeguards' | 'service' 
       name,
       description: s.title.slice(0, 256),
       role: ruleLogicalIds(s).role,
+      ...(reserved !== undefined ? { reservedConcurrency: reserved } : {}),
+      // Read where the handler is created (rules/runtime/organization.ts): only org members are evaluated.
+      ...(organization ? { environment: { [ORGANIZATION_MODE_VARIABLE]: 'true' } } : {}),
     };
   }
   return functions;
@@ -111,7 +172,53 @@ function ruleRole(s: Safeguard, functionKey: string): Json {
   };
 }
 
-function remediationRole(documents: readonly RemediationDocument[], roleName: string): Json {
+/**
+ * Organization mode: the hub rule Lambda's role. It reads nothing itself: it assumes the spoke evaluation role of the
+ * evaluated account (any account: the `*` is the account field of the resource, the action is one) and lists the
+ * organization's accounts for the account guard.
+ */
+function hubRole(s: Safeguard, functionKey: string, hub: OrganizationHub, path: string): Json {
+  const actions = hubRuleActions();
+  const guard = actions.filter((a) => a !== 'sts:AssumeRole');
+  return {
+    Type: 'AWS::IAM::Role',
+    Properties: {
+      Description: `Hub role of the ${s.name} AWS Config rule Lambda: assumes the spoke evaluation role of each member account.`,
+      // The spoke evaluation role trusts the roles under this path in the hub account (aws:PrincipalArn).
+      Path: path,
+      AssumeRolePolicyDocument: lambdaTrust,
+      Policies: [
+        {
+          PolicyName: s.name,
+          PolicyDocument: {
+            Version: '2012-10-17',
+            Statement: [
+              {
+                Sid: 'OwnLogGroupOnly',
+                Effect: 'Allow',
+                Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+                Resource: { 'Fn::GetAtt': [serverlessLogicalIds(functionKey).logGroup, 'Arn'] },
+              },
+              {
+                Sid: 'AssumeSpokeEvaluationRole',
+                Effect: 'Allow',
+                Action: 'sts:AssumeRole',
+                Resource: {
+                  'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::*:role/', hub.evaluationRoleName, '-', { Ref: 'AWS::Region' }]],
+                },
+              },
+              // ListAccounts has no resource-level permissions.
+              { Sid: 'OrganizationMembership', Effect: 'Allow', Action: guard, Resource: '*' },
+            ],
+          },
+        },
+      ],
+    },
+  };
+}
+
+/** The remediation role; `roleName` is a plain name or a template value (the spoke's `<name>-<region>`). */
+export function remediationRole(documents: readonly RemediationDocument[], roleName: Json): Json {
   const actions = remediationActions(documents);
   const wild = actions.filter(isWildcardAction);
   if (wild.length > 0) throw new Error(`Remediation documents declare wildcard actions ${wild.join(', ')}; list each action.`);
@@ -154,7 +261,7 @@ function remediationRole(documents: readonly RemediationDocument[], roleName: st
 }
 
 /** A document's parsed content, refused when CloudFormation would read part of it as an intrinsic function. */
-function documentContent(d: RemediationDocument): Json {
+export function documentContent(d: RemediationDocument): Json {
   const visit = (value: unknown, path: string): void => {
     if (Array.isArray(value)) value.forEach((v, i) => visit(v, `${path}[${i}]`));
     else if (value !== null && typeof value === 'object') {
@@ -173,9 +280,131 @@ function documentContent(d: RemediationDocument): Json {
   return d.content as Json;
 }
 
+/** One `AWS::Lambda::Permission` statement as Lambda stores it, to size a function's policy before deploying. */
+function permissionStatementBytes(stackName: string, logicalId: string, functionName: string): number {
+  const statement = {
+    // CloudFormation names the statement `<stack>-<logical id>-<12 random characters>`.
+    Sid: `${stackName}-${logicalId}-XXXXXXXXXXXX`,
+    Effect: 'Allow',
+    Principal: { Service: 'config.amazonaws.com' },
+    Action: 'lambda:InvokeFunction',
+    Resource: `arn:aws-us-gov:lambda:ap-southeast-2:123456789012:function:${functionName}`,
+    Condition: { StringEquals: { 'AWS:SourceAccount': '123456789012' } },
+  };
+  return Buffer.byteLength(JSON.stringify(statement)) + 1;
+}
+
 /**
- * The CloudFormation resources serverless.yml adds to its functions: one role and one Config invoke permission per
- * rule, the SSM documents, the remediation role and the conformance pack wired to the Lambdas.
+ * Organization mode can only let Config of the member accounts invoke the Lambdas with one SourceAccount statement
+ * per account and function (Lambda takes no organization condition for a service principal), and both the stack
+ * (500 resources) and each function's policy (20 KB) bound how many fit. Checked before CloudFormation fails halfway.
+ */
+export function checkOrganizationCapacity(input: Pick<PartsInput, 'safeguards' | 'service' | 'stage'>, accounts: number): void {
+  const rules = input.safeguards.length;
+  const resources = SERVERLESS_OWN_RESOURCES + rules * 3 + rules * accounts + 1;
+  const tip =
+    'Split the organization: deploy one stage per OU (safeguards deploy-org --ou <ou> --stage <name>); each stage serves only its OU and excludes the other accounts from its pack.';
+  if (resources > MAX_STACK_RESOURCES) {
+    throw new Error(
+      `Serving ${accounts} accounts with ${rules} rules needs ${resources} CloudFormation resources (one invoke permission per account and rule); a stack holds ${MAX_STACK_RESOURCES}. ${tip}`,
+    );
+  }
+  const stackName = `${input.service}-${input.stage}`;
+  for (const s of input.safeguards) {
+    const bytes = accounts * permissionStatementBytes(stackName, `${ruleLogicalIds(s).permission}123456789012`, `${stackName}-${s.name}`) + 64;
+    if (bytes > MAX_FUNCTION_POLICY_BYTES) {
+      throw new Error(
+        `Serving ${accounts} accounts makes the resource policy of ${stackName}-${s.name} about ${bytes} bytes; Lambda allows ${MAX_FUNCTION_POLICY_BYTES}. ${tip}`,
+      );
+    }
+  }
+}
+
+function packSource(input: PartsInput): Json {
+  const uri = input.packTemplateS3Uri ?? '';
+  if (uri !== '') {
+    const m = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\/(.+)$/.exec(uri);
+    if (!m?.[1]) throw new Error(`packTemplateS3Uri "${uri}" is not an s3://<bucket>/<key> URI.`);
+    if (input.organization && !m[1].startsWith(ORGANIZATION_PACK_BUCKET_PREFIX)) {
+      throw new Error(`An organization conformance pack template must be in a bucket whose name starts with ${ORGANIZATION_PACK_BUCKET_PREFIX}; got ${m[1]}.`);
+    }
+    return { TemplateS3Uri: uri };
+  }
+  if (input.organization) throw new Error('Organization mode needs packTemplateS3Uri: safeguards deploy-org uploads the pack and sets it.');
+  const bytes = Buffer.byteLength(input.packText, 'utf8');
+  if (bytes > MAX_TEMPLATE_BODY_BYTES) {
+    throw new Error(
+      `The conformance pack is ${bytes} bytes; a TemplateBody holds ${MAX_TEMPLATE_BODY_BYTES}. Deploy with safeguards deploy, which uploads it to S3 and sets packTemplateS3Uri.`,
+    );
+  }
+  return { TemplateBody: input.packText };
+}
+
+function organizationResources(input: PartsInput, hub: OrganizationHub): Record<string, Json> {
+  const accountPattern = /^\d{12}$/;
+  for (const a of [...hub.memberAccounts, ...hub.excludedAccounts]) {
+    if (!accountPattern.test(a)) throw new Error(`"${a}" is not a 12-digit AWS account ID.`);
+  }
+  if (hub.memberAccounts.length === 0) throw new Error('Organization mode needs memberAccounts: the accounts whose spoke stacks are in place.');
+  const both = hub.memberAccounts.filter((a) => hub.excludedAccounts.includes(a));
+  if (both.length > 0) throw new Error(`Accounts ${both.join(', ')} are both served and excluded.`);
+  checkOrganizationCapacity(input, hub.memberAccounts.length);
+  const inputs = 1 + input.safeguards.length * 2;
+  if (inputs > MAX_PACK_INPUT_PARAMETERS) {
+    throw new Error(`${input.safeguards.length} rules need ${inputs} conformance pack input parameters in organization mode; Config takes ${MAX_PACK_INPUT_PARAMETERS}.`);
+  }
+
+  const path = hubRolePath(input.service, input.stage);
+  const Resources: Record<string, Json> = {};
+  const permissions: string[] = [];
+  const packInputs: Json[] = [{ ParameterName: REMEDIATION_ROLE_NAME_PARAMETER, ParameterValue: regionalRoleName(input.remediationRoleName) }];
+  for (const s of input.safeguards) {
+    const ids = ruleLogicalIds(s);
+    const fn = serverlessLogicalIds(s.name).function;
+    Resources[ids.role] = hubRole(s, s.name, hub, path);
+    for (const account of hub.memberAccounts) {
+      const id = `${ids.permission}${account}`;
+      Resources[id] = {
+        Type: 'AWS::Lambda::Permission',
+        Properties: {
+          FunctionName: { 'Fn::GetAtt': [fn, 'Arn'] },
+          Action: 'lambda:InvokeFunction',
+          Principal: 'config.amazonaws.com',
+          // One member account per statement: Lambda has no organization condition for service principals.
+          SourceAccount: account,
+        },
+      };
+      permissions.push(id);
+    }
+    const names = packNames(s);
+    if (!Object.hasOwn(s.schema, 'executionRoleName')) {
+      throw new Error(`Safeguard ${s.name} has no executionRoleName parameter; organization mode cannot reach member accounts.`);
+    }
+    packInputs.push(
+      { ParameterName: names.lambdaArn, ParameterValue: { 'Fn::GetAtt': [fn, 'Arn'] } },
+      { ParameterName: names.parameter('executionRoleName'), ParameterValue: regionalRoleName(hub.evaluationRoleName) },
+    );
+  }
+  Resources[ORGANIZATION_CONFORMANCE_PACK_LOGICAL_ID] = {
+    Type: 'AWS::Config::OrganizationConformancePack',
+    // Each member account's PutConfigRule fails unless Config of that account may already invoke the Lambda.
+    DependsOn: permissions,
+    Properties: {
+      OrganizationConformancePackName: `${input.service}-${input.stage}`,
+      ...(packSource(input) as Record<string, Json>),
+      ConformancePackInputParameters: packInputs,
+      // Accounts without a spoke (outside the OU, or not yet deployed) would get rules that cannot assume a role.
+      ...(hub.excludedAccounts.length > 0 ? { ExcludedAccounts: [...hub.excludedAccounts] } : {}),
+    },
+  };
+  return Resources;
+}
+
+/**
+ * The CloudFormation resources serverless.yml adds to its functions. Single account: one role and one Config invoke
+ * permission per rule, the SSM documents, the remediation role and the conformance pack wired to the Lambdas.
+ * Organization (hub): one role per rule that assumes the spoke evaluation role, one invoke permission per rule and
+ * member account, and the organization conformance pack; the documents and the spoke roles come from the StackSet.
  */
 export function buildResources(input: PartsInput): { Resources: Record<string, Json> } {
   // serverless resolves ${...} in everything this returns: a document or pack with one would be corrupted.
@@ -193,9 +422,10 @@ export function buildResources(input: PartsInput): { Resources: Record<string, J
       `${input.safeguards.length} rules need ${input.safeguards.length + 1} conformance pack input parameters; Config takes ${MAX_PACK_INPUT_PARAMETERS}.`,
     );
   }
+  if (input.organization) return { Resources: organizationResources(input, input.organization) };
 
-  const Resources: Record<string, Json> = {};
-  const packDependsOn: string[] = [REMEDIATION_ROLE_LOGICAL_ID];
+  const Resources: Record<string, Json> = { [NOTIFICATION_TOPIC_LOGICAL_ID]: notificationTopic() };
+  const packDependsOn: string[] = [REMEDIATION_ROLE_LOGICAL_ID, NOTIFICATION_TOPIC_LOGICAL_ID];
   const packInputs: Json[] = [{ ParameterName: REMEDIATION_ROLE_NAME_PARAMETER, ParameterValue: input.remediationRoleName }];
 
   for (const s of input.safeguards) {
@@ -218,17 +448,7 @@ export function buildResources(input: PartsInput): { Resources: Record<string, J
 
   for (const d of input.documents) {
     const id = documentLogicalId(d.name);
-    Resources[id] = {
-      Type: 'AWS::SSM::Document',
-      Properties: {
-        Name: d.name,
-        DocumentType: 'Automation',
-        DocumentFormat: 'YAML',
-        // Parsed, not the text: CloudFormation writes it back as YAML, and cfn-lint (E3051) can only check objects.
-        Content: documentContent(d),
-        UpdateMethod: 'NewVersion',
-      },
-    };
+    Resources[id] = documentResource(d);
     packDependsOn.push(id);
   }
 
@@ -239,9 +459,37 @@ export function buildResources(input: PartsInput): { Resources: Record<string, J
     DependsOn: packDependsOn,
     Properties: {
       ConformancePackName: `${input.service}-${input.stage}`,
-      TemplateBody: input.packText,
+      ...(packSource(input) as Record<string, Json>),
       ConformancePackInputParameters: packInputs,
     },
   };
   return { Resources };
+}
+
+export const NOTIFICATION_TOPIC_LOGICAL_ID = 'NotificationTopic';
+
+/**
+ * The topic notification remediations publish to (fixed name per account and region, so one pack names it
+ * everywhere), encrypted with the AWS managed SNS key. Subscribe the security team to it.
+ */
+export function notificationTopic(): Json {
+  return {
+    Type: 'AWS::SNS::Topic',
+    Properties: { TopicName: DEFAULT_NOTIFICATION_TOPIC_NAME, KmsMasterKeyId: 'alias/aws/sns', DisplayName: 'HIPAA Safeguards' },
+  };
+}
+
+/** A remediation document as a fixed-name Automation document, updated as a new version. */
+export function documentResource(d: RemediationDocument): Json {
+  return {
+    Type: 'AWS::SSM::Document',
+    Properties: {
+      Name: d.name,
+      DocumentType: 'Automation',
+      DocumentFormat: 'YAML',
+      // Parsed, not the text: CloudFormation writes it back as YAML, and cfn-lint (E3051) can only check objects.
+      Content: documentContent(d),
+      UpdateMethod: 'NewVersion',
+    },
+  };
 }

@@ -74,7 +74,7 @@ export const PSEUDO: Readonly<Record<string, string>> = {
 const NO_VALUE = Symbol('AWS::NoValue');
 
 /**
- * Resolves Ref, Fn::If, Fn::Not, Fn::Equals, Fn::Join and Fn::GetAtt (to a placeholder ARN) the way CloudFormation
+ * Resolves Ref, Fn::If, Fn::Not, Fn::Equals, Fn::Join, Fn::Sub (string form) and Fn::GetAtt (to a placeholder ARN) the way CloudFormation
  * would for the given parameter values, dropping AWS::NoValue. Enough for this project's templates; throws on others.
  */
 export function resolveIntrinsics(template: Template, value: unknown, parameters: Readonly<Record<string, string>>): unknown {
@@ -111,6 +111,16 @@ export function resolveIntrinsics(template: Template, value: unknown, parameters
           return (walk(args[1]) as unknown[]).join(String(args[0]));
         case 'Fn::GetAtt':
           return `arn:aws:test:us-east-1:123456789012:${String(args[0])}/${String(args[1])}`;
+        case 'Fn::Sub': {
+          // The string form only: `${Name}` is a parameter or pseudo parameter, `${!Literal}` stays `${Literal}`.
+          if (typeof arg !== 'string') throw new Error('resolveIntrinsics handles the string form of Fn::Sub only.');
+          return arg.replace(/\$\{(!?)([^}]+)\}/g, (_m, bang: string, name: string) => {
+            if (bang) return `\${${name}}`;
+            const v = ref(name);
+            if (v === NO_VALUE) throw new Error(`Fn::Sub cannot use ${name}.`);
+            return v;
+          });
+        }
         default:
           throw new Error(`resolveIntrinsics does not handle ${key}.`);
       }

@@ -11,6 +11,7 @@ import {
   MAX_PACK_RULES,
   MAX_RETRY_ATTEMPT_SECONDS,
   MAX_TEMPLATE_BODY_BYTES,
+  MAX_TEMPLATE_S3_BYTES,
   PACK_PATH,
   PACK_RULE_NAME_SUFFIX_LENGTH,
   REMEDIATION_ROLE_NAME_PARAMETER,
@@ -19,6 +20,7 @@ import {
   renderPack,
 } from '../../scripts/lib/conformance-pack';
 import { loadRemediationDocument } from '../../scripts/lib/remediation-docs';
+import { buildResources } from '../../scripts/lib/serverless-resources';
 import { type Template, cfnLint, describeMatches, propertiesValidator, resolveIntrinsics } from './cfn';
 
 const committed = readFileSync(PACK_PATH, 'utf8');
@@ -39,6 +41,15 @@ function resource(logicalId: string) {
 
 function resolvedProperties(logicalId: string, overrides: Record<string, string> = {}): Record<string, unknown> {
   return resolveIntrinsics(pack, resource(logicalId).Properties, deployedValues(overrides)) as Record<string, unknown>;
+}
+
+/** A fixed remediation value as the pack resolves it in account 123456789012, us-east-1, with default parameters. */
+function resolvePlaceholders(value: string): string {
+  return value
+    .replaceAll('{partition}', 'aws')
+    .replaceAll('{region}', 'us-east-1')
+    .replaceAll('{accountId}', '123456789012')
+    .replaceAll('{NotificationTopicName}', 'HIPAA-Safeguards-Notifications');
 }
 
 describe('conformance-packs/hipaa-safeguards.yaml', () => {
@@ -64,8 +75,18 @@ describe('conformance-packs/hipaa-safeguards.yaml', () => {
       expect(() => buildPack(many)).to.throw(/at most 130 rules/);
     });
 
-    it(`fits a TemplateBody (${MAX_TEMPLATE_BODY_BYTES} bytes)`, () => {
-      expect(Buffer.byteLength(committed, 'utf8')).to.be.at.most(MAX_TEMPLATE_BODY_BYTES);
+    it(`fits a TemplateS3Uri object (${MAX_TEMPLATE_S3_BYTES} bytes): safeguards deploy and deploy-org upload it`, () => {
+      expect(Buffer.byteLength(committed, 'utf8')).to.be.at.most(MAX_TEMPLATE_S3_BYTES);
+    });
+
+    it(`goes inline as TemplateBody only within ${MAX_TEMPLATE_BODY_BYTES} bytes (plain sls deploy), else deploys refuse it`, () => {
+      // serverless-resources.ts picks TemplateBody without an S3 URI; test/pack/organization-hub.test.ts checks the refusal.
+      const parts = { safeguards: catalog, documents: [], packText: committed, service: 's', stage: 'd', remediationRoleName: 'r' };
+      const inline = Buffer.byteLength(committed, 'utf8') <= MAX_TEMPLATE_BODY_BYTES;
+      const noDocs = catalog.map((s) => ({ ...s, remediation: undefined }) as Safeguard);
+      const build = () => buildResources({ ...parts, safeguards: noDocs });
+      if (inline) expect(build).to.not.throw();
+      else expect(build).to.throw(/a TemplateBody holds 51200/);
     });
 
     it('keeps every rule name within 128 characters once Config appends the pack suffix', () => {
@@ -160,7 +181,11 @@ describe('conformance-packs/hipaa-safeguards.yaml', () => {
         expect(r.DependsOn).to.equal(names.rule);
         const p = resolvedProperties(names.remediation, { [REMEDIATION_ROLE_NAME_PARAMETER]: 'Custom-Role' });
         const extras = Object.fromEntries(
-          Object.entries(link.parameters ?? {}).map(([n, spec]) => [n, { StaticValue: { Values: [spec.default] } }]),
+          [
+            // An empty default is left out, so the document's own default applies.
+            ...Object.entries(link.parameters ?? {}).filter(([, spec]) => spec.default !== '').map(([n, spec]) => [n, { StaticValue: { Values: [spec.default] } }]),
+            ...Object.entries(link.fixed ?? {}).map(([n, v]) => [n, { StaticValue: { Values: [resolvePlaceholders(v)] } }]),
+          ],
         );
         expect(p).to.deep.equal({
           ConfigRuleName: s.name,
@@ -200,7 +225,7 @@ describe('conformance-packs/hipaa-safeguards.yaml', () => {
       it('leaves an emptied remediation parameter to the document default instead of sending ""', () => {
         const emptied = Object.fromEntries(Object.keys(link.parameters ?? {}).map((n) => [names.remediationParameter(n), '']));
         const params = resolvedProperties(names.remediation, emptied).Parameters as Record<string, unknown>;
-        expect(Object.keys(params)).to.have.members(['AutomationAssumeRole', link.resourceIdParameter]);
+        expect(Object.keys(params)).to.have.members(['AutomationAssumeRole', link.resourceIdParameter, ...Object.keys(link.fixed ?? {})]);
       });
     });
   }

@@ -1,0 +1,159 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { relative } from 'node:path';
+import {
+  CreateBucketCommand,
+  type BucketLocationConstraint,
+  HeadBucketCommand,
+  PutBucketPolicyCommand,
+  PutObjectCommand,
+  PutPublicAccessBlockCommand,
+  type S3Client,
+  S3ServiceException,
+  waitUntilBucketExists,
+} from '@aws-sdk/client-s3';
+import { catalog } from '../../../rules/catalog';
+import { MAX_TEMPLATE_S3_BYTES, PACK_PATH, renderPack } from '../conformance-pack';
+import { loadAllRemediationDocuments } from '../remediation-docs';
+import { ORGANIZATION_PACK_BUCKET_PREFIX } from '../serverless-resources';
+import { SPOKE_PATH, renderSpoke } from '../spoke-template';
+import { DeployError, TemplateDriftError } from './errors';
+
+/** S3 bucket names hold 63 characters. */
+const MAX_BUCKET_NAME = 63;
+
+/** aws, aws-cn or aws-us-gov, from a region name. */
+export function partitionOf(region: string): string {
+  if (region.startsWith('cn-')) return 'aws-cn';
+  if (region.startsWith('us-gov-')) return 'aws-us-gov';
+  return 'aws';
+}
+
+/**
+ * The artifact bucket of an account and region. Its name starts with `awsconfigconforms`, which organization
+ * conformance packs require of a TemplateS3Uri bucket, and holds the account and region (bucket names are global).
+ */
+export function artifactBucketName(service: string, account: string, region: string): string {
+  const name = `${ORGANIZATION_PACK_BUCKET_PREFIX}-${service}-${account}-${region}`;
+  if (name.length > MAX_BUCKET_NAME) throw new DeployError(`Artifact bucket name ${name} is ${name.length} characters; S3 allows ${MAX_BUCKET_NAME}.`);
+  return name;
+}
+
+/** A committed template, checked against what the catalog generates, with its content-addressed object key. */
+export interface Artifact {
+  readonly file: string;
+  readonly text: string;
+  /** `<stage>/<folder>/<name>-<sha256 prefix>.yaml`: a new content is a new key, so CloudFormation sees the change. */
+  readonly key: string;
+}
+
+function artifact(path: string, generated: string, sources: string, stage: string, folder: string, name: string): Artifact {
+  const file = relative(process.cwd(), path);
+  let committed = '';
+  try {
+    committed = readFileSync(path, 'utf8');
+  } catch {
+    // Missing is drift like any other.
+  }
+  if (committed !== generated) throw new TemplateDriftError(`${file} is out of date with ${sources}. Run npm run build:pack.`);
+  const hash = createHash('sha256').update(generated).digest('hex').slice(0, 16);
+  return { file, text: generated, key: `${stage}/${folder}/${name}-${hash}.yaml` };
+}
+
+export function packArtifact(stage: string): Artifact {
+  const pack = artifact(PACK_PATH, renderPack(catalog), 'rules/catalog.ts', stage, 'conformance-packs', 'hipaa-safeguards');
+  const bytes = Buffer.byteLength(pack.text);
+  if (bytes > MAX_TEMPLATE_S3_BYTES) throw new DeployError(`${pack.file} is ${bytes} bytes; Config reads at most ${MAX_TEMPLATE_S3_BYTES} from TemplateS3Uri.`);
+  return pack;
+}
+
+export const spokeArtifact = (stage: string): Artifact =>
+  artifact(SPOKE_PATH, renderSpoke(catalog, loadAllRemediationDocuments()), 'rules/catalog.ts or remediations/', stage, 'spoke', 'hipaa-safeguards-spoke');
+
+export const s3Uri = (bucket: string, key: string) => `s3://${bucket}/${key}`;
+export const httpsUrl = (bucket: string, region: string, key: string) =>
+  `https://${bucket}.s3.${region}.amazonaws.com${partitionOf(region) === 'aws-cn' ? '.cn' : ''}/${key}`;
+
+/**
+ * TLS only; and, for an organization, member accounts may read conformance pack templates (Config reads the
+ * TemplateS3Uri of an organization conformance pack from each member account). Nothing else is shared.
+ */
+export function bucketPolicy(bucket: string, region: string, organizationId?: string): string {
+  const arn = `arn:${partitionOf(region)}:s3:::${bucket}`;
+  const statements: unknown[] = [
+    {
+      Sid: 'DenyInsecureTransport',
+      Effect: 'Deny',
+      Principal: '*',
+      // A Deny: it takes every action away without TLS, it grants none.
+      Action: 's3:*',
+      Resource: [arn, `${arn}/*`],
+      Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+    },
+  ];
+  if (organizationId) {
+    statements.push({
+      Sid: 'OrganizationReadsConformancePackTemplates',
+      Effect: 'Allow',
+      Principal: '*',
+      Action: 's3:GetObject',
+      Resource: `${arn}/*/conformance-packs/*`,
+      Condition: { StringEquals: { 'aws:PrincipalOrgID': organizationId } },
+    });
+  }
+  return JSON.stringify({ Version: '2012-10-17', Statement: statements });
+}
+
+/** Whether the bucket exists and is ours; a bucket of another owner stops the deployment (someone took the name). */
+async function bucketExists(s3: S3Client, bucket: string, owner: string): Promise<boolean> {
+  try {
+    await s3.send(new HeadBucketCommand({ Bucket: bucket, ExpectedBucketOwner: owner }));
+    return true;
+  } catch (error) {
+    const status = error instanceof S3ServiceException ? error.$metadata.httpStatusCode : undefined;
+    if (status === 404) return false;
+    if (status === 403) {
+      throw new DeployError(`Bucket ${bucket} exists but is not owned by account ${owner} (or is not readable by these credentials); refusing to upload to it.`, {
+        cause: error,
+      });
+    }
+    throw error;
+  }
+}
+
+/** Creates the bucket when missing (then waits for it), and sets public access block and policy every time. */
+export async function ensureBucket(s3: S3Client, bucket: string, region: string, owner: string, organizationId?: string): Promise<'created' | 'updated'> {
+  const exists = await bucketExists(s3, bucket, owner);
+  if (!exists) {
+    await s3.send(
+      new CreateBucketCommand({
+        Bucket: bucket,
+        // us-east-1 is the default location and refuses an explicit constraint.
+        ...(region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: region as BucketLocationConstraint } }),
+      }),
+    );
+    await waitUntilBucketExists({ client: s3, maxWaitTime: 120 }, { Bucket: bucket, ExpectedBucketOwner: owner });
+  }
+  await s3.send(
+    new PutPublicAccessBlockCommand({
+      Bucket: bucket,
+      ExpectedBucketOwner: owner,
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true },
+    }),
+  );
+  await s3.send(new PutBucketPolicyCommand({ Bucket: bucket, ExpectedBucketOwner: owner, Policy: bucketPolicy(bucket, region, organizationId) }));
+  return exists ? 'updated' : 'created';
+}
+
+export async function upload(s3: S3Client, bucket: string, owner: string, a: Artifact): Promise<void> {
+  await s3.send(
+    new PutObjectCommand({
+      Bucket: bucket,
+      Key: a.key,
+      Body: a.text,
+      ContentType: 'application/x-yaml',
+      ExpectedBucketOwner: owner,
+      ServerSideEncryption: 'AES256',
+    }),
+  );
+}

@@ -1,0 +1,94 @@
+import { join } from 'node:path';
+import { type Command, InvalidArgumentError } from 'commander';
+import { type DeployClients, awsDeployClients } from './clients';
+import { type OrgDeployOptions, orgDeployPlan } from './org-plan';
+import { type CommandRunner, type Plan, executePlan, renderPlan, spawnRunner } from './plan';
+import { singleDeployPlan } from './single-plan';
+
+const ROOT = join(__dirname, '..', '..', '..');
+
+export interface DeployDeps {
+  readonly clients: (options: { profile?: string }) => DeployClients;
+  readonly runner: CommandRunner;
+}
+
+/** `sls` is the project's own osls, whatever is on PATH. */
+const defaultDeps: DeployDeps = {
+  clients: (options) => awsDeployClients(options),
+  runner: (command, args) => spawnRunner(ROOT)(command === 'sls' ? join(ROOT, 'node_modules', '.bin', 'sls') : command, args),
+};
+
+interface Io {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const positiveInteger = (value: string) => {
+  if (!/^[1-9]\d*$/.test(value)) throw new InvalidArgumentError(`Expected a positive integer, got "${value}".`);
+  return Number(value);
+};
+
+async function runOrPrint<S>(plan: Plan<S>, dryRun: boolean, io: Io, deps: DeployDeps, profile: string | undefined): Promise<void> {
+  if (dryRun) {
+    // No client is made and no command runs: a dry run needs neither network nor credentials.
+    io.out(renderPlan(plan as Plan<unknown>));
+    return;
+  }
+  const { calls } = await executePlan(plan, {
+    clients: () => deps.clients(profile ? { profile } : {}),
+    runner: deps.runner,
+    progress: (m) => io.err(`${m}\n`),
+  });
+  io.out(`${plan.title}: done, ${plan.steps.length} step(s), ${calls.length} call(s).\n`);
+}
+
+/** Adds `deploy` and `deploy-org` to the safeguards CLI. */
+export function addDeployCommands(program: Command, io: Io, deps: DeployDeps = defaultDeps): void {
+  program
+    .command('deploy-org')
+    .description(
+      'Deploy to an organization from its delegated administrator: spoke StackSet to an OU, then the hub and its organization conformance pack.',
+    )
+    .requiredOption('--delegated-admin <account>', 'the delegated administrator account (the credentials must be of it)')
+    .requiredOption('--regions <regions>', 'comma-separated regions; the first is the StackSet home region')
+    .requiredOption('--ou <id>', 'the OU (or root) whose accounts are evaluated')
+    .option('--stage <stage>', 'stage name', 'prod')
+    .option('--profile <profile>', 'AWS shared-config profile')
+    .option('--reserved-concurrency <n>', 'reserved concurrency of each rule Lambda (default 10)', positiveInteger)
+    .option('--timeout-minutes <n>', 'longest wait for one StackSet operation or the pack rollout', positiveInteger, 60)
+    .option('--dry-run', 'print every call in order, with its account and region, and make none')
+    .action(async (opts: { delegatedAdmin: string; regions: string; ou: string; stage: string; profile?: string; reservedConcurrency?: number; timeoutMinutes: number; dryRun?: boolean }) => {
+      const options: OrgDeployOptions = {
+        delegatedAdmin: opts.delegatedAdmin,
+        regions: opts.regions.split(',').map((r) => r.trim()).filter((r) => r !== ''),
+        ou: opts.ou,
+        stage: opts.stage,
+        ...(opts.profile ? { profile: opts.profile } : {}),
+        ...(opts.reservedConcurrency !== undefined ? { reservedConcurrency: opts.reservedConcurrency } : {}),
+        poll: { initialDelayMs: 5_000, maxDelayMs: 60_000, factor: 1.5, timeoutMs: opts.timeoutMinutes * 60_000 },
+      };
+      await runOrPrint(orgDeployPlan(options), opts.dryRun === true, io, deps, opts.profile);
+    });
+
+  program
+    .command('deploy')
+    .description('Deploy to one account and region: conformance pack template to S3, then serverless package and deploy.')
+    .option('--region <region>', 'AWS region (default: AWS_REGION)')
+    .option('--stage <stage>', 'stage name', 'dev')
+    .option('--account <account>', 'refuse to deploy unless the credentials are of this account')
+    .option('--profile <profile>', 'AWS shared-config profile')
+    .option('--reserved-concurrency <n>', 'reserved concurrency of each rule Lambda (default: none)', positiveInteger)
+    .option('--dry-run', 'print every call in order, with its account and region, and make none')
+    .action(async (opts: { region?: string; stage: string; account?: string; profile?: string; reservedConcurrency?: number; dryRun?: boolean }) => {
+      const region = opts.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+      if (!region) throw new InvalidArgumentError('No region: pass --region or set AWS_REGION.');
+      const plan = singleDeployPlan({
+        region,
+        stage: opts.stage,
+        ...(opts.account ? { account: opts.account } : {}),
+        ...(opts.profile ? { profile: opts.profile } : {}),
+        ...(opts.reservedConcurrency !== undefined ? { reservedConcurrency: opts.reservedConcurrency } : {}),
+      });
+      await runOrPrint(plan, opts.dryRun === true, io, deps, opts.profile);
+    });
+}

@@ -1,0 +1,76 @@
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { ConfigServiceClient } from '@aws-sdk/client-config-service';
+import { OrganizationsClient } from '@aws-sdk/client-organizations';
+import { S3Client } from '@aws-sdk/client-s3';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { expect } from 'chai';
+import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
+import { main } from '../../scripts/cli';
+
+async function run(argv: string[]) {
+  let out = '';
+  let err = '';
+  const code = await main(argv, { out: (s) => (out += s), err: (s) => (err += s) });
+  return { code, out, err };
+}
+
+const CREDENTIAL_VARIABLES = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE'];
+
+describe('safeguards deploy-org and deploy (CLI)', () => {
+  let sts: AwsClientStub<STSClient>;
+  const mocks = () => {
+    sts = mockClient(STSClient);
+    return [sts, mockClient(OrganizationsClient), mockClient(S3Client), mockClient(CloudFormationClient), mockClient(ConfigServiceClient)];
+  };
+  let all: ReturnType<typeof mocks>;
+  let saved: Record<string, string | undefined>;
+  beforeEach(() => {
+    all = mocks();
+    saved = Object.fromEntries(CREDENTIAL_VARIABLES.map((k) => [k, process.env[k]]));
+  });
+  afterEach(() => {
+    for (const m of all) m.restore();
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  });
+
+  it('deploy-org --dry-run needs no credentials, calls nothing and prints the plan on stdout', async () => {
+    // Arrange: no credentials at all
+    for (const k of CREDENTIAL_VARIABLES) delete process.env[k];
+    // Act
+    const { code, out } = await run(['deploy-org', '--delegated-admin', '999999999999', '--regions', 'us-east-1,eu-west-1', '--ou', 'ou-ab12-cdefgh34', '--dry-run']);
+    // Assert
+    expect(code).to.equal(0);
+    expect(out.split('\n')[0]).to.equal('safeguards deploy-org plan (stage prod)');
+    expect(out).to.include(' 1. Check that the credentials are the delegated administrator\'s (999999999999)');
+    expect(out).to.match(/cloudformation:CreateStackInstances\s+account 999999999999 {2}region us-east-1/);
+    for (const m of all) expect(m.calls()).to.have.length(0);
+  });
+
+  it('deploy --dry-run prints the single-account plan', async () => {
+    const { code, out } = await run(['deploy', '--region', 'eu-west-1', '--account', '123456789012', '--stage', 'qa', '--dry-run']);
+    expect(code).to.equal(0);
+    expect(out).to.include('safeguards deploy plan (stage qa)');
+    expect(out).to.match(/s3:PutObject\s+account 123456789012 {2}region eu-west-1 {2}\(qa\/conformance-packs\//);
+    for (const m of all) expect(m.calls()).to.have.length(0);
+  });
+
+  it('exits 2 with a message naming the bad input', async () => {
+    const bad = await run(['deploy-org', '--delegated-admin', '12345', '--regions', 'us-east-1', '--ou', 'ou-ab12-cdefgh34', '--dry-run']);
+    expect(bad.code).to.equal(2);
+    expect(bad.err).to.equal('Error: --delegated-admin "12345" is not a 12-digit account ID.\n');
+    const missing = await run(['deploy-org', '--delegated-admin', '999999999999', '--regions', 'us-east-1']);
+    expect(missing.code).to.equal(2);
+    expect(missing.err).to.include("required option '--ou <id>' not specified");
+  });
+
+  it('exits 2 and changes nothing when the credentials are of another account', async () => {
+    sts.on(GetCallerIdentityCommand).resolves({ Account: '111111111111', Arn: 'arn:aws:sts::111111111111:assumed-role/Dev/me' });
+    const { code, err } = await run(['deploy-org', '--delegated-admin', '999999999999', '--regions', 'us-east-1', '--ou', 'ou-ab12-cdefgh34']);
+    expect(code).to.equal(2);
+    expect(err).to.include('Error: The credentials are of account 111111111111');
+    for (const m of all.slice(1)) expect(m.calls()).to.have.length(0);
+  });
+});
