@@ -10,3 +10,8 @@ export const RUNTIME_ACTIONS = {
   /** Periodic runs list the resources, and mark ones evaluated before but now gone as NOT_APPLICABLE. */
   periodic: ['config:GetComplianceDetailsByConfigRule'],
 } as const;
+
+/** What the ElastiCache re-evaluation trigger (rules/triggers/elasticache-reevaluate.ts) calls, queue reads aside. */
+export const REEVALUATE_ACTIONS = ['config:DescribeConfigRules', 'config:StartConfigRulesEvaluation'] as const;
+/** What Lambda's SQS event source needs of the function's role on its queue. */
+export const QUEUE_CONSUMER_ACTIONS = ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'] as const;

@@ -1,3 +1,5 @@
+import { QUEUE_CONSUMER_ACTIONS, REEVALUATE_ACTIONS } from '../../rules/runtime/actions';
+import { elastiCacheChangeEventPattern } from '../../rules/triggers/elasticache-reevaluate';
 import type { Safeguard } from '../../rules/runtime/safeguard';
 import { ORGANIZATION_MODE_VARIABLE } from '../../rules/runtime/organization';
 import { type Json, MAX_TEMPLATE_BODY_BYTES, REMEDIATION_ROLE_NAME_PARAMETER, packNames, pascal, DEFAULT_NOTIFICATION_TOPIC_NAME } from './conformance-pack';
@@ -52,7 +54,26 @@ export interface ServerlessFunction {
   /** Logical ID of the function's own role in `resources`. */
   readonly role: string;
   readonly reservedConcurrency?: number;
+  readonly timeout?: number;
   readonly environment?: Readonly<Record<string, string>>;
+  readonly events?: readonly Json[];
+}
+
+/** The ElastiCache re-evaluation trigger: function key, and the logical IDs of what feeds it. */
+export const REEVALUATE = {
+  functionKey: 'elasticache-reevaluate',
+  role: 'ElastiCacheReevaluateRole',
+  queue: 'ElastiCacheChangeQueue',
+  deadLetterQueue: 'ElastiCacheChangeDeadLetterQueue',
+  queuePolicy: 'ElastiCacheChangeQueuePolicy',
+  rule: 'ElastiCacheChangeRule',
+  /** Lambda timeout; the queue hides a message 6x as long plus the batching window, as Lambda advises. */
+  timeoutSeconds: 30,
+} as const;
+
+/** Whether the catalog has periodic-only ElastiCache rules that the CloudTrail trigger should start early. */
+function wantsReevaluateTrigger(safeguards: readonly Safeguard[]): boolean {
+  return safeguards.some((s) => s.resource.resourceTypes.some((t) => t.startsWith('AWS::ElastiCache::')));
 }
 
 /**
@@ -127,7 +148,110 @@ export function buildFunctions(input: FunctionsInput): Record<string, Serverless
       ...(organization ? { environment: { [ORGANIZATION_MODE_VARIABLE]: 'true' } } : {}),
     };
   }
+  // Single account only: in an organization the CloudTrail events arrive in the member accounts (see README).
+  if (!organization && wantsReevaluateTrigger(input.safeguards)) {
+    functions[REEVALUATE.functionKey] = {
+      handler: 'rules/triggers/elasticache-reevaluate.handler',
+      name: `${input.service}-${input.stage}-${REEVALUATE.functionKey}`,
+      description: 'Starts the ElastiCache Config rules within minutes of an ElastiCache change (CloudTrail via EventBridge and SQS).',
+      role: REEVALUATE.role,
+      // One at a time: the batching window coalesces bursts, and Config allows one evaluation per rule at once.
+      reservedConcurrency: 1,
+      timeout: REEVALUATE.timeoutSeconds,
+      events: [
+        {
+          sqs: {
+            arn: { 'Fn::GetAtt': [REEVALUATE.queue, 'Arn'] },
+            batchSize: 100,
+            maximumBatchingWindow: 60,
+            functionResponseType: 'ReportBatchItemFailures',
+          },
+        },
+      ],
+    };
+  }
   return functions;
+}
+
+/** The queue, dead-letter queue, EventBridge rule and role of the ElastiCache re-evaluation trigger. */
+function reevaluateResources(): Record<string, Json> {
+  const queueArn = { 'Fn::GetAtt': [REEVALUATE.queue, 'Arn'] };
+  return {
+    [REEVALUATE.deadLetterQueue]: {
+      Type: 'AWS::SQS::Queue',
+      Properties: { SqsManagedSseEnabled: true, MessageRetentionPeriod: 1_209_600 },
+    },
+    [REEVALUATE.queue]: {
+      Type: 'AWS::SQS::Queue',
+      Properties: {
+        SqsManagedSseEnabled: true,
+        VisibilityTimeout: REEVALUATE.timeoutSeconds * 6 + 60,
+        RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [REEVALUATE.deadLetterQueue, 'Arn'] }, maxReceiveCount: 10 },
+      },
+    },
+    [REEVALUATE.rule]: {
+      Type: 'AWS::Events::Rule',
+      Properties: {
+        Description: 'ElastiCache changes (CloudTrail) that should be judged by the HIPAA safeguards within minutes.',
+        EventPattern: elastiCacheChangeEventPattern as unknown as Json,
+        State: 'ENABLED',
+        Targets: [{ Id: 'elasticache-reevaluate-queue', Arn: queueArn }],
+      },
+    },
+    [REEVALUATE.queuePolicy]: {
+      Type: 'AWS::SQS::QueuePolicy',
+      Properties: {
+        Queues: [{ Ref: REEVALUATE.queue }],
+        PolicyDocument: {
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Sid: 'OnlyTheElastiCacheChangeRule',
+              Effect: 'Allow',
+              Principal: { Service: 'events.amazonaws.com' },
+              Action: 'sqs:SendMessage',
+              Resource: queueArn,
+              Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [REEVALUATE.rule, 'Arn'] } } },
+            },
+          ],
+        },
+      },
+    },
+    [REEVALUATE.role]: {
+      Type: 'AWS::IAM::Role',
+      Properties: {
+        Description: 'Least privilege for the ElastiCache re-evaluation trigger Lambda.',
+        AssumeRolePolicyDocument: lambdaTrust,
+        Policies: [
+          {
+            PolicyName: REEVALUATE.functionKey,
+            PolicyDocument: {
+              Version: '2012-10-17',
+              Statement: [
+                {
+                  Sid: 'OwnLogGroupOnly',
+                  Effect: 'Allow',
+                  Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+                  Resource: { 'Fn::GetAtt': [serverlessLogicalIds(REEVALUATE.functionKey).logGroup, 'Arn'] },
+                },
+                // DescribeConfigRules has no resource-level permission; StartConfigRulesEvaluation is scoped to rules.
+                { Sid: 'FindRules', Effect: 'Allow', Action: [REEVALUATE_ACTIONS[0]], Resource: '*' },
+                {
+                  Sid: 'StartRules',
+                  Effect: 'Allow',
+                  Action: [REEVALUATE_ACTIONS[1]],
+                  Resource: {
+                    'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':config:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':config-rule/*']],
+                  },
+                },
+                { Sid: 'ConsumeItsQueue', Effect: 'Allow', Action: [...QUEUE_CONSUMER_ACTIONS], Resource: queueArn },
+              ],
+            },
+          },
+        ],
+      },
+    },
+  };
 }
 
 const lambdaTrust: Json = {
@@ -424,7 +548,10 @@ export function buildResources(input: PartsInput): { Resources: Record<string, J
   }
   if (input.organization) return { Resources: organizationResources(input, input.organization) };
 
-  const Resources: Record<string, Json> = { [NOTIFICATION_TOPIC_LOGICAL_ID]: notificationTopic() };
+  const Resources: Record<string, Json> = {
+    [NOTIFICATION_TOPIC_LOGICAL_ID]: notificationTopic(),
+    ...(wantsReevaluateTrigger(input.safeguards) ? reevaluateResources() : {}),
+  };
   const packDependsOn: string[] = [REMEDIATION_ROLE_LOGICAL_ID, NOTIFICATION_TOPIC_LOGICAL_ID];
   const packInputs: Json[] = [{ ParameterName: REMEDIATION_ROLE_NAME_PARAMETER, ParameterValue: input.remediationRoleName }];
 

@@ -4,12 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { catalog } from '../../rules/catalog';
+import { QUEUE_CONSUMER_ACTIONS, REEVALUATE_ACTIONS } from '../../rules/runtime/actions';
+import { elastiCacheChangeEventPattern } from '../../rules/triggers/elasticache-reevaluate';
 import { PACK_PATH, packNames } from '../../scripts/lib/conformance-pack';
 import { isWildcardAction, remediationActions, ruleActions } from '../../scripts/lib/iam';
 import { loadAllRemediationDocuments } from '../../scripts/lib/remediation-docs';
 import {
   CONFORMANCE_PACK_LOGICAL_ID,
   MAX_PACK_INPUT_PARAMETERS,
+  REEVALUATE,
   REMEDIATION_ROLE_LOGICAL_ID,
   documentLogicalId,
   ruleLogicalIds,
@@ -56,9 +59,47 @@ describe('serverless.yml (npm run package)', function () {
     expect(matches, describeMatches(matches)).to.deep.equal([]);
   });
 
+  describe('ElastiCache re-evaluation trigger (CloudTrail -> EventBridge -> SQS -> Lambda)', () => {
+    const fn = () => res(serverlessLogicalIds(REEVALUATE.functionKey).function);
+
+    it('runs the trigger handler alone, as its own role, one batch at a time', () => {
+      expect(fn().Properties).to.deep.include({ Handler: `rules/triggers/${REEVALUATE.functionKey}.handler`, ReservedConcurrentExecutions: 1, Timeout: REEVALUATE.timeoutSeconds });
+      expect(fn().Properties?.Role).to.deep.equal({ 'Fn::GetAtt': [REEVALUATE.role, 'Arn'] });
+    });
+
+    it('reads its queue in 60-second batches and reports failed items for redelivery', () => {
+      const mappings = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::EventSourceMapping');
+      expect(mappings.map((m) => m.Properties)).to.deep.include({
+        BatchSize: 100,
+        MaximumBatchingWindowInSeconds: 60,
+        EventSourceArn: { 'Fn::GetAtt': [REEVALUATE.queue, 'Arn'] },
+        FunctionName: { 'Fn::GetAtt': [serverlessLogicalIds(REEVALUATE.functionKey).function, 'Arn'] },
+        Enabled: true,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+      });
+    });
+
+    it('holds exactly what the trigger calls: find and start Config rules, consume its own queue', () => {
+      const statements = policies(REEVALUATE.role).flatMap((d) => d.Statement).filter((st) => st.Sid !== 'OwnLogGroupOnly');
+      expect(statements.flatMap((st) => asList(st.Action)).sort()).to.deep.equal([...REEVALUATE_ACTIONS, ...QUEUE_CONSUMER_ACTIONS].sort());
+      expect(statements.find((st) => st.Sid === 'ConsumeItsQueue')?.Resource).to.deep.equal({ 'Fn::GetAtt': [REEVALUATE.queue, 'Arn'] });
+    });
+
+    it('routes the ElastiCache CloudTrail pattern to an encrypted queue only that rule may write to', () => {
+      expect(res(REEVALUATE.rule).Properties).to.deep.include({ EventPattern: elastiCacheChangeEventPattern });
+      expect(res(REEVALUATE.rule).Properties?.Targets).to.deep.equal([{ Id: 'elasticache-reevaluate-queue', Arn: { 'Fn::GetAtt': [REEVALUATE.queue, 'Arn'] } }]);
+      expect(res(REEVALUATE.queue).Properties).to.deep.include({ SqsManagedSseEnabled: true, VisibilityTimeout: 240 });
+      expect(res(REEVALUATE.deadLetterQueue).Properties).to.deep.include({ SqsManagedSseEnabled: true });
+      const [statement] = (res(REEVALUATE.queuePolicy).Properties?.PolicyDocument as PolicyDocument).Statement;
+      expect(statement).to.deep.include({ Principal: { Service: 'events.amazonaws.com' }, Action: 'sqs:SendMessage', Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [REEVALUATE.rule, 'Arn'] } } } });
+    });
+  });
+
   it('writes one zip per safeguard holding only its bundled handler, which loads with no node_modules (SDK bundled)', () => {
     const zips = readdirSync(dir).filter((f) => f.endsWith('.zip'));
-    expect(zips).to.have.members(catalog.map((s) => `${s.name}.zip`));
+    expect(zips).to.have.members([...catalog.map((s) => `${s.name}.zip`), `${REEVALUATE.functionKey}.zip`]);
+    const trigger = spawnSync('unzip', ['-Z1', join(dir, `${REEVALUATE.functionKey}.zip`)], { encoding: 'utf8' });
+    expect(trigger.stdout.trim().split('\n')).to.deep.equal([`rules/triggers/${REEVALUATE.functionKey}.js`]);
     for (const s of catalog) {
       const zip = join(dir, `${s.name}.zip`);
       const list = spawnSync('unzip', ['-Z1', zip], { encoding: 'utf8' });
@@ -73,6 +114,8 @@ describe('serverless.yml (npm run package)', function () {
           env: { PATH: process.env.PATH ?? '', AWS_REGION: 'us-east-1' },
         });
         expect(load.status, load.stderr).to.equal(0);
+        // keepNames: logs name the error class (MalformedEventError), not a minified one.
+        expect(readFileSync(join(unpacked, 'rules', `${s.name}.js`), 'utf8'), `${s.name} keeps error class names`).to.match(/,\s*"MalformedEventError"\)/);
       } finally {
         rmSync(unpacked, { recursive: true, force: true });
       }
