@@ -83,7 +83,11 @@ function main(): void {
       const dir = join(work, name);
       const unzip = spawnSync('unzip', ['-q', join(options.dir, zip), '-d', dir], { encoding: 'utf8' });
       if (unzip.status !== 0) throw new Error(`unzip ${zip} failed: ${unzip.stderr || unzip.error?.message}`);
-      const script = `const h = require(${JSON.stringify(join(dir, 'rules', `${name}.js`))}).handler; if (typeof h !== 'function') process.exit(3);`;
+      // Each zip holds one bundled handler (rules/<name>.js, or rules/triggers/<name>.js for triggers).
+      const entries = spawnSync('unzip', ['-Z1', join(options.dir, zip)], { encoding: 'utf8' }).stdout.trim().split('\n');
+      const entry = entries.find((e) => e.endsWith(`/${name}.js`));
+      if (!entry) throw new Error(`${zip} holds no ${name}.js (entries: ${entries.join(', ')}).`);
+      const script = `const h = require(${JSON.stringify(join(dir, entry))}).handler; if (typeof h !== 'function') process.exit(3);`;
       return { name, zipBytes: statSync(join(options.dir, zip)).size, script, samples: [] as number[] };
     });
 

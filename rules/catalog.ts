@@ -33,3 +33,8 @@ export function findSafeguard(name: string): Safeguard {
   if (!found) throw new Error(`Unknown safeguard "${name}". Expected one of: ${safeguardNames.join(', ')}.`);
   return found;
 }
+
+/** Safeguards that judge ElastiCache resources: the Config rules the CloudTrail trigger starts early. */
+export const elastiCacheRuleNames: readonly string[] = catalog
+  .filter((s) => s.resource.resourceTypes.some((t) => t.startsWith('AWS::ElastiCache::')))
+  .map((s) => s.name);

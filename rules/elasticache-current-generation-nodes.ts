@@ -46,6 +46,18 @@ export const elastiCacheCurrentGenerationNodes = defineSafeguard({
       description: `Comma-separated node families counted as current generation (the part between "cache." and the size). Default: ${CURRENT_GENERATION_FAMILIES.join(',')}.`,
     },
   },
+  // A node type changes only through a migration a person plans: the pack tells them (ResourceType Auto finds the kind).
+  remediation: {
+    document: 'HIPAA-NotifyNonCompliantResource',
+    automatic: true,
+    resourceIdParameter: 'ResourceId',
+    maximumAutomaticAttempts: 1,
+    retryAttemptSeconds: 600,
+    fixed: {
+      ConfigRuleName: 'elasticache-current-generation-nodes',
+      TopicArn: 'arn:{partition}:sns:{region}:{accountId}:{NotificationTopicName}',
+    },
+  },
   lookupActions: [],
 
   evaluate(cache, params) {

@@ -46,3 +46,6 @@ export class ListingError extends SafeguardsError {
     super(message, options);
   }
 }
+
+/** The deployment left out a setting the function needs (an environment variable, a parameter). */
+export class ConfigurationError extends SafeguardsError {}

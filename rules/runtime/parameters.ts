@@ -30,21 +30,18 @@ export const commonParameters = {
   exemptResourceIds: {
     type: 'stringList',
     default: [],
-    description:
-      'Comma-separated resource IDs this rule reports as NOT_APPLICABLE (central exemptions, for resources you cannot tag).',
+    description: 'Comma-separated resource IDs reported NOT_APPLICABLE (exemptions for resources you cannot tag).',
   },
   importSecurityHubFindings: {
     type: 'boolean',
     default: false,
-    description:
-      'true: also import each verdict into Security Hub as an ASFF finding with the HIPAA citations in Compliance.RelatedRequirements (Security Hub must be enabled).',
+    description: 'true: also import each verdict into Security Hub as an ASFF finding citing HIPAA.',
   },
   executionRoleName: {
     type: 'string',
     default: '',
     pattern: IAM_ROLE_NAME,
-    description:
-      'Organization mode: name of the role the rule assumes in the evaluated account (arn:<partition>:iam::<accountId>:role/<name>). Empty: use the Lambda role.',
+    description: 'Organization mode: role name the rule assumes in the evaluated account. Empty: the Lambda role.',
   },
 } as const satisfies ParameterSchema;
 

@@ -1,9 +1,8 @@
 import { ConfigServiceClient, LimitExceededException, NoSuchConfigRuleException, ResourceInUseException, StartConfigRulesEvaluationCommand, paginateDescribeConfigRules } from '@aws-sdk/client-config-service';
 import { Logger } from '@aws-lambda-powertools/logger';
 import * as z from 'zod';
-import { catalog } from '../catalog';
 import { type AwsClients, type ClientTarget, clientsFor } from '../runtime/clients';
-import { MalformedEventError } from '../runtime/errors';
+import { MalformedEventError, ConfigurationError } from '../runtime/errors';
 import { describeIssues } from '../runtime/event';
 
 /**
@@ -44,10 +43,11 @@ export const elastiCacheChangeEventPattern = {
   },
 } as const;
 
-/** Safeguards that judge ElastiCache resources: the Config rules this trigger re-evaluates. */
-export const elastiCacheRuleNames: readonly string[] = catalog
-  .filter((s) => s.resource.resourceTypes.some((t) => t.startsWith('AWS::ElastiCache::')))
-  .map((s) => s.name);
+/**
+ * The Config rules to start come from the deployment (env ELASTICACHE_RULE_NAMES, written from the catalog by
+ * scripts/lib/serverless-resources.ts), so this Lambda does not bundle every rule just to read their names.
+ */
+export const RULE_NAMES_VARIABLE = 'ELASTICACHE_RULE_NAMES';
 
 /** StartConfigRulesEvaluation takes at most 25 rule names per call (Config API model). */
 const MAX_RULES_PER_CALL = 25;
@@ -108,7 +108,7 @@ export interface SqsBatchResponse {
 }
 
 export interface ReevaluateOptions {
-  /** Config rule names to start, before resolution (default: the ElastiCache safeguards of the catalog). */
+  /** Config rule names to start, before resolution (the ElastiCache safeguards of the catalog). */
   readonly ruleNames?: readonly string[];
   /** Prefix of the deployed rule names, if the deployment adds one (env CONFIG_RULE_NAME_PREFIX). */
   readonly ruleNamePrefix?: string;
@@ -160,7 +160,7 @@ export function createReevaluateHandler(options: ReevaluateOptions = {}): (event
   const logger = options.logger ?? new Logger({ serviceName: 'hipaa-safeguards', persistentKeys: { trigger: 'elasticache-reevaluate' } });
   const clock = options.clock ?? (() => new Date());
   const makeClients = options.clients ?? clientsFor;
-  const ruleNames = options.ruleNames ?? elastiCacheRuleNames;
+  const ruleNames = options.ruleNames ?? [];
   const prefix = options.ruleNamePrefix ?? '';
   // Per warm container: resolved rule names, and when each rule was last started (an evaluation that started after
   // a change covers it, so a redelivered message does not start that rule again).
@@ -196,6 +196,10 @@ export function createReevaluateHandler(options: ReevaluateOptions = {}): (event
   }
 
   return async function handler(event: unknown): Promise<SqsBatchResponse> {
+    if (ruleNames.length === 0) {
+      // Failing keeps the messages for redelivery instead of acknowledging changes nobody evaluated.
+      throw new ConfigurationError(`No ElastiCache rule names to start: set ${RULE_NAMES_VARIABLE} (comma-separated), as the deployment does.`);
+    }
     const batch = SqsEventSchema.safeParse(event);
     if (!batch.success) {
       const error = new MalformedEventError(`Malformed SQS event: ${describeIssues(batch.error, 'event')}.`);
@@ -270,6 +274,7 @@ export function createReevaluateHandler(options: ReevaluateOptions = {}): (event
 }
 
 export const handler = createReevaluateHandler({
+  ruleNames: (process.env[RULE_NAMES_VARIABLE] ?? '').split(',').filter((n) => n !== ''),
   ...(process.env.CONFIG_RULE_NAME_PREFIX ? { ruleNamePrefix: process.env.CONFIG_RULE_NAME_PREFIX } : {}),
   ...(process.env.EXECUTION_ROLE_NAME ? { executionRoleName: process.env.EXECUTION_ROLE_NAME } : {}),
 });

@@ -1,5 +1,6 @@
 import { QUEUE_CONSUMER_ACTIONS, REEVALUATE_ACTIONS } from '../../rules/runtime/actions';
-import { elastiCacheChangeEventPattern } from '../../rules/triggers/elasticache-reevaluate';
+import { elastiCacheRuleNames } from '../../rules/catalog';
+import { RULE_NAMES_VARIABLE, elastiCacheChangeEventPattern } from '../../rules/triggers/elasticache-reevaluate';
 import type { Safeguard } from '../../rules/runtime/safeguard';
 import { ORGANIZATION_MODE_VARIABLE } from '../../rules/runtime/organization';
 import { type Json, MAX_TEMPLATE_BODY_BYTES, REMEDIATION_ROLE_NAME_PARAMETER, packNames, pascal, DEFAULT_NOTIFICATION_TOPIC_NAME } from './conformance-pack';
@@ -155,6 +156,7 @@ export function buildFunctions(input: FunctionsInput): Record<string, Serverless
       name: `${input.service}-${input.stage}-${REEVALUATE.functionKey}`,
       description: 'Starts the ElastiCache Config rules within minutes of an ElastiCache change (CloudTrail via EventBridge and SQS).',
       role: REEVALUATE.role,
+      environment: { [RULE_NAMES_VARIABLE]: elastiCacheRuleNames.join(',') },
       // One at a time: the batching window coalesces bursts, and Config allows one evaluation per rule at once.
       reservedConcurrency: 1,
       timeout: REEVALUATE.timeoutSeconds,

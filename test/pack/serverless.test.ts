@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { catalog } from '../../rules/catalog';
+import { catalog, elastiCacheRuleNames } from '../../rules/catalog';
 import { QUEUE_CONSUMER_ACTIONS, REEVALUATE_ACTIONS } from '../../rules/runtime/actions';
 import { elastiCacheChangeEventPattern } from '../../rules/triggers/elasticache-reevaluate';
 import { PACK_PATH, packNames } from '../../scripts/lib/conformance-pack';
@@ -65,6 +65,8 @@ describe('serverless.yml (npm run package)', function () {
     it('runs the trigger handler alone, as its own role, one batch at a time', () => {
       expect(fn().Properties).to.deep.include({ Handler: `rules/triggers/${REEVALUATE.functionKey}.handler`, ReservedConcurrentExecutions: 1, Timeout: REEVALUATE.timeoutSeconds });
       expect(fn().Properties?.Role).to.deep.equal({ 'Fn::GetAtt': [REEVALUATE.role, 'Arn'] });
+      const env = (fn().Properties?.Environment as { Variables: Record<string, string> }).Variables;
+      expect(env.ELASTICACHE_RULE_NAMES?.split(',')).to.deep.equal([...elastiCacheRuleNames]);
     });
 
     it('reads its queue in 60-second batches and reports failed items for redelivery', () => {

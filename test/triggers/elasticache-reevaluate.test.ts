@@ -13,7 +13,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { mockClient } from 'aws-sdk-client-mock';
 import { expect } from 'chai';
 import sinon from 'sinon';
-import { catalog } from '../../rules/catalog';
+import { catalog, elastiCacheRuleNames } from '../../rules/catalog';
 import { AwsClients, type ClientTarget } from '../../rules/runtime/clients';
 import { MalformedEventError } from '../../rules/runtime/errors';
 import {
@@ -21,7 +21,6 @@ import {
   type ReevaluateOptions,
   createReevaluateHandler,
   elastiCacheChangeEventPattern,
-  elastiCacheRuleNames,
   handler as exportedHandler,
   resolveRuleNames,
 } from '../../rules/triggers/elasticache-reevaluate';
@@ -131,7 +130,13 @@ describe('triggers/elasticache-reevaluate', () => {
     it('re-evaluates the ElastiCache safeguards of the catalog, and exports the Lambda handler', () => {
       const expected = catalog.filter((s) => s.resource.resourceTypes.some((t) => t.startsWith('AWS::ElastiCache::'))).map((s) => s.name);
       expect(elastiCacheRuleNames).to.deep.equal(expected);
+      expect(expected).to.have.length(6);
       expect(exportedHandler).to.be.a('function');
+    });
+
+    it('refuses to run without rule names, keeping the messages for redelivery', async () => {
+      const err = await createReevaluateHandler({ ruleNames: [] })({ Records: [] }).catch((e: unknown) => e);
+      expect((err as Error).message).to.equal('No ElastiCache rule names to start: set ELASTICACHE_RULE_NAMES (comma-separated), as the deployment does.');
     });
   });
 
