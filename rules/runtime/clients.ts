@@ -1,3 +1,4 @@
+import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 
@@ -53,20 +54,11 @@ export class AwsClients {
     let credentials: AwsCredentialIdentityProvider | undefined = target.credentials;
     if (target.roleName && target.accountId) {
       const roleArn = `arn:${target.partition ?? 'aws'}:iam::${target.accountId}:role/${target.roleName}`;
-      const master = target.credentials;
-      let assumed: AwsCredentialIdentityProvider | undefined;
-      // Loaded on first use: single-account deployments never assume a role, and the STS client costs cold start.
-      credentials = async () => {
-        if (!assumed) {
-          const { fromTemporaryCredentials } = await import('@aws-sdk/credential-providers');
-          assumed = fromTemporaryCredentials({
-            params: { RoleArn: roleArn, RoleSessionName: 'hipaa-safeguards', DurationSeconds: 900 },
-            ...(master ? { masterCredentials: master } : {}),
-            clientConfig: { ...base },
-          });
-        }
-        return assumed();
-      };
+      credentials = fromTemporaryCredentials({
+        params: { RoleArn: roleArn, RoleSessionName: 'hipaa-safeguards', DurationSeconds: 900 },
+        ...(target.credentials ? { masterCredentials: target.credentials } : {}),
+        clientConfig: { ...base },
+      });
     }
     this.config = { ...base, ...(credentials ? { credentials } : {}) };
   }
