@@ -1,5 +1,6 @@
 import { compliant, nonCompliant, notApplicable } from './runtime/compliance';
 import { createRuleHandler } from './runtime/handler';
+import { notifyPersonRemediation } from './runtime/remediation-links';
 import { Severity, Trigger, defineSafeguard } from './runtime/safeguard';
 import { elastiCacheLabel, elastiCacheResource } from './resources/elasticache';
 
@@ -46,18 +47,8 @@ export const elastiCacheCurrentGenerationNodes = defineSafeguard({
       description: `Comma-separated node families counted as current generation (the part between "cache." and the size). Default: ${CURRENT_GENERATION_FAMILIES.join(',')}.`,
     },
   },
-  // A node type changes only through a migration a person plans: the pack tells them (ResourceType Auto finds the kind).
-  remediation: {
-    document: 'HIPAA-NotifyNonCompliantResource',
-    automatic: true,
-    resourceIdParameter: 'ResourceId',
-    maximumAutomaticAttempts: 1,
-    retryAttemptSeconds: 600,
-    fixed: {
-      ConfigRuleName: 'elasticache-current-generation-nodes',
-      TopicArn: 'arn:{partition}:sns:{region}:{accountId}:{NotificationTopicName}',
-    },
-  },
+  // A node type changes only through a migration a person plans, so the pack tells them.
+  remediation: notifyPersonRemediation('elasticache-current-generation-nodes'),
   lookupActions: [],
 
   evaluate(cache, params) {

@@ -1,5 +1,6 @@
 import { compliant, nonCompliant } from './runtime/compliance';
 import { createRuleHandler } from './runtime/handler';
+import { snapshotAndDeleteRemediation } from './runtime/remediation-links';
 import { keyCheckNeeded, keyProblem } from './runtime/kms';
 import { allowedKmsKeyArnsParameter, requireCustomerManagedKeyParameter } from './runtime/parameters';
 import { Severity, Trigger, defineSafeguard } from './runtime/safeguard';
@@ -41,24 +42,7 @@ export const elastiCacheEncryptedAtRest = defineSafeguard({
   },
   // Automatic like the service it replaces, made safe: it re-checks at run time, snapshots first and spares
   // caches older than MaxAgeHours.
-  remediation: {
-    document: 'HIPAA-ElastiCacheSnapshotAndDelete',
-    automatic: true,
-    resourceIdParameter: 'ResourceId',
-    maximumAutomaticAttempts: 2,
-    retryAttemptSeconds: 600,
-    parameters: {
-      MaxAgeHours: {
-        default: '24',
-        description: 'Only caches created less than this many hours ago are deleted; older ones stop the run for a person to act.',
-      },
-      AllowDeleteWithoutSnapshot: {
-        default: 'false',
-        description: 'true lets the remediation delete Memcached clusters, which cannot be snapshotted.',
-      },
-    },
-    fixed: { ConfigRuleName: 'elasticache-encrypted-at-rest' },
-  },
+  remediation: snapshotAndDeleteRemediation('elasticache-encrypted-at-rest', true),
   lookupActions: ['kms:DescribeKey'],
   async gather(cache, params, lookup) {
     return { key: cache.kmsKeyId && keyCheckNeeded(params) ? await lookup.kmsKey(cache.kmsKeyId) : undefined };

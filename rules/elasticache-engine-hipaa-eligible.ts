@@ -1,5 +1,6 @@
 import { compliant, nonCompliant } from './runtime/compliance';
 import { createRuleHandler } from './runtime/handler';
+import { snapshotAndDeleteRemediation } from './runtime/remediation-links';
 import { Severity, Trigger, defineSafeguard } from './runtime/safeguard';
 import { Engine, compareVersions, elastiCacheLabel, elastiCacheResource, engineName } from './resources/elasticache';
 
@@ -51,24 +52,7 @@ export const elastiCacheEngineHipaaEligible = defineSafeguard({
     },
   },
   // Manual: moving off an ineligible engine is a migration; deletion is the last resort a person chooses.
-  remediation: {
-    document: 'HIPAA-ElastiCacheSnapshotAndDelete',
-    automatic: false,
-    resourceIdParameter: 'ResourceId',
-    maximumAutomaticAttempts: 2,
-    retryAttemptSeconds: 600,
-    parameters: {
-      MaxAgeHours: {
-        default: '24',
-        description: 'Only caches created less than this many hours ago are deleted; older ones stop the run for a person to act.',
-      },
-      AllowDeleteWithoutSnapshot: {
-        default: 'false',
-        description: 'true lets the remediation delete Memcached clusters, which cannot be snapshotted.',
-      },
-    },
-    fixed: { ConfigRuleName: 'elasticache-engine-hipaa-eligible' },
-  },
+  remediation: snapshotAndDeleteRemediation('elasticache-engine-hipaa-eligible', false),
   lookupActions: [],
 
   evaluate(cache, params) {

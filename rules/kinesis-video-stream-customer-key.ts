@@ -1,5 +1,6 @@
 import { compliant, nonCompliant } from './runtime/compliance';
 import { createRuleHandler } from './runtime/handler';
+import { notifyPersonRemediation } from './runtime/remediation-links';
 import { isAwsManagedAlias, keyCheckNeeded, keyProblem } from './runtime/kms';
 import { allowedKmsKeyArnsParameter } from './runtime/parameters';
 import { Severity, Trigger, defineSafeguard } from './runtime/safeguard';
@@ -37,19 +38,7 @@ export const kinesisVideoStreamCustomerKey = defineSafeguard({
     allowedKmsKeyArns: allowedKmsKeyArnsParameter,
   },
   // The key cannot change after creation: a person must recreate the stream, so the pack tells them.
-  remediation: {
-    document: 'HIPAA-NotifyNonCompliantResource',
-    automatic: true,
-    resourceIdParameter: 'ResourceId',
-    maximumAutomaticAttempts: 1,
-    retryAttemptSeconds: 600,
-    // The deployment creates the topic in every account and region; the security team subscribes to it.
-    fixed: {
-      ResourceType: 'AWS::KinesisVideo::Stream',
-      ConfigRuleName: 'kinesis-video-stream-customer-key',
-      TopicArn: 'arn:{partition}:sns:{region}:{accountId}:{NotificationTopicName}',
-    },
-  },
+  remediation: notifyPersonRemediation('kinesis-video-stream-customer-key'),
   lookupActions: ['kms:DescribeKey'],
 
   async gather(stream, params, lookup) {

@@ -28,6 +28,9 @@ describe('rules/catalog', () => {
         expect(s.hipaa.length).to.be.above(0);
         for (const h of s.hipaa) expect(h).to.match(/^45 CFR 164\.3\d\d\([a-z]\)/);
         if (s.remediation) expect(existsSync(join(ROOT, 'remediations', `${s.remediation.document}.yaml`))).to.equal(true);
+        // A document that re-checks the rule at run time must be told this rule's name.
+        const named = s.remediation?.fixed?.ConfigRuleName;
+        if (named !== undefined) expect(named).to.equal(s.name);
       });
     });
   }
