@@ -17,7 +17,7 @@ import {
   paginateDescribeServerlessCaches,
   paginateDescribeUpdateActions,
 } from '@aws-sdk/client-elasticache';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { Lookup } from '../runtime/lookup';
 import type { AwsClients } from '../runtime/clients';
 import { InvalidResponseError } from '../runtime/errors';
@@ -123,52 +123,52 @@ const distinct = (values: readonly (string | null | undefined)[]) => [...new Set
 // ---------------------------------------------------------------------------------------------------------------
 // API responses. Only the fields the rules read; the required ones fail the listing with a message naming them.
 
-const flag = z.boolean().nullish();
+const flag = z.nullish(z.boolean());
 
 export const ReplicationGroupSchema = z.object({
-  ReplicationGroupId: z.string().min(1),
-  Status: z.string().min(1),
-  ARN: z.string().min(1),
+  ReplicationGroupId: z.string().check(z.minLength(1)),
+  Status: z.string().check(z.minLength(1)),
+  ARN: z.string().check(z.minLength(1)),
   // Newer API versions report Engine and CacheNodeType on the group; older ones only on its member clusters.
-  Engine: z.string().nullish(),
-  CacheNodeType: z.string().nullish(),
-  MemberClusters: z.array(z.string()).nullish(),
+  Engine: z.nullish(z.string()),
+  CacheNodeType: z.nullish(z.string()),
+  MemberClusters: z.nullish(z.array(z.string())),
   ClusterEnabled: flag,
-  ClusterMode: z.string().nullish(),
+  ClusterMode: z.nullish(z.string()),
   AtRestEncryptionEnabled: flag,
-  KmsKeyId: z.string().nullish(),
+  KmsKeyId: z.nullish(z.string()),
   TransitEncryptionEnabled: flag,
-  TransitEncryptionMode: z.string().nullish(),
+  TransitEncryptionMode: z.nullish(z.string()),
   AuthTokenEnabled: flag,
-  UserGroupIds: z.array(z.string()).nullish(),
+  UserGroupIds: z.nullish(z.array(z.string())),
 });
 
 export const CacheClusterSchema = z.object({
-  CacheClusterId: z.string().min(1),
-  CacheClusterStatus: z.string().min(1),
-  ARN: z.string().min(1),
-  Engine: z.string().min(1),
-  EngineVersion: z.string().min(1),
-  CacheNodeType: z.string().min(1),
-  ReplicationGroupId: z.string().nullish(),
+  CacheClusterId: z.string().check(z.minLength(1)),
+  CacheClusterStatus: z.string().check(z.minLength(1)),
+  ARN: z.string().check(z.minLength(1)),
+  Engine: z.string().check(z.minLength(1)),
+  EngineVersion: z.string().check(z.minLength(1)),
+  CacheNodeType: z.string().check(z.minLength(1)),
+  ReplicationGroupId: z.nullish(z.string()),
   AtRestEncryptionEnabled: flag,
   TransitEncryptionEnabled: flag,
-  TransitEncryptionMode: z.string().nullish(),
+  TransitEncryptionMode: z.nullish(z.string()),
   AuthTokenEnabled: flag,
 });
 
 export const ServerlessCacheSchema = z.object({
-  ServerlessCacheName: z.string().min(1),
-  Status: z.string().min(1),
-  ARN: z.string().min(1),
-  Engine: z.string().min(1),
-  MajorEngineVersion: z.string().nullish(),
-  FullEngineVersion: z.string().nullish(),
-  KmsKeyId: z.string().nullish(),
-  UserGroupId: z.string().nullish(),
+  ServerlessCacheName: z.string().check(z.minLength(1)),
+  Status: z.string().check(z.minLength(1)),
+  ARN: z.string().check(z.minLength(1)),
+  Engine: z.string().check(z.minLength(1)),
+  MajorEngineVersion: z.nullish(z.string()),
+  FullEngineVersion: z.nullish(z.string()),
+  KmsKeyId: z.nullish(z.string()),
+  UserGroupId: z.nullish(z.string()),
 });
 
-function parseItem<T extends z.ZodType>(schema: T, value: unknown, operation: string, root: string, idField: string): z.output<T> {
+function parseItem<T extends z.ZodMiniType>(schema: T, value: unknown, operation: string, root: string, idField: string): z.output<T> {
   const result = schema.safeParse(value);
   if (!result.success) {
     const raw = (value ?? {}) as Record<string, unknown>;
@@ -400,10 +400,10 @@ export async function describeUserGroup(client: ElastiCacheClient, id: string): 
 }
 
 export const UserSchema = z.object({
-  UserId: z.string().min(1),
-  UserName: z.string().nullish(),
-  AccessString: z.string().nullish(),
-  Authentication: z.object({ Type: z.string().min(1) }),
+  UserId: z.string().check(z.minLength(1)),
+  UserName: z.nullish(z.string()),
+  AccessString: z.nullish(z.string()),
+  Authentication: z.object({ Type: z.string().check(z.minLength(1)) }),
 });
 
 /** elasticache:DescribeUsers for one user. */
@@ -445,14 +445,14 @@ export const PENDING_UPDATE_STATUSES: readonly UpdateActionStatus[] = [
 ];
 
 export const UpdateActionSchema = z.object({
-  ServiceUpdateName: z.string().min(1),
-  UpdateActionStatus: z.string().min(1),
-  ReplicationGroupId: z.string().nullish(),
-  CacheClusterId: z.string().nullish(),
-  ServiceUpdateType: z.string().nullish(),
-  ServiceUpdateStatus: z.string().nullish(),
-  ServiceUpdateSeverity: z.string().nullish(),
-  ServiceUpdateRecommendedApplyByDate: z.date().nullish(),
+  ServiceUpdateName: z.string().check(z.minLength(1)),
+  UpdateActionStatus: z.string().check(z.minLength(1)),
+  ReplicationGroupId: z.nullish(z.string()),
+  CacheClusterId: z.nullish(z.string()),
+  ServiceUpdateType: z.nullish(z.string()),
+  ServiceUpdateStatus: z.nullish(z.string()),
+  ServiceUpdateSeverity: z.nullish(z.string()),
+  ServiceUpdateRecommendedApplyByDate: z.nullish(z.date()),
 });
 
 /**

@@ -1,5 +1,5 @@
 import { DescribeDeliveryStreamCommand, type DeliveryStreamDescription, FirehoseClient, ListDeliveryStreamsCommand, ListTagsForDeliveryStreamCommand, ResourceNotFoundException } from '@aws-sdk/client-firehose';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { AwsClients } from '../runtime/clients';
 import { InvalidResponseError, MalformedEventError } from '../runtime/errors';
 import { type ConfigurationItem, describeIssues } from '../runtime/event';
@@ -38,16 +38,16 @@ export interface FirehoseDeliveryStream extends NormalizedResource {
 }
 
 const S3Config = z.object({
-  EncryptionConfiguration: z.object({ NoEncryptionConfig: z.string().nullish() }).nullish(),
+  EncryptionConfiguration: z.nullish(z.object({ NoEncryptionConfig: z.nullish(z.string()) })),
 });
 // Only properties the rule reads; each is listed in the AWS Config resource schema for the type.
 export const DeliveryStreamConfiguration = z.object({
-  DeliveryStreamName: z.string().optional(),
-  DeliveryStreamType: z.string().optional(),
-  DeliveryStreamEncryptionConfigurationInput: z.object({ KeyType: z.string() }).nullish(),
-  KinesisStreamSourceConfiguration: z.object({ KinesisStreamARN: z.string() }).nullish(),
-  S3DestinationConfiguration: S3Config.nullish(),
-  ExtendedS3DestinationConfiguration: S3Config.extend({ S3BackupConfiguration: S3Config.nullish() }).nullish(),
+  DeliveryStreamName: z.optional(z.string()),
+  DeliveryStreamType: z.optional(z.string()),
+  DeliveryStreamEncryptionConfigurationInput: z.nullish(z.object({ KeyType: z.string() })),
+  KinesisStreamSourceConfiguration: z.nullish(z.object({ KinesisStreamARN: z.string() })),
+  S3DestinationConfiguration: z.nullish(S3Config),
+  ExtendedS3DestinationConfiguration: z.nullish(z.extend(S3Config, { S3BackupConfiguration: z.nullish(S3Config) })),
 });
 
 const NO_ENCRYPTION = 'NoEncryption';

@@ -1,5 +1,5 @@
 import { DescribeStreamSummaryCommand, KinesisClient, KinesisServiceException, ListTagsForStreamCommand, ResourceNotFoundException, paginateListStreams } from '@aws-sdk/client-kinesis';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { AwsClients } from '../runtime/clients';
 import { InvalidResponseError, MalformedEventError } from '../runtime/errors';
 import { type ConfigurationItem, describeIssues } from '../runtime/event';
@@ -19,11 +19,9 @@ export interface KinesisStream extends NormalizedResource {
 
 // Only the properties the rules read; each is listed in the AWS Config resource schema for AWS::Kinesis::Stream.
 export const StreamConfiguration = z.object({
-  Name: z.string().optional(),
-  Arn: z.string().optional(),
-  StreamEncryption: z
-    .object({ EncryptionType: z.string().min(1), KeyId: z.string().nullish() })
-    .nullish(),
+  Name: z.optional(z.string()),
+  Arn: z.optional(z.string()),
+  StreamEncryption: z.nullish(z.object({ EncryptionType: z.string().check(z.minLength(1)), KeyId: z.nullish(z.string()) })),
 });
 
 async function listTags(kinesis: KinesisClient, streamName: string): Promise<Record<string, string>> {

@@ -1,5 +1,5 @@
 import { KinesisVideoClient, ListTagsForStreamCommand, paginateListStreams } from '@aws-sdk/client-kinesis-video';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { AwsClients } from '../runtime/clients';
 import { InvalidResponseError, MalformedEventError } from '../runtime/errors';
 import { type ConfigurationItem, describeIssues } from '../runtime/event';
@@ -19,9 +19,9 @@ export interface KinesisVideoStream extends NormalizedResource {
 
 // Only properties the rule reads; each is listed in the AWS Config resource schema for the type.
 export const VideoStreamConfiguration = z.object({
-  Name: z.string().optional(),
-  Arn: z.string().optional(),
-  KmsKeyId: z.string().nullish(),
+  Name: z.optional(z.string()),
+  Arn: z.optional(z.string()),
+  KmsKeyId: z.nullish(z.string()),
 });
 
 async function listTags(video: KinesisVideoClient, arn: string): Promise<Record<string, string>> {

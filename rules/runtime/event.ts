@@ -1,5 +1,10 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import { en } from 'zod/locales';
 import { MalformedEventError } from './errors';
+
+// zod/mini loads no locale (its messages would all read "Invalid input"): English, as classic zod sets it, so the
+// messages stay "Invalid input: expected string, received undefined". An explicit z.config() elsewhere still wins.
+if (!z.config().localeError) z.config(en());
 
 /** Message types AWS Config sends to a custom Lambda rule. */
 export const MessageType = {
@@ -12,31 +17,37 @@ export const MessageType = {
 export const GoneStatuses = ['ResourceDeleted', 'ResourceDeletedNotRecorded', 'ResourceNotRecorded'] as const;
 const ItemStatus = z.enum(['OK', 'ResourceDiscovered', ...GoneStatuses]);
 
-const isoTime = z.union([z.string(), z.date()]).transform((v, ctx) => {
-  const d = v instanceof Date ? v : new Date(v);
-  if (Number.isNaN(d.getTime())) {
-    ctx.addIssue({ code: 'custom', message: `expected an ISO 8601 timestamp, got ${JSON.stringify(v)}` });
-    return z.NEVER;
-  }
-  return d;
-});
+const isoTime = z.pipe(
+  z.union([z.string(), z.date()]),
+  z.transform((v: string | Date, ctx) => {
+    const d = v instanceof Date ? v : new Date(v);
+    if (Number.isNaN(d.getTime())) {
+      ctx.issues.push({ code: 'custom', message: `expected an ISO 8601 timestamp, got ${JSON.stringify(v)}`, input: v });
+      return z.NEVER;
+    }
+    return d;
+  }),
+);
 
 /** A JSON string whose content must match `schema` (Config sends `invokingEvent` and `ruleParameters` so). */
-function jsonString<T extends z.ZodType>(schema: T) {
-  return z
-    .string()
-    .transform((s, ctx): unknown => {
-      try {
-        return JSON.parse(s) as unknown;
-      } catch {
-        ctx.addIssue({ code: 'custom', message: 'expected a JSON string' });
-        return z.NEVER;
-      }
-    })
-    .pipe(schema);
+function jsonString<T extends z.ZodMiniType>(schema: T) {
+  return z.pipe(
+    z.pipe(
+      z.string(),
+      z.transform((s: string, ctx): unknown => {
+        try {
+          return JSON.parse(s) as unknown;
+        } catch {
+          ctx.issues.push({ code: 'custom', message: 'expected a JSON string', input: s });
+          return z.NEVER;
+        }
+      }),
+    ),
+    schema,
+  );
 }
 
-const Tags = z.record(z.string(), z.string().nullable().transform((v) => v ?? ''));
+const Tags = z.record(z.string(), z.pipe(z.nullable(z.string()), z.transform((v: string | null) => v ?? '')));
 
 /**
  * A configuration item in either shape AWS Config produces:
@@ -44,26 +55,28 @@ const Tags = z.record(z.string(), z.string().nullable().transform((v) => v ?? ''
  * API style (`arn`, `accountId`, `configuration` JSON string) from GetResourceConfigHistory.
  * @see https://docs.aws.amazon.com/config/latest/developerguide/config-item-table.html
  */
-export const ConfigurationItemSchema = z
-  .object({
-    resourceType: z.string().min(1),
-    resourceId: z.string().min(1),
-    resourceName: z.string().nullish(),
-    ARN: z.string().nullish(),
-    arn: z.string().nullish(),
-    awsAccountId: z.string().nullish(),
-    accountId: z.string().nullish(),
-    awsRegion: z.string().min(1),
-    configurationItemCaptureTime: isoTime,
-    configurationItemStatus: ItemStatus,
-    configuration: z.union([z.record(z.string(), z.unknown()), z.string(), z.null()]).optional(),
-    supplementaryConfiguration: z.record(z.string(), z.unknown()).nullish(),
-    tags: Tags.nullish(),
-  })
-  .transform((ci, ctx) => {
+const ConfigurationItemFields = z.object({
+  resourceType: z.string().check(z.minLength(1)),
+  resourceId: z.string().check(z.minLength(1)),
+  resourceName: z.nullish(z.string()),
+  ARN: z.nullish(z.string()),
+  arn: z.nullish(z.string()),
+  awsAccountId: z.nullish(z.string()),
+  accountId: z.nullish(z.string()),
+  awsRegion: z.string().check(z.minLength(1)),
+  configurationItemCaptureTime: isoTime,
+  configurationItemStatus: ItemStatus,
+  configuration: z.optional(z.union([z.record(z.string(), z.unknown()), z.string(), z.null()])),
+  supplementaryConfiguration: z.nullish(z.record(z.string(), z.unknown())),
+  tags: z.nullish(Tags),
+});
+
+export const ConfigurationItemSchema = z.pipe(
+  ConfigurationItemFields,
+  z.transform((ci: z.output<typeof ConfigurationItemFields>, ctx) => {
     const accountId = ci.awsAccountId ?? ci.accountId;
     if (!accountId || !/^\d{12}$/.test(accountId)) {
-      ctx.addIssue({ code: 'custom', path: ['awsAccountId'], message: 'expected a 12-digit account ID (awsAccountId or accountId)' });
+      ctx.issues.push({ code: 'custom', path: ['awsAccountId'], message: 'expected a 12-digit account ID (awsAccountId or accountId)', input: ci });
       return z.NEVER;
     }
     let configuration: unknown = ci.configuration ?? null;
@@ -71,7 +84,7 @@ export const ConfigurationItemSchema = z
       try {
         configuration = JSON.parse(configuration) as unknown;
       } catch {
-        ctx.addIssue({ code: 'custom', path: ['configuration'], message: 'expected an object or a JSON string' });
+        ctx.issues.push({ code: 'custom', path: ['configuration'], message: 'expected an object or a JSON string', input: ci });
         return z.NEVER;
       }
     }
@@ -88,30 +101,31 @@ export const ConfigurationItemSchema = z
       supplementaryConfiguration: ci.supplementaryConfiguration ?? {},
       tags: ci.tags ?? {},
     };
-  });
+  }),
+);
 export type ConfigurationItem = z.output<typeof ConfigurationItemSchema>;
 
 const ChangeNotification = z.object({
   messageType: z.literal(MessageType.ConfigurationItemChange),
   configurationItem: ConfigurationItemSchema,
-  notificationCreationTime: isoTime.optional(),
+  notificationCreationTime: z.optional(isoTime),
 });
 
 const OversizedNotification = z.object({
   messageType: z.literal(MessageType.OversizedConfigurationItemChange),
   configurationItemSummary: z.object({
-    resourceType: z.string().min(1),
-    resourceId: z.string().min(1),
-    awsRegion: z.string().min(1),
+    resourceType: z.string().check(z.minLength(1)),
+    resourceId: z.string().check(z.minLength(1)),
+    awsRegion: z.string().check(z.minLength(1)),
     configurationItemCaptureTime: isoTime,
     configurationItemStatus: ItemStatus,
   }),
-  notificationCreationTime: isoTime.optional(),
+  notificationCreationTime: z.optional(isoTime),
 });
 
 const ScheduledNotification = z.object({
   messageType: z.literal(MessageType.Scheduled),
-  awsAccountId: z.string().regex(/^\d{12}$/).optional(),
+  awsAccountId: z.optional(z.string().check(z.regex(/^\d{12}$/))),
   notificationCreationTime: isoTime,
 });
 
@@ -124,20 +138,20 @@ export type InvokingEvent = z.output<typeof InvokingEvent>;
  */
 export const ConfigRuleEventSchema = z.object({
   invokingEvent: jsonString(InvokingEvent),
-  ruleParameters: jsonString(z.record(z.string(), z.unknown())).optional(),
-  resultToken: z.string().min(1),
-  eventLeftScope: z.boolean().optional().default(false),
-  executionRoleArn: z.string().optional(),
-  configRuleArn: z.string().regex(/^arn:[\w-]+:config:[a-z0-9-]+:\d{12}:config-rule\/.+$/, 'expected a Config rule ARN'),
-  configRuleName: z.string().min(1),
-  configRuleId: z.string().optional(),
-  accountId: z.string().regex(/^\d{12}$/, 'expected a 12-digit account ID'),
-  version: z.string().optional(),
+  ruleParameters: z.optional(jsonString(z.record(z.string(), z.unknown()))),
+  resultToken: z.string().check(z.minLength(1)),
+  eventLeftScope: z._default(z.optional(z.boolean()), false),
+  executionRoleArn: z.optional(z.string()),
+  configRuleArn: z.string().check(z.regex(/^arn:[\w-]+:config:[a-z0-9-]+:\d{12}:config-rule\/.+$/, 'expected a Config rule ARN')),
+  configRuleName: z.string().check(z.minLength(1)),
+  configRuleId: z.optional(z.string()),
+  accountId: z.string().check(z.regex(/^\d{12}$/, 'expected a 12-digit account ID')),
+  version: z.optional(z.string()),
 });
 export type ConfigRuleEvent = z.output<typeof ConfigRuleEventSchema>;
 
 /** Renders zod issues as "path: problem" so the message names the field. */
-export function describeIssues(error: z.ZodError, root: string): string {
+export function describeIssues(error: z.core.$ZodError, root: string): string {
   return error.issues
     .map((i) => {
       const path = [root, ...i.path.map(String)].filter(Boolean).join('.');

@@ -1,7 +1,11 @@
 import type { OrganizationsClient } from '@aws-sdk/client-organizations';
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import { en } from 'zod/locales';
 import { AwsClients } from './clients';
 import { ForeignAccountError, SafeguardsError } from './errors';
+
+// English messages, as in ./event (zod/mini loads no locale), should this module be used without it.
+if (!z.config().localeError) z.config(en());
 
 /**
  * Organization mode: the hub Lambdas evaluate member accounts. AWS Lambda cannot restrict the `config.amazonaws.com`
@@ -21,11 +25,11 @@ export const MEMBERSHIP_TTL_MS = 5 * 60_000;
 
 /** Organizations `State` (and the `Status` it replaces, retired in 2026): only ACTIVE accounts are served. */
 const AccountSchema = z.object({
-  Id: z.string().regex(/^\d{12}$/),
-  State: z.string().optional(),
-  Status: z.string().optional(),
+  Id: z.string().check(z.regex(/^\d{12}$/)),
+  State: z.optional(z.string()),
+  Status: z.optional(z.string()),
 });
-const ListAccountsPageSchema = z.object({ Accounts: z.array(AccountSchema).optional() });
+const ListAccountsPageSchema = z.object({ Accounts: z.optional(z.array(AccountSchema)) });
 
 export type AccountGuard = (accountId: string) => Promise<void>;
 
@@ -42,7 +46,10 @@ async function activeAccounts(client: OrganizationsClient): Promise<ReadonlySet<
   const { paginateListAccounts } = await import('@aws-sdk/client-organizations');
   const accounts = new Set<string>();
   for await (const raw of paginateListAccounts({ client }, {})) {
-    const page = ListAccountsPageSchema.parse(raw);
+    const parsed = ListAccountsPageSchema.safeParse(raw);
+    // Named as classic zod names it: the name shows in the ForeignAccountError message.
+    if (!parsed.success) throw Object.assign(parsed.error, { name: 'ZodError' });
+    const page = parsed.data;
     for (const a of page.Accounts ?? []) if ((a.State ?? a.Status) === 'ACTIVE') accounts.add(a.Id);
   }
   return accounts;

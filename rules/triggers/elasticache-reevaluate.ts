@@ -1,6 +1,6 @@
 import { ConfigServiceClient, LimitExceededException, NoSuchConfigRuleException, ResourceInUseException, StartConfigRulesEvaluationCommand, paginateDescribeConfigRules } from '@aws-sdk/client-config-service';
 import { Logger } from '@aws-lambda-powertools/logger';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { type AwsClients, type ClientTarget, clientsFor } from '../runtime/clients';
 import { MalformedEventError, ConfigurationError } from '../runtime/errors';
 import { describeIssues } from '../runtime/event';
@@ -54,54 +54,60 @@ const MAX_RULES_PER_CALL = 25;
 /** How long resolved rule names are trusted before DescribeConfigRules is read again. */
 const RULE_NAME_TTL_MS = 5 * 60_000;
 
-const isoTime = z.string().transform((v, ctx) => {
-  const d = new Date(v);
-  if (Number.isNaN(d.getTime())) {
-    ctx.addIssue({ code: 'custom', message: `expected an ISO 8601 timestamp, got ${JSON.stringify(v)}` });
-    return z.NEVER;
-  }
-  return d;
-});
+const isoTime = z.pipe(
+  z.string(),
+  z.transform((v: string, ctx) => {
+    const d = new Date(v);
+    if (Number.isNaN(d.getTime())) {
+      ctx.issues.push({ code: 'custom', message: `expected an ISO 8601 timestamp, got ${JSON.stringify(v)}`, input: v });
+      return z.NEVER;
+    }
+    return d;
+  }),
+);
 
 /**
  * An EventBridge event for an ElastiCache API call recorded by CloudTrail.
  * @see https://docs.aws.amazon.com/eventbridge/latest/ref/events-structure.html
  */
 export const ElastiCacheApiCallEventSchema = z.object({
-  id: z.string().min(1),
+  id: z.string().check(z.minLength(1)),
   'detail-type': z.literal('AWS API Call via CloudTrail'),
   source: z.literal('aws.elasticache'),
-  account: z.string().regex(/^\d{12}$/, 'expected a 12-digit account ID'),
+  account: z.string().check(z.regex(/^\d{12}$/, 'expected a 12-digit account ID')),
   time: isoTime,
-  region: z.string().regex(/^[a-z]{2}(?:-[a-z]+)+-\d+$/, 'expected an AWS region'),
+  region: z.string().check(z.regex(/^[a-z]{2}(?:-[a-z]+)+-\d+$/, 'expected an AWS region')),
   detail: z.object({
     eventSource: z.literal('elasticache.amazonaws.com'),
-    eventName: z.string().min(1),
-    errorCode: z.string().nullish(),
+    eventName: z.string().check(z.minLength(1)),
+    errorCode: z.nullish(z.string()),
   }),
 });
 export type ElastiCacheApiCallEvent = z.output<typeof ElastiCacheApiCallEventSchema>;
 
 const SqsRecordSchema = z.object({
-  messageId: z.string().min(1),
-  body: z
-    .string()
-    .transform((s, ctx): unknown => {
-      try {
-        return JSON.parse(s) as unknown;
-      } catch {
-        ctx.addIssue({ code: 'custom', message: 'expected a JSON string' });
-        return z.NEVER;
-      }
-    })
-    .pipe(ElastiCacheApiCallEventSchema),
+  messageId: z.string().check(z.minLength(1)),
+  body: z.pipe(
+    z.pipe(
+      z.string(),
+      z.transform((s: string, ctx): unknown => {
+        try {
+          return JSON.parse(s) as unknown;
+        } catch {
+          ctx.issues.push({ code: 'custom', message: 'expected a JSON string', input: s });
+          return z.NEVER;
+        }
+      }),
+    ),
+    ElastiCacheApiCallEventSchema,
+  ),
 });
 
 /**
  * The SQS event the Lambda receives.
  * @see https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html
  */
-const SqsEventSchema = z.object({ Records: z.array(z.object({ messageId: z.string().min(1) }).loose()) });
+const SqsEventSchema = z.object({ Records: z.array(z.looseObject({ messageId: z.string().check(z.minLength(1)) })) });
 
 export interface SqsBatchResponse {
   readonly batchItemFailures: readonly { readonly itemIdentifier: string }[];

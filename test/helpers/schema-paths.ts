@@ -1,13 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as z from 'zod';
+import type * as z from 'zod/mini';
 import { REFERENCE_DIR } from './fixtures';
 
-/** Every leaf path of a zod object schema, as `configuration.A.B`. */
-export function leafPaths(schema: z.ZodType, prefix: string): string[] {
-  let s: z.ZodType = schema;
-  while (s instanceof z.ZodOptional || s instanceof z.ZodNullable) s = s.unwrap() as z.ZodType;
-  if (s instanceof z.ZodObject) return Object.entries(s.shape as Record<string, z.ZodType>).flatMap(([k, v]) => leafPaths(v, `${prefix}.${k}`));
+/** Every leaf path of a zod object schema (zod/mini or classic), as `configuration.A.B`. */
+export function leafPaths(schema: z.core.$ZodType, prefix: string): string[] {
+  let def = schema._zod.def;
+  while (def.type === 'optional' || def.type === 'nullable') def = (def as z.core.$ZodOptionalDef | z.core.$ZodNullableDef).innerType._zod.def;
+  if (def.type === 'object') {
+    return Object.entries((def as z.core.$ZodObjectDef).shape).flatMap(([k, v]) => leafPaths(v, `${prefix}.${k}`));
+  }
   return [prefix];
 }
 

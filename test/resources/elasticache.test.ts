@@ -90,7 +90,7 @@ describe('resources/elasticache', () => {
       if (!member) return false;
       return rest.length === 0 || memberPath(member.shape, rest);
     };
-    const cases: [z.ZodType, string][] = [
+    const cases: [z.core.$ZodType, string][] = [
       [ReplicationGroupSchema, 'ReplicationGroup'],
       [CacheClusterSchema, 'CacheCluster'],
       [ServerlessCacheSchema, 'ServerlessCache'],
