@@ -555,7 +555,9 @@ export function buildResources(input: PartsInput): { Resources: Record<string, J
     ...(wantsReevaluateTrigger(input.safeguards) ? reevaluateResources() : {}),
   };
   const packDependsOn: string[] = [REMEDIATION_ROLE_LOGICAL_ID, NOTIFICATION_TOPIC_LOGICAL_ID];
-  const packInputs: Json[] = [{ ParameterName: REMEDIATION_ROLE_NAME_PARAMETER, ParameterValue: input.remediationRoleName }];
+  // IAM names are global: <name>-<region>, so the pack can be deployed to several regions of one account.
+  const remediationRoleName = regionalRoleName(input.remediationRoleName);
+  const packInputs: Json[] = [{ ParameterName: REMEDIATION_ROLE_NAME_PARAMETER, ParameterValue: remediationRoleName }];
 
   for (const s of input.safeguards) {
     const ids = ruleLogicalIds(s);
@@ -581,7 +583,7 @@ export function buildResources(input: PartsInput): { Resources: Record<string, J
     packDependsOn.push(id);
   }
 
-  Resources[REMEDIATION_ROLE_LOGICAL_ID] = remediationRole(input.documents, input.remediationRoleName);
+  Resources[REMEDIATION_ROLE_LOGICAL_ID] = remediationRole(input.documents, remediationRoleName);
   Resources[CONFORMANCE_PACK_LOGICAL_ID] = {
     Type: 'AWS::Config::ConformancePack',
     // Config invokes each Lambda as soon as its rule exists, and checks that remediation documents exist.

@@ -229,10 +229,11 @@ describe('serverless.yml (npm run package)', function () {
   describe('remediation', () => {
     const documents = loadAllRemediationDocuments();
 
-    it('has a fixed-name role SSM Automation of this account assumes, with exactly the actions the documents declare', () => {
+    it('has a fixed-name role per region SSM Automation of this account assumes, with exactly the actions the documents declare', () => {
       const role = res(REMEDIATION_ROLE_LOGICAL_ID);
       const p = role.Properties ?? {};
-      expect(p.RoleName).to.equal('HIPAA-Safeguards-Remediation');
+      // IAM names are global: the region suffix lets one account run the pack in several regions.
+      expect(p.RoleName).to.deep.equal({ 'Fn::Join': ['-', ['HIPAA-Safeguards-Remediation', { Ref: 'AWS::Region' }]] });
       expect(p.AssumeRolePolicyDocument).to.deep.equal({
         Version: '2012-10-17',
         Statement: [
@@ -274,7 +275,7 @@ describe('serverless.yml (npm run package)', function () {
     it('fills in each rule Lambda ARN and the remediation role name', () => {
       const inputs = packResource().Properties?.ConformancePackInputParameters as { ParameterName: string; ParameterValue: unknown }[];
       const expected = [
-        { ParameterName: 'RemediationRoleName', ParameterValue: 'HIPAA-Safeguards-Remediation' },
+        { ParameterName: 'RemediationRoleName', ParameterValue: { 'Fn::Join': ['-', ['HIPAA-Safeguards-Remediation', { Ref: 'AWS::Region' }]] } },
         ...catalog.map((s) => ({ ParameterName: packNames(s).lambdaArn, ParameterValue: { 'Fn::GetAtt': [serverlessLogicalIds(s.name).function, 'Arn'] } })),
       ];
       expect(inputs).to.deep.equal(expected);
