@@ -200,15 +200,17 @@ export function createRuleHandler<R extends NormalizedResource, S extends Parame
       }
       // Verdicts that could be reached are sent first; then the invocation fails so Config shows the error.
       if (failures.length > 0) {
+        const named = failures.slice(0, 10).map((f) => `${f.resourceType}${f.resourceId ? ` ${f.resourceId}` : ''} (${f.error.name}: ${f.error.message})`);
+        const more = failures.length > 10 ? ` and ${failures.length - 10} more` : '';
         throw new ListingError(
-          `Could not evaluate ${failures.map((f) => `${f.resourceType}${f.resourceId ? ` ${f.resourceId}` : ''} (${f.error.name}: ${f.error.message})`).join('; ')}. ${evaluations.length} other evaluation(s) were sent.`,
+          `Could not evaluate ${named.join('; ')}${more}. ${evaluations.length} other evaluation(s) were sent.`,
           failures.map((f) => f.resourceType),
           { cause: failures[0]?.error },
         );
       }
       const counts: Record<string, number> = {};
       for (const e of evaluations) counts[e.ComplianceType] = (counts[e.ComplianceType] ?? 0) + 1;
-      logger.info('Evaluations sent', { counts, testMode: parsed.resultToken === 'TESTMODE' });
+      logger.info('Evaluations sent', { counts, testMode: parsed.resultToken === TEST_MODE_TOKEN });
       return { evaluations };
     } catch (error) {
       logger.error('Rule invocation failed', error as Error);
