@@ -17,7 +17,7 @@ const list = (value) =>
     .filter((v) => v !== '');
 
 async function context(resolveVariable) {
-  const [service, stage, remediationRoleName, mode, evaluationRoleName, reservedConcurrency, packTemplateS3Uri, memberAccounts, excludedAccounts] =
+  const [service, stage, remediationRoleName, mode, evaluationRoleName, reservedConcurrency, packTemplateS3Uri, memberAccounts, excludedAccounts, organizationId] =
     await Promise.all([
       resolveVariable('self:service'),
       resolveVariable('sls:stage'),
@@ -28,6 +28,7 @@ async function context(resolveVariable) {
       resolveVariable('param:packTemplateS3Uri'),
       resolveVariable('param:memberAccounts'),
       resolveVariable('param:excludedAccounts'),
+      resolveVariable('param:organizationId'),
     ]);
   if (!Object.values(DeploymentMode).includes(mode)) {
     throw new Error(`--param="mode=${mode}" is not a deployment mode. Expected one of: ${Object.values(DeploymentMode).join(', ')}.`);
@@ -41,7 +42,14 @@ async function context(resolveVariable) {
     ...(reserved !== '' ? { reservedConcurrency: Number(reserved) } : {}),
     packTemplateS3Uri: String(packTemplateS3Uri ?? ''),
     ...(mode === DeploymentMode.Organization
-      ? { organization: { evaluationRoleName, memberAccounts: list(memberAccounts), excludedAccounts: list(excludedAccounts) } }
+      ? {
+          organization: {
+            evaluationRoleName,
+            memberAccounts: list(memberAccounts),
+            excludedAccounts: list(excludedAccounts),
+            organizationId: String(organizationId ?? '').trim(),
+          },
+        }
       : {}),
   };
 }

@@ -48,6 +48,8 @@ export const elastiCacheChangeEventPattern = {
  * scripts/lib/serverless-resources.ts), so this Lambda does not bundle every rule just to read their names.
  */
 export const RULE_NAMES_VARIABLE = 'ELASTICACHE_RULE_NAMES';
+/** Organization mode: the role assumed in the event's account (the spoke evaluation role), set by the deployment. */
+export const EXECUTION_ROLE_NAME_VARIABLE = 'EXECUTION_ROLE_NAME';
 
 /** StartConfigRulesEvaluation takes at most 25 rule names per call (Config API model). */
 const MAX_RULES_PER_CALL = 25;
@@ -282,5 +284,5 @@ export function createReevaluateHandler(options: ReevaluateOptions = {}): (event
 export const handler = createReevaluateHandler({
   ruleNames: (process.env[RULE_NAMES_VARIABLE] ?? '').split(',').filter((n) => n !== ''),
   ...(process.env.CONFIG_RULE_NAME_PREFIX ? { ruleNamePrefix: process.env.CONFIG_RULE_NAME_PREFIX } : {}),
-  ...(process.env.EXECUTION_ROLE_NAME ? { executionRoleName: process.env.EXECUTION_ROLE_NAME } : {}),
+  ...(process.env[EXECUTION_ROLE_NAME_VARIABLE] ? { executionRoleName: process.env[EXECUTION_ROLE_NAME_VARIABLE] } : {}),
 });

@@ -1,4 +1,4 @@
-import { RUNTIME_ACTIONS } from '../../rules/runtime/actions';
+import { QUEUE_CONSUMER_ACTIONS, REEVALUATE_ACTIONS, RUNTIME_ACTIONS } from '../../rules/runtime/actions';
 import { ORGANIZATION_GUARD_ACTIONS } from '../../rules/runtime/organization';
 import type { Safeguard } from '../../rules/runtime/safeguard';
 import type { RemediationDocument } from './remediation-docs';
@@ -39,7 +39,24 @@ export function hubRuleActions(): string[] {
   return [...new Set<string>(['sts:AssumeRole', ...ORGANIZATION_GUARD_ACTIONS])].sort();
 }
 
-/** Organization mode, spoke side: the evaluation role the hub assumes serves every rule, so it holds their union. */
+/** Whether the catalog has ElastiCache rules (periodic only) that the CloudTrail re-evaluation trigger starts early. */
+export function wantsReevaluateTrigger(safeguards: readonly Safeguard[]): boolean {
+  return safeguards.some((s) => s.resource.resourceTypes.some((t) => t.startsWith('AWS::ElastiCache::')));
+}
+
+/**
+ * Organization mode, spoke side: the evaluation role the hub assumes serves every rule, so it holds their union, plus
+ * what the ElastiCache re-evaluation trigger calls through it (rules/triggers/elasticache-reevaluate.ts) when deployed.
+ */
 export function evaluationRoleActions(safeguards: readonly Safeguard[]): string[] {
-  return [...new Set(safeguards.flatMap(ruleActions))].sort();
+  const trigger = wantsReevaluateTrigger(safeguards) ? REEVALUATE_ACTIONS : [];
+  return [...new Set([...safeguards.flatMap(ruleActions), ...trigger])].sort();
+}
+
+/**
+ * Organization mode, hub side: what the ElastiCache re-evaluation trigger calls as its own role: it consumes its queue
+ * and assumes the spoke evaluation role of the event's account, which holds REEVALUATE_ACTIONS.
+ */
+export function hubReevaluateActions(): string[] {
+  return [...new Set<string>(['sts:AssumeRole', ...QUEUE_CONSUMER_ACTIONS])].sort();
 }

@@ -1,10 +1,10 @@
 import { QUEUE_CONSUMER_ACTIONS, REEVALUATE_ACTIONS } from '../../rules/runtime/actions';
 import { elastiCacheRuleNames } from '../../rules/catalog';
-import { RULE_NAMES_VARIABLE, elastiCacheChangeEventPattern } from '../../rules/triggers/elasticache-reevaluate';
+import { EXECUTION_ROLE_NAME_VARIABLE, RULE_NAMES_VARIABLE, elastiCacheChangeEventPattern } from '../../rules/triggers/elasticache-reevaluate';
 import type { Safeguard } from '../../rules/runtime/safeguard';
 import { ORGANIZATION_MODE_VARIABLE } from '../../rules/runtime/organization';
 import { type Json, MAX_TEMPLATE_BODY_BYTES, REMEDIATION_ROLE_NAME_PARAMETER, packNames, pascal, DEFAULT_NOTIFICATION_TOPIC_NAME } from './conformance-pack';
-import { hubRuleActions, isWildcardAction, remediationActions, ruleActions } from './iam';
+import { hubRuleActions, isWildcardAction, remediationActions, ruleActions, wantsReevaluateTrigger } from './iam';
 import type { RemediationDocument } from './remediation-docs';
 
 /** Lambda's limit on function names. */
@@ -56,7 +56,8 @@ export interface ServerlessFunction {
   readonly role: string;
   readonly reservedConcurrency?: number;
   readonly timeout?: number;
-  readonly environment?: Readonly<Record<string, string>>;
+  /** Plain strings, or template values (the organization trigger's `<evaluation role>-<region>`). */
+  readonly environment?: Readonly<Record<string, Json>>;
   readonly events?: readonly Json[];
 }
 
@@ -68,14 +69,16 @@ export const REEVALUATE = {
   deadLetterQueue: 'ElastiCacheChangeDeadLetterQueue',
   queuePolicy: 'ElastiCacheChangeQueuePolicy',
   rule: 'ElastiCacheChangeRule',
+  /** Organization mode: lets the member accounts' forwarding rules (the spoke) put events on the hub's default bus. */
+  busPolicy: 'ElastiCacheChangeBusPolicy',
   /** Lambda timeout; the queue hides a message 6x as long plus the batching window, as Lambda advises. */
   timeoutSeconds: 30,
 } as const;
 
-/** Whether the catalog has periodic-only ElastiCache rules that the CloudTrail trigger should start early. */
-function wantsReevaluateTrigger(safeguards: readonly Safeguard[]): boolean {
-  return safeguards.some((s) => s.resource.resourceTypes.some((t) => t.startsWith('AWS::ElastiCache::')));
-}
+/** EventBridge's default limit on an event pattern, in characters (the hub's lists the member accounts). */
+export const MAX_EVENT_PATTERN_CHARS = 2048;
+/** Resources the organization trigger adds: function, log group, SQS mapping, two queues, queue policy, rule, role, bus policy. */
+const REEVALUATE_ORGANIZATION_RESOURCES = 9;
 
 /**
  * Organization mode (the hub, in the delegated administrator account): the rule Lambdas assume the spoke evaluation
@@ -90,6 +93,11 @@ export interface OrganizationHub {
   readonly excludedAccounts: readonly string[];
   /** Base name of the spoke evaluation role. */
   readonly evaluationRoleName: string;
+  /**
+   * The organization's ID (o-...): the hub's default event bus accepts the spokes' forwarded ElastiCache events from
+   * this organization only. Needed when the catalog has ElastiCache rules (deploy-org sets it).
+   */
+  readonly organizationId?: string;
 }
 
 export interface PartsInput {
@@ -114,6 +122,8 @@ export interface FunctionsInput {
   readonly mode?: DeploymentMode;
   /** Per rule Lambda; organization mode defaults to DEFAULT_HUB_RESERVED_CONCURRENCY. */
   readonly reservedConcurrency?: number;
+  /** Organization mode: the trigger assumes the spoke evaluation role (`<evaluationRoleName>-<region>`). */
+  readonly organization?: Pick<OrganizationHub, 'evaluationRoleName'>;
 }
 
 /** IAM path of the hub Lambda roles: the spoke evaluation role trusts roles of this path in the hub account. */
@@ -149,14 +159,20 @@ export function buildFunctions(input: FunctionsInput): Record<string, Serverless
       ...(organization ? { environment: { [ORGANIZATION_MODE_VARIABLE]: 'true' } } : {}),
     };
   }
-  // Single account only: in an organization the CloudTrail events arrive in the member accounts (see README).
-  if (!organization && wantsReevaluateTrigger(input.safeguards)) {
+  // Organization mode: the spokes forward their accounts' events to the hub's bus; the trigger assumes the spoke
+  // evaluation role of the event's account (EXECUTION_ROLE_NAME) to start the rules there.
+  if (wantsReevaluateTrigger(input.safeguards)) {
+    const evaluationRoleName = input.organization?.evaluationRoleName;
+    if (organization && !evaluationRoleName) throw new Error('Organization mode needs the spoke evaluation role name for the ElastiCache trigger.');
     functions[REEVALUATE.functionKey] = {
       handler: 'rules/triggers/elasticache-reevaluate.handler',
       name: `${input.service}-${input.stage}-${REEVALUATE.functionKey}`,
       description: 'Starts the ElastiCache Config rules within minutes of an ElastiCache change (CloudTrail via EventBridge and SQS).',
       role: REEVALUATE.role,
-      environment: { [RULE_NAMES_VARIABLE]: elastiCacheRuleNames.join(',') },
+      environment: {
+        [RULE_NAMES_VARIABLE]: elastiCacheRuleNames.join(','),
+        ...(organization && evaluationRoleName ? { [EXECUTION_ROLE_NAME_VARIABLE]: regionalRoleName(evaluationRoleName) } : {}),
+      },
       // One at a time: the batching window coalesces bursts, and Config allows one evaluation per rule at once.
       reservedConcurrency: 1,
       timeout: REEVALUATE.timeoutSeconds,
@@ -175,10 +191,58 @@ export function buildFunctions(input: FunctionsInput): Record<string, Serverless
   return functions;
 }
 
-/** The queue, dead-letter queue, EventBridge rule and role of the ElastiCache re-evaluation trigger. */
-function reevaluateResources(): Record<string, Json> {
+/** Organization mode: what the hub's trigger needs to know (organizationResources checks it). */
+interface ReevaluateHub {
+  readonly hub: OrganizationHub;
+  readonly organizationId: string;
+  /** The hub role path: the spoke evaluation role trusts roles under it. */
+  readonly path: string;
+}
+
+/** The spoke evaluation role of any account, named for this region: what hub roles may assume. */
+function spokeEvaluationRoleArn(hub: OrganizationHub): Json {
+  return { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::*:role/', hub.evaluationRoleName, '-', { Ref: 'AWS::Region' }]] };
+}
+
+/**
+ * The queue, dead-letter queue, EventBridge rule and role of the ElastiCache re-evaluation trigger. Single account:
+ * the rule sees this account's CloudTrail events and the role starts its Config rules. Organization (the hub): the
+ * spokes forward their events to this region's default bus, which accepts them from the organization only; the rule
+ * keeps the served member accounts' events, and the role, under the hub role path, assumes their evaluation role.
+ */
+function reevaluateResources(org?: ReevaluateHub): Record<string, Json> {
   const queueArn = { 'Fn::GetAtt': [REEVALUATE.queue, 'Arn'] };
-  return {
+  const pattern: Json = org
+    ? // Only accounts this stage serves: another stage's accounts (one stage per OU) reach the same bus, and their
+      // evaluation roles trust another path.
+      { account: [...org.hub.memberAccounts], ...(elastiCacheChangeEventPattern as unknown as Record<string, Json>) }
+    : (elastiCacheChangeEventPattern as unknown as Json);
+  // About 1,100 characters at the most accounts checkOrganizationCapacity lets one stage serve.
+  if (JSON.stringify(pattern).length > MAX_EVENT_PATTERN_CHARS) {
+    throw new Error(`The ElastiCache change rule's event pattern exceeds EventBridge's ${MAX_EVENT_PATTERN_CHARS} characters; deploy one stage per OU.`);
+  }
+  const permissions: Json[] = org
+    ? [
+        {
+          Sid: 'AssumeSpokeEvaluationRole',
+          Effect: 'Allow',
+          Action: 'sts:AssumeRole',
+          Resource: spokeEvaluationRoleArn(org.hub),
+        },
+      ]
+    : [
+        // DescribeConfigRules has no resource-level permission; StartConfigRulesEvaluation is scoped to rules.
+        { Sid: 'FindRules', Effect: 'Allow', Action: [REEVALUATE_ACTIONS[0]], Resource: '*' },
+        {
+          Sid: 'StartRules',
+          Effect: 'Allow',
+          Action: [REEVALUATE_ACTIONS[1]],
+          Resource: {
+            'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':config:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':config-rule/*']],
+          },
+        },
+      ];
+  const resources: Record<string, Json> = {
     [REEVALUATE.deadLetterQueue]: {
       Type: 'AWS::SQS::Queue',
       Properties: { SqsManagedSseEnabled: true, MessageRetentionPeriod: 1_209_600 },
@@ -194,8 +258,10 @@ function reevaluateResources(): Record<string, Json> {
     [REEVALUATE.rule]: {
       Type: 'AWS::Events::Rule',
       Properties: {
-        Description: 'ElastiCache changes (CloudTrail) that should be judged by the HIPAA safeguards within minutes.',
-        EventPattern: elastiCacheChangeEventPattern as unknown as Json,
+        Description: org
+          ? 'ElastiCache changes (CloudTrail) of the served member accounts, forwarded by their spokes, to be judged within minutes.'
+          : 'ElastiCache changes (CloudTrail) that should be judged by the HIPAA safeguards within minutes.',
+        EventPattern: pattern,
         State: 'ENABLED',
         Targets: [{ Id: 'elasticache-reevaluate-queue', Arn: queueArn }],
       },
@@ -222,7 +288,11 @@ function reevaluateResources(): Record<string, Json> {
     [REEVALUATE.role]: {
       Type: 'AWS::IAM::Role',
       Properties: {
-        Description: 'Least privilege for the ElastiCache re-evaluation trigger Lambda.',
+        Description: org
+          ? 'Hub role of the ElastiCache re-evaluation trigger Lambda: assumes the spoke evaluation role of the changed account.'
+          : 'Least privilege for the ElastiCache re-evaluation trigger Lambda.',
+        // The spoke evaluation role trusts the roles under this path in the hub account (aws:PrincipalArn).
+        ...(org ? { Path: org.path } : {}),
         AssumeRolePolicyDocument: lambdaTrust,
         Policies: [
           {
@@ -236,16 +306,7 @@ function reevaluateResources(): Record<string, Json> {
                   Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
                   Resource: { 'Fn::GetAtt': [serverlessLogicalIds(REEVALUATE.functionKey).logGroup, 'Arn'] },
                 },
-                // DescribeConfigRules has no resource-level permission; StartConfigRulesEvaluation is scoped to rules.
-                { Sid: 'FindRules', Effect: 'Allow', Action: [REEVALUATE_ACTIONS[0]], Resource: '*' },
-                {
-                  Sid: 'StartRules',
-                  Effect: 'Allow',
-                  Action: [REEVALUATE_ACTIONS[1]],
-                  Resource: {
-                    'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':config:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':config-rule/*']],
-                  },
-                },
+                ...permissions,
                 { Sid: 'ConsumeItsQueue', Effect: 'Allow', Action: [...QUEUE_CONSUMER_ACTIONS], Resource: queueArn },
               ],
             },
@@ -254,6 +315,24 @@ function reevaluateResources(): Record<string, Json> {
       },
     },
   };
+  if (org) {
+    resources[REEVALUATE.busPolicy] = {
+      Type: 'AWS::Events::EventBusPolicy',
+      Properties: {
+        // Unique per stage: several stages (one per OU) may share the hub's default bus.
+        StatementId: `${pascal(REEVALUATE.functionKey)}-${org.path.split('/').filter((x) => x !== '').join('-')}`.slice(0, 64),
+        Statement: {
+          Effect: 'Allow',
+          Principal: '*',
+          Action: 'events:PutEvents',
+          Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':events:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':event-bus/default']] },
+          // The spokes' forwarding roles are in member accounts: any principal of the organization, nobody else.
+          Condition: { StringEquals: { 'aws:PrincipalOrgID': org.organizationId } },
+        },
+      },
+    };
+  }
+  return resources;
 }
 
 const lambdaTrust: Json = {
@@ -329,9 +408,7 @@ function hubRole(s: Safeguard, functionKey: string, hub: OrganizationHub, path: 
                 Sid: 'AssumeSpokeEvaluationRole',
                 Effect: 'Allow',
                 Action: 'sts:AssumeRole',
-                Resource: {
-                  'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::*:role/', hub.evaluationRoleName, '-', { Ref: 'AWS::Region' }]],
-                },
+                Resource: spokeEvaluationRoleArn(hub),
               },
               // ListAccounts has no resource-level permissions.
               { Sid: 'OrganizationMembership', Effect: 'Allow', Action: guard, Resource: '*' },
@@ -427,7 +504,8 @@ function permissionStatementBytes(stackName: string, logicalId: string, function
  */
 export function checkOrganizationCapacity(input: Pick<PartsInput, 'safeguards' | 'service' | 'stage'>, accounts: number): void {
   const rules = input.safeguards.length;
-  const resources = SERVERLESS_OWN_RESOURCES + rules * 3 + rules * accounts + 1;
+  const trigger = wantsReevaluateTrigger(input.safeguards) ? REEVALUATE_ORGANIZATION_RESOURCES : 0;
+  const resources = SERVERLESS_OWN_RESOURCES + rules * 3 + rules * accounts + 1 + trigger;
   const tip =
     'Split the organization: deploy one stage per OU (safeguards deploy-org --ou <ou> --stage <name>); each stage serves only its OU and excludes the other accounts from its pack.';
   if (resources > MAX_STACK_RESOURCES) {
@@ -482,6 +560,15 @@ function organizationResources(input: PartsInput, hub: OrganizationHub): Record<
 
   const path = hubRolePath(input.service, input.stage);
   const Resources: Record<string, Json> = {};
+  if (wantsReevaluateTrigger(input.safeguards)) {
+    const organizationId = hub.organizationId ?? '';
+    if (!/^o-[a-z0-9]{10,32}$/.test(organizationId)) {
+      throw new Error(
+        `Organization mode needs organizationId (o-...) for the ElastiCache trigger's event bus policy; got "${organizationId}". safeguards deploy-org sets it.`,
+      );
+    }
+    Object.assign(Resources, reevaluateResources({ hub, organizationId, path }));
+  }
   const permissions: string[] = [];
   const packInputs: Json[] = [{ ParameterName: REMEDIATION_ROLE_NAME_PARAMETER, ParameterValue: regionalRoleName(input.remediationRoleName) }];
   for (const s of input.safeguards) {
@@ -531,6 +618,7 @@ function organizationResources(input: PartsInput, hub: OrganizationHub): Record<
  * permission per rule, the SSM documents, the remediation role and the conformance pack wired to the Lambdas.
  * Organization (hub): one role per rule that assumes the spoke evaluation role, one invoke permission per rule and
  * member account, and the organization conformance pack; the documents and the spoke roles come from the StackSet.
+ * Both: the ElastiCache re-evaluation trigger when the catalog has ElastiCache rules (reevaluateResources).
  */
 export function buildResources(input: PartsInput): { Resources: Record<string, Json> } {
   // serverless resolves ${...} in everything this returns: a document or pack with one would be corrupted.

@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { Safeguard } from '../../rules/runtime/safeguard';
 import { DEFAULT_REMEDIATION_ROLE_NAME, type Json } from './conformance-pack';
-import { evaluationRoleActions, isWildcardAction } from './iam';
+import { elastiCacheChangeEventPattern } from '../../rules/triggers/elasticache-reevaluate';
+import { evaluationRoleActions, isWildcardAction, wantsReevaluateTrigger } from './iam';
 import type { RemediationDocument } from './remediation-docs';
 import { documentLogicalId, documentResource, remediationRole, NOTIFICATION_TOPIC_LOGICAL_ID, notificationTopic } from './serverless-resources';
 
@@ -27,13 +28,20 @@ export const SpokeParameter = {
 
 export const EVALUATION_ROLE_LOGICAL_ID = 'EvaluationRole';
 export const SPOKE_REMEDIATION_ROLE_LOGICAL_ID = 'RemediationRole';
+/** The ElastiCache change forwarding: a rule on this account's default bus, and the role it puts events with. */
+export const FORWARD = {
+  rule: 'ElastiCacheChangeForwardRule',
+  role: 'ElastiCacheChangeForwardRole',
+  /** Not in the hub account itself: its own events reach its rule directly (a rule cannot target its own bus). */
+  condition: 'NotTheHubAccount',
+} as const;
 export const DEFAULT_EVALUATION_ROLE_NAME = 'HIPAA-Safeguards-Evaluation';
 
 /** IAM role names hold 64 characters; `-<region>` takes up to 16 (`-eusc-de-east-1`). */
 export const MAX_ROLE_BASE_NAME = 48;
 
-/** Config rules of this account and region: GetComplianceDetailsByConfigRule is the only rule-scoped read. */
-const CONFIG_RULE_SCOPED = new Set(['config:GetComplianceDetailsByConfigRule']);
+/** Actions that accept a Config rule ARN, scoped to the Config rules of this account and region. */
+const CONFIG_RULE_SCOPED = new Set(['config:GetComplianceDetailsByConfigRule', 'config:StartConfigRulesEvaluation']);
 
 const regional = (parameter: string): Json => ({ 'Fn::Sub': `\${${parameter}}-\${AWS::Region}` });
 
@@ -41,6 +49,7 @@ export interface SpokeTemplate {
   readonly AWSTemplateFormatVersion: string;
   readonly Description: string;
   readonly Parameters: Record<string, Json>;
+  readonly Conditions?: Record<string, Json>;
   readonly Resources: Record<string, Json>;
   readonly Outputs: Record<string, Json>;
 }
@@ -51,7 +60,8 @@ function evaluationRole(safeguards: readonly Safeguard[]): Json {
   if (wild.length > 0) throw new Error(`Rules declare wildcard actions ${wild.join(', ')}; list each action.`);
   const ruleScoped = actions.filter((a) => CONFIG_RULE_SCOPED.has(a));
   const statements: Json[] = [
-    // PutEvaluations, GetResourceConfigHistory and the List*/Describe* reads have no resource-level permissions.
+    // PutEvaluations, GetResourceConfigHistory, DescribeConfigRules and the List*/Describe* reads have no
+    // resource-level permissions.
     { Sid: 'RuleCalls', Effect: 'Allow', Action: actions.filter((a) => !CONFIG_RULE_SCOPED.has(a)), Resource: '*' },
   ];
   if (ruleScoped.length > 0) {
@@ -66,7 +76,7 @@ function evaluationRole(safeguards: readonly Safeguard[]): Json {
     Type: 'AWS::IAM::Role',
     Properties: {
       RoleName: regional(SpokeParameter.EvaluationRoleName),
-      Description: 'Assumed by the HIPAA Safeguards rule Lambdas of the hub account to evaluate this account and region.',
+      Description: 'Assumed by the HIPAA Safeguards rule Lambdas (and the ElastiCache trigger) of the hub account to evaluate this account and region.',
       AssumeRolePolicyDocument: {
         Version: '2012-10-17',
         Statement: [
@@ -90,7 +100,60 @@ function evaluationRole(safeguards: readonly Safeguard[]): Json {
   };
 }
 
-/** The spoke template of the catalog and documents: evaluation role, remediation role, every document. */
+/** The hub account's default event bus in this region: where the spoke forwards ElastiCache changes. */
+const HUB_BUS_ARN: Json = { 'Fn::Sub': `arn:\${AWS::Partition}:events:\${AWS::Region}:\${${SpokeParameter.HubAccountId}}:event-bus/default` };
+
+/**
+ * The ElastiCache change forwarding: this account's CloudTrail ElastiCache calls go to the hub's default bus in the
+ * same region, where the hub's trigger starts the ElastiCache rules of this account (assuming the evaluation role).
+ */
+function forwardingResources(): Record<string, Json> {
+  return {
+    [FORWARD.role]: {
+      Type: 'AWS::IAM::Role',
+      Condition: FORWARD.condition,
+      Properties: {
+        Description: 'Lets the ElastiCache change rule of this account put its events on the hub default event bus of this region.',
+        AssumeRolePolicyDocument: {
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Principal: { Service: 'events.amazonaws.com' },
+              Action: 'sts:AssumeRole',
+              // Confused-deputy guard: only EventBridge rules of this account.
+              Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+            },
+          ],
+        },
+        Policies: [
+          {
+            PolicyName: 'forward-elasticache-changes',
+            PolicyDocument: {
+              Version: '2012-10-17',
+              Statement: [{ Sid: 'HubDefaultBusOnly', Effect: 'Allow', Action: 'events:PutEvents', Resource: HUB_BUS_ARN }],
+            },
+          },
+        ],
+      },
+    },
+    [FORWARD.rule]: {
+      Type: 'AWS::Events::Rule',
+      Condition: FORWARD.condition,
+      Properties: {
+        Description: 'ElastiCache changes (CloudTrail) of this account, forwarded to the HIPAA Safeguards hub to be judged within minutes.',
+        EventPattern: elastiCacheChangeEventPattern as unknown as Json,
+        State: 'ENABLED',
+        Targets: [{ Id: 'hipaa-safeguards-hub', Arn: HUB_BUS_ARN, RoleArn: { 'Fn::GetAtt': [FORWARD.role, 'Arn'] } }],
+      },
+    },
+  };
+}
+
+/**
+ * The spoke template of the catalog and documents: evaluation role, remediation role, every document, and (with
+ * ElastiCache rules) the forwarding of ElastiCache changes to the hub.
+ */
 export function buildSpoke(safeguards: readonly Safeguard[], documents: readonly RemediationDocument[]): SpokeTemplate {
   const known = new Set(documents.map((d) => d.name));
   for (const s of safeguards) {
@@ -102,7 +165,7 @@ export function buildSpoke(safeguards: readonly Safeguard[], documents: readonly
     [SpokeParameter.HubAccountId]: {
       Type: 'String',
       AllowedPattern: '^\\d{12}$',
-      Description: 'The delegated administrator account whose rule Lambdas assume the evaluation role.',
+      Description: 'The delegated administrator account whose rule Lambdas assume the evaluation role (and whose default event bus receives the ElastiCache changes).',
     },
     [SpokeParameter.HubRolePath]: {
       Type: 'String',
@@ -130,10 +193,17 @@ export function buildSpoke(safeguards: readonly Safeguard[], documents: readonly
   };
   Resources[NOTIFICATION_TOPIC_LOGICAL_ID] = notificationTopic();
   for (const d of documents) Resources[documentLogicalId(d.name)] = documentResource(d);
+  const forwards = wantsReevaluateTrigger(safeguards);
+  if (forwards) Object.assign(Resources, forwardingResources());
   return {
     AWSTemplateFormatVersion: '2010-09-09',
-    Description: 'HIPAA Safeguards spoke: the evaluation role the hub assumes, the remediation role and the SSM Automation documents.',
+    Description: forwards
+      ? 'HIPAA Safeguards spoke: the evaluation role the hub assumes, the remediation role, the SSM Automation documents and the ElastiCache change forwarding to the hub.'
+      : 'HIPAA Safeguards spoke: the evaluation role the hub assumes, the remediation role and the SSM Automation documents.',
     Parameters,
+    ...(forwards
+      ? { Conditions: { [FORWARD.condition]: { 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'AWS::AccountId' }, { Ref: SpokeParameter.HubAccountId }] }] } } }
+      : {}),
     Resources,
     Outputs: {
       EvaluationRoleArn: { Value: { 'Fn::GetAtt': [EVALUATION_ROLE_LOGICAL_ID, 'Arn'] } },

@@ -225,6 +225,8 @@ describe('deploy-org plan (scripts/lib/deploy/org-plan.ts)', () => {
       REGIONS.map((r) => `s3://awsconfigconforms-hipaa-safeguards-${ADMIN}-${r}/${state.pack?.key}`),
     );
     expect(deploy[0]?.args).to.include.members(['--region', 'us-east-1', '--stage', 'prod', '--param=mode=organization', '--package', '/tmp/pkg-us-east-1']);
+    // The hub's default bus accepts the spokes' ElastiCache change events from this organization only.
+    expect(runner.runs.map((r) => paramOf(r.args, 'organizationId'))).to.deep.equal(runner.runs.map(() => 'o-abcdefghij'));
   });
 
   it('creates the StackSet service-managed with automatic deployment, as the delegated administrator, with the hub parameters', async () => {

@@ -4,10 +4,11 @@ import { parse } from 'yaml';
 import { catalog } from '../../rules/catalog';
 import { bucketPolicy } from '../../scripts/lib/deploy/artifacts';
 import { PACK_PATH } from '../../scripts/lib/conformance-pack';
-import { evaluationRoleActions, hubRuleActions, isWildcardAction, remediationActions, ruleActions } from '../../scripts/lib/iam';
+import { QUEUE_CONSUMER_ACTIONS, REEVALUATE_ACTIONS } from '../../rules/runtime/actions';
+import { evaluationRoleActions, hubReevaluateActions, hubRuleActions, isWildcardAction, remediationActions, ruleActions } from '../../scripts/lib/iam';
 import { loadAllRemediationDocuments } from '../../scripts/lib/remediation-docs';
-import { REMEDIATION_ROLE_LOGICAL_ID, buildResources, ruleLogicalIds } from '../../scripts/lib/serverless-resources';
-import { EVALUATION_ROLE_LOGICAL_ID, SPOKE_PATH, SPOKE_REMEDIATION_ROLE_LOGICAL_ID } from '../../scripts/lib/spoke-template';
+import { REEVALUATE, REMEDIATION_ROLE_LOGICAL_ID, buildResources, ruleLogicalIds } from '../../scripts/lib/serverless-resources';
+import { EVALUATION_ROLE_LOGICAL_ID, FORWARD, SPOKE_PATH, SPOKE_REMEDIATION_ROLE_LOGICAL_ID } from '../../scripts/lib/spoke-template';
 
 type Statement = { Sid?: string; Effect: string; Action?: string | string[]; NotAction?: unknown; NotResource?: unknown; Principal?: unknown };
 type Resource = { Type: string; Properties?: Record<string, unknown> };
@@ -26,7 +27,7 @@ const single = buildResources(base).Resources as Record<string, Resource>;
 const hub = buildResources({
   ...base,
   packTemplateS3Uri: 's3://awsconfigconforms-hipaa-safeguards-999999999999-us-east-1/prod/conformance-packs/p.yaml',
-  organization: { memberAccounts: ['111111111111'], excludedAccounts: [], evaluationRoleName: 'HIPAA-Safeguards-Evaluation' },
+  organization: { memberAccounts: ['111111111111'], excludedAccounts: [], evaluationRoleName: 'HIPAA-Safeguards-Evaluation', organizationId: 'o-abcdefghij' },
 }).Resources as Record<string, Resource>;
 const spoke = (parse(readFileSync(SPOKE_PATH, 'utf8')) as { Resources: Record<string, Resource> }).Resources;
 
@@ -103,9 +104,17 @@ describe('IAM across every template the project deploys', () => {
       expect(allowed(single, REMEDIATION_ROLE_LOGICAL_ID)).to.deep.equal(remediationActions(documents));
     });
 
+    it('ElastiCache trigger: single-account role = its calls + its queue; hub role = sts:AssumeRole + its queue; the spoke evaluation role holds its calls', () => {
+      expect(allowed(single, REEVALUATE.role)).to.deep.equal([...REEVALUATE_ACTIONS, ...QUEUE_CONSUMER_ACTIONS].sort());
+      expect(allowed(hub, REEVALUATE.role)).to.deep.equal(hubReevaluateActions());
+      expect(hubReevaluateActions()).to.deep.equal(['sts:AssumeRole', ...QUEUE_CONSUMER_ACTIONS].sort());
+      expect(evaluationRoleActions(catalog)).to.include.members([...REEVALUATE_ACTIONS]);
+      expect(allowed(spoke, FORWARD.role)).to.deep.equal(['events:PutEvents']);
+    });
+
     it('leaves the hub without any role that reads member resources itself', () => {
       const reads = Object.keys(hub)
-        .filter((id) => hub[id]?.Type === 'AWS::IAM::Role')
+        .filter((id) => hub[id]?.Type === 'AWS::IAM::Role' && id !== REEVALUATE.role)
         .flatMap((id) => allowed(hub, id))
         .filter((a) => !hubRuleActions().includes(a));
       expect(reads).to.deep.equal([]);

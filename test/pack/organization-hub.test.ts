@@ -3,10 +3,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { catalog } from '../../rules/catalog';
+import { catalog, elastiCacheRuleNames } from '../../rules/catalog';
+import { QUEUE_CONSUMER_ACTIONS } from '../../rules/runtime/actions';
+import { EXECUTION_ROLE_NAME_VARIABLE, RULE_NAMES_VARIABLE, elastiCacheChangeEventPattern } from '../../rules/triggers/elasticache-reevaluate';
 import { ORGANIZATION_MODE_VARIABLE } from '../../rules/runtime/organization';
 import { MAX_TEMPLATE_BODY_BYTES, PACK_PATH, packNames } from '../../scripts/lib/conformance-pack';
-import { hubRuleActions } from '../../scripts/lib/iam';
+import { hubReevaluateActions, hubRuleActions } from '../../scripts/lib/iam';
 import { loadAllRemediationDocuments } from '../../scripts/lib/remediation-docs';
 import {
   CONFORMANCE_PACK_LOGICAL_ID,
@@ -14,6 +16,7 @@ import {
   MAX_PACK_INPUT_PARAMETERS,
   ORGANIZATION_CONFORMANCE_PACK_LOGICAL_ID,
   type PartsInput,
+  REEVALUATE,
   buildResources,
   checkOrganizationCapacity,
   ruleLogicalIds,
@@ -26,9 +29,10 @@ const ROOT = join(__dirname, '..', '..');
 const STAGE = 'prod';
 const MEMBERS = ['111111111111', '222222222222', '333333333333'];
 const EXCLUDED = ['444444444444', '555555555555'];
+const ORG_ID = 'o-abcdefghij';
 const PACK_URI = 's3://awsconfigconforms-hipaa-safeguards-999999999999-us-east-1/prod/conformance-packs/hipaa-safeguards-0123456789abcdef.yaml';
 
-type Statement = { Sid?: string; Effect: string; Action: string | string[]; Resource: unknown; NotAction?: unknown };
+type Statement = { Sid?: string; Effect: string; Action: string | string[]; Resource: unknown; NotAction?: unknown; Condition?: unknown; Principal?: unknown };
 const asList = (a: string | string[]) => (Array.isArray(a) ? a : [a]);
 
 describe('serverless.yml in organization mode (the hub: --param="mode=organization")', function () {
@@ -51,6 +55,7 @@ describe('serverless.yml in organization mode (the hub: --param="mode=organizati
       `--param=memberAccounts=${MEMBERS.join(',')}`,
       `--param=excludedAccounts=${EXCLUDED.join(',')}`,
       `--param=packTemplateS3Uri=${PACK_URI}`,
+      `--param=organizationId=${ORG_ID}`,
     ];
     const run = spawnSync(join(ROOT, 'node_modules', '.bin', 'sls'), args, { cwd: ROOT, env, encoding: 'utf8' });
     if (run.status !== 0) throw new Error(`sls package exited ${run.status}:\n${run.stdout}\n${run.stderr}`);
@@ -77,7 +82,82 @@ describe('serverless.yml in organization mode (the hub: --param="mode=organizati
     expect(types).to.not.include('AWS::Config::ConformancePack');
     expect(template.Resources).to.not.have.property(CONFORMANCE_PACK_LOGICAL_ID);
     const roles = Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::IAM::Role').map(([id]) => id);
-    expect(roles.sort()).to.deep.equal(catalog.map((s) => ruleLogicalIds(s).role).sort());
+    expect(roles.sort()).to.deep.equal([...catalog.map((s) => ruleLogicalIds(s).role), REEVALUATE.role].sort());
+  });
+
+  describe('ElastiCache re-evaluation trigger (spokes forward -> hub default bus -> SQS -> Lambda)', () => {
+    const fnId = serverlessLogicalIds(REEVALUATE.functionKey).function;
+    const statements = () =>
+      (resolveIntrinsics(template, res(REEVALUATE.role).Properties?.Policies, {}) as { PolicyDocument: { Statement: Statement[] } }[]).flatMap(
+        (x) => x.PolicyDocument.Statement,
+      );
+
+    it('lets only the organization put events on the default bus', () => {
+      expect(resolveIntrinsics(template, res(REEVALUATE.busPolicy).Properties, {})).to.deep.equal({
+        StatementId: 'ElasticacheReevaluate-hipaa-safeguards-prod',
+        Statement: {
+          Effect: 'Allow',
+          Principal: '*',
+          Action: 'events:PutEvents',
+          Resource: 'arn:aws:events:us-east-1:123456789012:event-bus/default',
+          Condition: { StringEquals: { 'aws:PrincipalOrgID': ORG_ID } },
+        },
+      });
+      expect(res(REEVALUATE.busPolicy).Properties).to.not.have.property('EventBusName');
+    });
+
+    it('routes the ElastiCache CloudTrail pattern of the served member accounts to its queue, which only that rule may write to', () => {
+      const p = res(REEVALUATE.rule).Properties ?? {};
+      expect(p.EventPattern).to.deep.equal({ account: MEMBERS, ...elastiCacheChangeEventPattern });
+      expect(p).to.not.have.property('EventBusName');
+      expect(p.Targets).to.deep.equal([{ Id: 'elasticache-reevaluate-queue', Arn: { 'Fn::GetAtt': [REEVALUATE.queue, 'Arn'] } }]);
+      expect(res(REEVALUATE.queue).Properties).to.deep.include({ SqsManagedSseEnabled: true });
+      expect(res(REEVALUATE.deadLetterQueue).Properties).to.deep.include({ SqsManagedSseEnabled: true });
+      const [statement] = (res(REEVALUATE.queuePolicy).Properties?.PolicyDocument as { Statement: Statement[] }).Statement;
+      expect(statement).to.deep.include({
+        Principal: { Service: 'events.amazonaws.com' },
+        Action: 'sqs:SendMessage',
+        Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [REEVALUATE.rule, 'Arn'] } } },
+      });
+      const validate = propertiesValidator('AWS::Events::Rule');
+      expect(validate(resolveIntrinsics(template, p, {})), JSON.stringify(validate.errors)).to.equal(true);
+    });
+
+    it('runs the trigger on that queue, assuming the regional spoke evaluation role (EXECUTION_ROLE_NAME)', () => {
+      const p = res(fnId).Properties ?? {};
+      expect(p).to.deep.include({ Handler: `rules/triggers/${REEVALUATE.functionKey}.handler`, ReservedConcurrentExecutions: 1, Timeout: REEVALUATE.timeoutSeconds });
+      expect(p.Role).to.deep.equal({ 'Fn::GetAtt': [REEVALUATE.role, 'Arn'] });
+      const env = resolveIntrinsics(template, (p.Environment as { Variables: Record<string, unknown> }).Variables, {}) as Record<string, string>;
+      expect(env[EXECUTION_ROLE_NAME_VARIABLE]).to.equal('HIPAA-Safeguards-Evaluation-us-east-1');
+      expect(env[RULE_NAMES_VARIABLE]?.split(',')).to.deep.equal([...elastiCacheRuleNames]);
+      const mappings = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::EventSourceMapping');
+      expect(mappings.map((m) => m.Properties)).to.deep.equal([
+        {
+          BatchSize: 100,
+          MaximumBatchingWindowInSeconds: 60,
+          EventSourceArn: { 'Fn::GetAtt': [REEVALUATE.queue, 'Arn'] },
+          FunctionName: { 'Fn::GetAtt': [fnId, 'Arn'] },
+          Enabled: true,
+          FunctionResponseTypes: ['ReportBatchItemFailures'],
+        },
+      ]);
+    });
+
+    it('has a role under the hub path that may only assume the spoke evaluation role and consume its queue', () => {
+      expect(res(REEVALUATE.role).Properties?.Path).to.equal(`/hipaa-safeguards/${STAGE}/`);
+      const actions = statements()
+        .filter((st) => st.Sid !== 'OwnLogGroupOnly')
+        .flatMap((st) => asList(st.Action));
+      expect([...actions].sort()).to.deep.equal(hubReevaluateActions());
+      expect(hubReevaluateActions()).to.deep.equal(['sts:AssumeRole', ...QUEUE_CONSUMER_ACTIONS].sort());
+      expect(statements().find((st) => st.Sid === 'AssumeSpokeEvaluationRole')).to.deep.equal({
+        Sid: 'AssumeSpokeEvaluationRole',
+        Effect: 'Allow',
+        Action: 'sts:AssumeRole',
+        Resource: 'arn:aws:iam::*:role/HIPAA-Safeguards-Evaluation-us-east-1',
+      });
+      expect(statements().find((st) => st.Sid === 'ConsumeItsQueue')?.Resource).to.equal(`arn:aws:test:us-east-1:123456789012:${REEVALUATE.queue}/Arn`);
+    });
   });
 
   for (const s of catalog) {
@@ -182,7 +262,7 @@ describe('scripts/lib/serverless-resources (pack source and organization limits)
     buildResources({
       ...base,
       packTemplateS3Uri: uri,
-      organization: { memberAccounts: MEMBERS, excludedAccounts: EXCLUDED, evaluationRoleName: 'HIPAA-Safeguards-Evaluation', ...overrides },
+      organization: { memberAccounts: MEMBERS, excludedAccounts: EXCLUDED, evaluationRoleName: 'HIPAA-Safeguards-Evaluation', organizationId: ORG_ID, ...overrides },
     });
 
   it('single account: uses TemplateS3Uri when safeguards deploy uploaded the pack, TemplateBody otherwise', () => {
@@ -205,6 +285,12 @@ describe('scripts/lib/serverless-resources (pack source and organization limits)
     expect(() => org({ memberAccounts: [] })).to.throw(/needs memberAccounts/);
     expect(() => org({ memberAccounts: ['1234'] })).to.throw(/"1234" is not a 12-digit AWS account ID/);
     expect(() => org({ excludedAccounts: [MEMBERS[0] as string] })).to.throw(/both served and excluded/);
+  });
+
+  it('organization: refuses a missing or malformed organization ID (the ElastiCache trigger\'s bus policy needs it)', () => {
+    expect(() => org({ organizationId: undefined })).to.throw(/needs organizationId \(o-\.\.\.\)/);
+    expect(() => org({ organizationId: 'r-abcd' })).to.throw(/got "r-abcd"/);
+    expect(() => org({})).to.not.throw();
   });
 
   it('organization: refuses more accounts than one stack or one function policy holds, naming the way out', () => {

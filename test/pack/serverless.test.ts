@@ -67,6 +67,9 @@ describe('serverless.yml (npm run package)', function () {
       expect(fn().Properties?.Role).to.deep.equal({ 'Fn::GetAtt': [REEVALUATE.role, 'Arn'] });
       const env = (fn().Properties?.Environment as { Variables: Record<string, string> }).Variables;
       expect(env.ELASTICACHE_RULE_NAMES?.split(',')).to.deep.equal([...elastiCacheRuleNames]);
+      // Single account: the trigger starts the rules of this account as its own role, and no other account sends events.
+      expect(env).to.not.have.property('EXECUTION_ROLE_NAME');
+      expect(template.Resources).to.not.have.property(REEVALUATE.busPolicy);
     });
 
     it('reads its queue in 60-second batches and reports failed items for redelivery', () => {

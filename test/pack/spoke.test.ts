@@ -2,12 +2,15 @@ import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import { parse } from 'yaml';
 import { catalog } from '../../rules/catalog';
+import { REEVALUATE_ACTIONS } from '../../rules/runtime/actions';
+import { elastiCacheChangeEventPattern } from '../../rules/triggers/elasticache-reevaluate';
 import { evaluationRoleActions, remediationActions, ruleActions } from '../../scripts/lib/iam';
 import { loadAllRemediationDocuments } from '../../scripts/lib/remediation-docs';
 import { documentLogicalId, hubRolePath, NOTIFICATION_TOPIC_LOGICAL_ID } from '../../scripts/lib/serverless-resources';
 import {
   DEFAULT_EVALUATION_ROLE_NAME,
   EVALUATION_ROLE_LOGICAL_ID,
+  FORWARD,
   MAX_ROLE_BASE_NAME,
   SPOKE_PATH,
   SPOKE_REMEDIATION_ROLE_LOGICAL_ID,
@@ -18,7 +21,7 @@ import {
 import { type Template, cfnLint, describeMatches, propertiesValidator, resolveIntrinsics } from './cfn';
 
 const committed = readFileSync(SPOKE_PATH, 'utf8');
-const spoke = parse(committed) as Template & { Outputs?: Record<string, unknown> };
+const spoke = parse(committed) as Template & { Outputs?: Record<string, unknown>; Resources: Record<string, { Condition?: string }> };
 const documents = loadAllRemediationDocuments();
 const HUB = '999999999999';
 const values = { [SpokeParameter.HubAccountId]: HUB, [SpokeParameter.HubRolePath]: hubRolePath('hipaa-safeguards', 'prod') };
@@ -48,10 +51,63 @@ describe('conformance-packs/hipaa-safeguards-spoke.yaml (StackSet template)', ()
     expect(matches, describeMatches(matches)).to.deep.equal([]);
   });
 
-  it('holds the two roles, the notification topic and every remediation document, nothing else', () => {
+  it('holds the two roles, the notification topic, every remediation document and the ElastiCache forwarding, nothing else', () => {
     expect(Object.keys(spoke.Resources).sort()).to.deep.equal(
-      [EVALUATION_ROLE_LOGICAL_ID, SPOKE_REMEDIATION_ROLE_LOGICAL_ID, NOTIFICATION_TOPIC_LOGICAL_ID, ...documents.map((d) => documentLogicalId(d.name))].sort(),
+      [
+        EVALUATION_ROLE_LOGICAL_ID,
+        SPOKE_REMEDIATION_ROLE_LOGICAL_ID,
+        NOTIFICATION_TOPIC_LOGICAL_ID,
+        FORWARD.rule,
+        FORWARD.role,
+        ...documents.map((d) => documentLogicalId(d.name)),
+      ].sort(),
     );
+  });
+
+  it('leaves the forwarding out of a catalog without ElastiCache rules', () => {
+    const template = buildSpoke(
+      catalog.filter((s) => !s.resource.resourceTypes.some((t) => t.startsWith('AWS::ElastiCache::'))),
+      documents,
+    );
+    expect(template.Resources).to.not.have.any.keys(FORWARD.rule, FORWARD.role);
+    expect(template).to.not.have.property('Conditions');
+  });
+
+  describe('ElastiCache change forwarding to the hub', () => {
+    it('sends the ElastiCache CloudTrail pattern to the hub account\'s default bus of the same region, as its own role', () => {
+      expect(resolved(FORWARD.rule)).to.deep.equal({
+        Description: 'ElastiCache changes (CloudTrail) of this account, forwarded to the HIPAA Safeguards hub to be judged within minutes.',
+        EventPattern: elastiCacheChangeEventPattern,
+        State: 'ENABLED',
+        Targets: [
+          { Id: 'hipaa-safeguards-hub', Arn: `arn:aws:events:us-east-1:${HUB}:event-bus/default`, RoleArn: `arn:aws:test:us-east-1:123456789012:${FORWARD.role}/Arn` },
+        ],
+      });
+    });
+
+    it('has a role EventBridge of this account only may assume, allowed exactly events:PutEvents on that bus', () => {
+      expect(resolved(FORWARD.role).AssumeRolePolicyDocument).to.deep.equal({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { Service: 'events.amazonaws.com' },
+            Action: 'sts:AssumeRole',
+            Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } },
+          },
+        ],
+      });
+      expect(statementsOf(FORWARD.role)).to.deep.equal([
+        { Sid: 'HubDefaultBusOnly', Effect: 'Allow', Action: 'events:PutEvents', Resource: `arn:aws:events:us-east-1:${HUB}:event-bus/default` },
+      ]);
+    });
+
+    it('is left out of the hub account itself (its events reach the hub rule directly)', () => {
+      for (const id of [FORWARD.rule, FORWARD.role]) expect(spoke.Resources[id]?.Condition, id).to.equal(FORWARD.condition);
+      const condition = { 'Fn::If': [FORWARD.condition, true, false] };
+      expect(resolveIntrinsics(spoke, condition, values)).to.equal(true);
+      expect(resolveIntrinsics(spoke, condition, { ...values, [SpokeParameter.HubAccountId]: '123456789012' })).to.equal(false);
+    });
   });
 
   describe('evaluation role', () => {
@@ -74,16 +130,17 @@ describe('conformance-packs/hipaa-safeguards-spoke.yaml (StackSet template)', ()
       });
     });
 
-    it('holds exactly the actions the rules call, the union of ruleActions (scripts/lib/iam.ts)', () => {
+    it('holds exactly the actions the rules and the ElastiCache trigger call: ruleActions and REEVALUATE_ACTIONS (scripts/lib/iam.ts)', () => {
       const actions = statementsOf(EVALUATION_ROLE_LOGICAL_ID).flatMap((st) => asList(st.Action));
-      const union = [...new Set(catalog.flatMap(ruleActions))].sort();
+      const union = [...new Set([...catalog.flatMap(ruleActions), ...REEVALUATE_ACTIONS])].sort();
       expect([...actions].sort()).to.deep.equal(union);
       expect(evaluationRoleActions(catalog)).to.deep.equal(union);
       expect(new Set(actions).size, 'an action is granted twice').to.equal(actions.length);
     });
 
-    it('scopes GetComplianceDetailsByConfigRule to the Config rules of its own account and region', () => {
+    it('scopes GetComplianceDetailsByConfigRule and StartConfigRulesEvaluation to the Config rules of its own account and region', () => {
       const scoped = statementsOf(EVALUATION_ROLE_LOGICAL_ID).find((st) => st.Sid === 'ConfigRuleReads');
+      expect(scoped?.Action).to.deep.equal(['config:GetComplianceDetailsByConfigRule', 'config:StartConfigRulesEvaluation']);
       expect(scoped?.Resource).to.equal('arn:aws:config:us-east-1:123456789012:config-rule/*');
     });
   });

@@ -87,6 +87,7 @@ export function hubArguments(o: OrgDeployOptions & { evaluationRoleName: string;
     `--param=packTemplateS3Uri=${pack}`,
     `--param=memberAccounts=${members}`,
     `--param=excludedAccounts=${excluded}`,
+    `--param=organizationId=${state?.organizationId ?? '<the organization ID>'}`,
     ...(o.reservedConcurrency !== undefined ? [`--param=reservedConcurrency=${o.reservedConcurrency}`] : []),
     ...(o.profile ? ['--aws-profile', o.profile] : []),
   ];
