@@ -14,7 +14,11 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { mockClient } from 'aws-sdk-client-mock';
 import sinon from 'sinon';
 import type { NodeBasedCache, ServerlessCache } from '../../rules/resources/elasticache';
+import { expect } from 'chai';
+import { AwsClients } from '../../rules/runtime/clients';
+import type { MotoServer } from '../../scripts/lib/moto-server';
 import { ACCOUNT, REGION } from './fixtures';
+import { useMoto } from './moto';
 
 /** An ElastiCache client on moto, for seeding. */
 export function elastiCacheOn(endpoint: string): ElastiCacheClient {
@@ -236,4 +240,28 @@ export function emptyElastiCache() {
   ec.on(DescribeServerlessCachesCommand).resolves({ ServerlessCaches: [] });
   ec.on(DescribeUpdateActionsCommand).resolves({ UpdateActions: [] });
   return ec;
+}
+
+/**
+ * The moto server and clients a rule's runtime tests use (reset before each test, fakes restored after), plus the
+ * case every ElastiCache rule shares: no resource in the account gives no verdict and no failure.
+ * @example const env = elastiCacheRuntime((clients) => judgeAll(rule, params, newJudgeContext(clients, NOW)));
+ */
+export function elastiCacheRuntime(judgeEmpty: (clients: AwsClients) => Promise<unknown>): { moto: MotoServer; clients: AwsClients } {
+  const env = {} as { moto: MotoServer; clients: AwsClients };
+  beforeEach(async () => {
+    env.moto = await useMoto();
+    env.clients = new AwsClients({ region: REGION, endpoint: env.moto.endpoint, maxAttempts: 1 });
+  });
+  afterEach(() => sinon.restore());
+
+  it('gives no verdict when the account has no ElastiCache resource', async () => {
+    const ec = emptyElastiCache();
+    try {
+      expect(await judgeEmpty(env.clients)).to.deep.equal({ judged: [], failures: [] });
+    } finally {
+      ec.restore();
+    }
+  });
+  return env;
 }

@@ -1,24 +1,20 @@
 import { CreateUserCommand } from '@aws-sdk/client-elasticache';
 import { expect } from 'chai';
-import sinon from 'sinon';
 import { type UserGroupCheck, elastiCacheAuthEnabled as rule, handler as exportedHandler } from '../../rules/elasticache-auth-enabled';
 import type { ElastiCacheResource, UserFacts } from '../../rules/resources/elasticache';
-import { AwsClients } from '../../rules/runtime/clients';
 import { judgeAll, newJudgeContext } from '../../rules/runtime/judge';
 import { parseParameters } from '../../rules/runtime/parameters';
-import type { MotoServer } from '../../scripts/lib/moto-server';
 import {
   clusterView,
   createCluster,
   createGroup,
   elastiCacheOn,
-  emptyElastiCache,
   fakeMissingElastiCacheApis,
   groupView,
   sdkServerlessCache,
   serverlessView,
+  elastiCacheRuntime,
 } from '../helpers/elasticache';
-import { useMoto } from '../helpers/moto';
 
 const CITE = '45 CFR 164.312(d)';
 const NOW = new Date('2026-11-22T12:00:00Z');
@@ -127,26 +123,11 @@ describe('elasticache-auth-enabled', () => {
 
   describe('judged through the runtime', function () {
     this.timeout(120_000);
-    let moto: MotoServer;
-    let clients: AwsClients;
-    beforeEach(async () => {
-      moto = await useMoto();
-      clients = new AwsClients({ region: 'us-east-1', endpoint: moto.endpoint, maxAttempts: 1 });
-    });
-    afterEach(() => sinon.restore());
-
-    it('gives no verdict when the account has no ElastiCache resource', async () => {
-      const ec = emptyElastiCache();
-      try {
-        expect(await judgeAll(rule, params, newJudgeContext(clients, NOW))).to.deep.equal({ judged: [], failures: [] });
-      } finally {
-        ec.restore();
-      }
-    });
+    const env = elastiCacheRuntime((clients) => judgeAll(rule, params, newJudgeContext(clients, NOW)));
 
     it('judges many caches, reading each user group and user once (users from moto, groups mocked: moto lacks them)', async () => {
       // Arrange
-      const ec = elastiCacheOn(moto.endpoint);
+      const ec = elastiCacheOn(env.moto.endpoint);
       await ec.send(new CreateUserCommand({ UserId: 'app', UserName: 'default', Engine: 'redis', AccessString: 'on ~* +@all', Passwords: ['a-long-password-123456'] }));
       for (let i = 0; i < 20; i++) await createGroup(ec, { id: `open-${i}`, userGroupIds: ['open-users'] });
       for (let i = 0; i < 20; i++) await createGroup(ec, { id: `closed-${i}`, engine: 'valkey', userGroupIds: ['closed-users'] });
@@ -158,7 +139,7 @@ describe('elasticache-auth-enabled', () => {
         userGroups: { 'open-users': ['default', 'app'], 'closed-users': ['app'] },
       });
       // Act
-      const { judged, failures } = await judgeAll(rule, params, newJudgeContext(clients, NOW));
+      const { judged, failures } = await judgeAll(rule, params, newJudgeContext(env.clients, NOW));
       // Assert
       expect(failures).to.deep.equal([]);
       const verdicts = Object.fromEntries(judged.map((j) => [j.resource.id, j.verdict]));

@@ -1,23 +1,19 @@
 import { expect } from 'chai';
-import sinon from 'sinon';
 import { CURRENT_GENERATION_FAMILIES, elastiCacheCurrentGenerationNodes as rule, handler as exportedHandler } from '../../rules/elasticache-current-generation-nodes';
 import type { ElastiCacheResource } from '../../rules/resources/elasticache';
-import { AwsClients } from '../../rules/runtime/clients';
 import { judgeAll, newJudgeContext } from '../../rules/runtime/judge';
 import { defaultAsString, parseParameters } from '../../rules/runtime/parameters';
-import type { MotoServer } from '../../scripts/lib/moto-server';
 import {
   clusterView,
   createCluster,
   createGroup,
   elastiCacheOn,
-  emptyElastiCache,
   fakeMissingElastiCacheApis,
   groupView,
   sdkServerlessCache,
   serverlessView,
+  elastiCacheRuntime,
 } from '../helpers/elasticache';
-import { useMoto } from '../helpers/moto';
 
 const CITE = '45 CFR 164.308(a)(1)(ii)(B)';
 const NOW = new Date('2026-11-22T12:00:00Z');
@@ -82,33 +78,18 @@ describe('elasticache-current-generation-nodes', () => {
 
   describe('judged through the runtime', function () {
     this.timeout(120_000);
-    let moto: MotoServer;
-    let clients: AwsClients;
-    beforeEach(async () => {
-      moto = await useMoto();
-      clients = new AwsClients({ region: 'us-east-1', endpoint: moto.endpoint, maxAttempts: 1 });
-    });
-    afterEach(() => sinon.restore());
-
-    it('gives no verdict when the account has no ElastiCache resource', async () => {
-      const ec = emptyElastiCache();
-      try {
-        expect(await judgeAll(rule, params(), newJudgeContext(clients, NOW))).to.deep.equal({ judged: [], failures: [] });
-      } finally {
-        ec.restore();
-      }
-    });
+    const env = elastiCacheRuntime((clients) => judgeAll(rule, params(), newJudgeContext(clients, NOW)));
 
     it('judges the node types of many groups and clusters (moto)', async () => {
       // Arrange
-      const ec = elastiCacheOn(moto.endpoint);
+      const ec = elastiCacheOn(env.moto.endpoint);
       for (let i = 0; i < 30; i++) await createGroup(ec, { id: `cur-${i}`, nodeType: 'cache.r7g.large' });
       await createGroup(ec, { id: 'old-grp', nodeType: 'cache.r3.large' });
       await createCluster(ec, { id: 'old-mc', nodeType: 'cache.m3.medium' });
       await createCluster(ec, { id: 'new-mc', nodeType: 'cache.t4g.small' });
       fakeMissingElastiCacheApis({ serverless: [sdkServerlessCache({ ServerlessCacheName: 'claims' })] });
       // Act
-      const { judged, failures } = await judgeAll(rule, params(), newJudgeContext(clients, NOW));
+      const { judged, failures } = await judgeAll(rule, params(), newJudgeContext(env.clients, NOW));
       // Assert
       expect(failures).to.deep.equal([]);
       const count = (c: string) => judged.filter((j) => j.verdict.compliance === c).length;

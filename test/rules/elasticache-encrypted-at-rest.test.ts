@@ -10,28 +10,25 @@ import { expect } from 'chai';
 import sinon from 'sinon';
 import { elastiCacheEncryptedAtRest as rule, handler as exportedHandler } from '../../rules/elasticache-encrypted-at-rest';
 import type { ElastiCacheResource } from '../../rules/resources/elasticache';
-import { AwsClients } from '../../rules/runtime/clients';
 import { ListingError } from '../../rules/runtime/errors';
 import { createRuleHandler } from '../../rules/runtime/handler';
 import { judge, judgeAll, newJudgeContext } from '../../rules/runtime/judge';
 import type { KeyFacts } from '../../rules/runtime/kms';
 import { parseParameters } from '../../rules/runtime/parameters';
-import type { MotoServer } from '../../scripts/lib/moto-server';
 import {
   arnOf,
   clusterView,
   createCluster,
   createGroup,
   elastiCacheOn,
-  emptyElastiCache,
   fakeMissingElastiCacheApis,
   groupView,
   sdkServerlessCache,
   serverlessView,
+  elastiCacheRuntime,
 } from '../helpers/elasticache';
 import { scheduledEvent } from '../helpers/fixtures';
 import { interceptConfig } from '../helpers/intercept';
-import { useMoto } from '../helpers/moto';
 
 const CITE = '45 CFR 164.312(a)(2)(iv)';
 const NOW = new Date('2026-11-22T12:00:00Z');
@@ -137,32 +134,17 @@ describe('elasticache-encrypted-at-rest', () => {
 
   describe('judged through the runtime', function () {
     this.timeout(120_000);
-    let moto: MotoServer;
-    let clients: AwsClients;
-    beforeEach(async () => {
-      moto = await useMoto();
-      clients = new AwsClients({ region: 'us-east-1', endpoint: moto.endpoint, maxAttempts: 1 });
-    });
-    afterEach(() => sinon.restore());
-
-    it('gives no verdict when the account has no ElastiCache resource', async () => {
-      const ec = emptyElastiCache();
-      try {
-        expect(await judgeAll(rule, params(), newJudgeContext(clients, NOW))).to.deep.equal({ judged: [], failures: [] });
-      } finally {
-        ec.restore();
-      }
-    });
+    const env = elastiCacheRuntime((clients) => judgeAll(rule, params(), newJudgeContext(clients, NOW)));
 
     it('judges every group, cluster and serverless cache of a large account', async () => {
       // Arrange: 104 groups (two pages), half encrypted; 2 Memcached clusters; 1 serverless cache
-      const ec = elastiCacheOn(moto.endpoint);
+      const ec = elastiCacheOn(env.moto.endpoint);
       for (let i = 0; i < 104; i++) await createGroup(ec, { id: `g-${String(i).padStart(3, '0')}`, engine: 'valkey', atRest: i % 2 === 0 });
       await createCluster(ec, { id: 'mc-1' });
       await createCluster(ec, { id: 'mc-2' });
       fakeMissingElastiCacheApis({ serverless: [sdkServerlessCache({ ServerlessCacheName: 'claims' })] });
       // Act
-      const { judged, failures } = await judgeAll(rule, params(), newJudgeContext(clients, NOW));
+      const { judged, failures } = await judgeAll(rule, params(), newJudgeContext(env.clients, NOW));
       // Assert
       expect(failures).to.deep.equal([]);
       const count = (type: string, compliance: string) => judged.filter((j) => j.resource.resourceType === type && j.verdict.compliance === compliance).length;
@@ -174,10 +156,10 @@ describe('elasticache-encrypted-at-rest', () => {
     });
 
     it('resolves a customer managed key in moto KMS and passes it', async () => {
-      const key = await clients.get(KMSClient).send(new CreateKeyCommand({}));
+      const key = await env.clients.get(KMSClient).send(new CreateKeyCommand({}));
       const arn = key.KeyMetadata?.Arn ?? '';
-      await createGroup(elastiCacheOn(moto.endpoint), { id: 'cmk-grp', atRest: true, kmsKeyId: arn });
-      const { judged } = await judgeAll(rule, params({ requireCustomerManagedKey: 'true', allowedKmsKeyArns: arn }), newJudgeContext(clients, NOW));
+      await createGroup(elastiCacheOn(env.moto.endpoint), { id: 'cmk-grp', atRest: true, kmsKeyId: arn });
+      const { judged } = await judgeAll(rule, params({ requireCustomerManagedKey: 'true', allowedKmsKeyArns: arn }), newJudgeContext(env.clients, NOW));
       expect(judged.find((j) => j.resource.id === 'cmk-grp')?.verdict).to.deep.equal({
         compliance: 'COMPLIANT',
         annotation: `Replication group cmk-grp is encrypted at rest with KMS key ${arn}. ${CITE}`,
@@ -185,8 +167,8 @@ describe('elasticache-encrypted-at-rest', () => {
     });
 
     it('reports an exempt group NOT_APPLICABLE with the reason from its tags', async () => {
-      await createGroup(elastiCacheOn(moto.endpoint), { id: 'sandbox', atRest: false, tags: { 'hipaa-safeguards:exempt': 'CHG-42 synthetic data' } });
-      const { judged } = await judgeAll(rule, params(), newJudgeContext(clients, NOW));
+      await createGroup(elastiCacheOn(env.moto.endpoint), { id: 'sandbox', atRest: false, tags: { 'hipaa-safeguards:exempt': 'CHG-42 synthetic data' } });
+      const { judged } = await judgeAll(rule, params(), newJudgeContext(env.clients, NOW));
       expect(judged.find((j) => j.resource.id === 'sandbox')?.verdict).to.deep.equal({
         compliance: 'NOT_APPLICABLE',
         annotation: `Replication group sandbox is exempt by tag hipaa-safeguards:exempt (CHG-42 synthetic data). ${CITE}`,
@@ -195,8 +177,8 @@ describe('elasticache-encrypted-at-rest', () => {
 
     it('evaluates a group whose exemption expired and says so', async () => {
       const tags = { 'hipaa-safeguards:exempt': 'CHG-7', 'hipaa-safeguards:exempt-until': '2026-11-01' };
-      await createGroup(elastiCacheOn(moto.endpoint), { id: 'old', atRest: false, tags });
-      const { judged } = await judgeAll(rule, params(), newJudgeContext(clients, NOW));
+      await createGroup(elastiCacheOn(env.moto.endpoint), { id: 'old', atRest: false, tags });
+      const { judged } = await judgeAll(rule, params(), newJudgeContext(env.clients, NOW));
       expect(judged.find((j) => j.resource.id === 'old')?.verdict).to.deep.equal({
         compliance: 'NON_COMPLIANT',
         annotation: `Exemption (CHG-7) expired 2026-11-01. Replication group old is not encrypted at rest (AtRestEncryptionEnabled false). It is set only at creation: restore a snapshot into a new replication group with AtRestEncryptionEnabled. ${CITE}`,
@@ -215,7 +197,7 @@ describe('elasticache-encrypted-at-rest', () => {
         return { CacheClusters: [], ServerlessCaches: [] };
       }) as never);
       // Act
-      const { judged } = await judgeAll(rule, params(), newJudgeContext(clients, NOW));
+      const { judged } = await judgeAll(rule, params(), newJudgeContext(env.clients, NOW));
       // Assert
       expect(judged.map((j) => j.verdict)).to.deep.equal([
         {
@@ -226,16 +208,16 @@ describe('elasticache-encrypted-at-rest', () => {
     });
 
     it('exempts a resource listed in exemptResourceIds', async () => {
-      const v = await judge(rule, groupView({ atRestEncryptionEnabled: false }), params({ exemptResourceIds: 'phi-sessions' }), newJudgeContext(clients, NOW));
+      const v = await judge(rule, groupView({ atRestEncryptionEnabled: false }), params({ exemptResourceIds: 'phi-sessions' }), newJudgeContext(env.clients, NOW));
       expect(v).to.deep.equal({ compliance: 'NOT_APPLICABLE', annotation: `Replication group phi-sessions is exempt by rule parameter exemptResourceIds. ${CITE}` });
     });
 
     it('sends periodic evaluations typed by kind, then fails the invocation for the kind moto cannot list', async () => {
       // Arrange: moto lacks DescribeServerlessCaches; PutEvaluations is moto's (TestMode)
-      await createGroup(elastiCacheOn(moto.endpoint), { id: 'vitals', atRest: true });
-      await createCluster(elastiCacheOn(moto.endpoint), { id: 'mc-1' });
+      await createGroup(elastiCacheOn(env.moto.endpoint), { id: 'vitals', atRest: true });
+      await createCluster(elastiCacheOn(env.moto.endpoint), { id: 'mc-1' });
       const config = interceptConfig({ GetComplianceDetailsByConfigRule: () => ({ EvaluationResults: [] }) });
-      const handler = createRuleHandler(rule, { retry: { attempts: 2, baseDelayMs: 1 }, clock: () => NOW, endpoint: moto.endpoint });
+      const handler = createRuleHandler(rule, { retry: { attempts: 2, baseDelayMs: 1 }, clock: () => NOW, endpoint: env.moto.endpoint });
       // Act
       const err = await handler(scheduledEvent({ notificationCreationTime: '2026-11-22T11:00:00.000Z' })).catch((e: unknown) => e);
       // Assert

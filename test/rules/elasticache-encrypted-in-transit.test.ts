@@ -1,23 +1,19 @@
 import { expect } from 'chai';
-import sinon from 'sinon';
 import { elastiCacheEncryptedInTransit as rule, handler as exportedHandler } from '../../rules/elasticache-encrypted-in-transit';
 import type { ElastiCacheResource } from '../../rules/resources/elasticache';
-import { AwsClients } from '../../rules/runtime/clients';
 import { judgeAll, newJudgeContext } from '../../rules/runtime/judge';
 import { parseParameters } from '../../rules/runtime/parameters';
-import type { MotoServer } from '../../scripts/lib/moto-server';
 import {
   clusterView,
   createCluster,
   createGroup,
   elastiCacheOn,
-  emptyElastiCache,
   fakeMissingElastiCacheApis,
   groupView,
   sdkServerlessCache,
   serverlessView,
+  elastiCacheRuntime,
 } from '../helpers/elasticache';
-import { useMoto } from '../helpers/moto';
 
 const CITE = '45 CFR 164.312(e)(2)(ii)';
 const NOW = new Date('2026-11-22T12:00:00Z');
@@ -78,26 +74,11 @@ describe('elasticache-encrypted-in-transit', () => {
 
   describe('judged through the runtime', function () {
     this.timeout(120_000);
-    let moto: MotoServer;
-    let clients: AwsClients;
-    beforeEach(async () => {
-      moto = await useMoto();
-      clients = new AwsClients({ region: 'us-east-1', endpoint: moto.endpoint, maxAttempts: 1 });
-    });
-    afterEach(() => sinon.restore());
-
-    it('gives no verdict when the account has no ElastiCache resource', async () => {
-      const ec = emptyElastiCache();
-      try {
-        expect(await judgeAll(rule, params, newJudgeContext(clients, NOW))).to.deep.equal({ judged: [], failures: [] });
-      } finally {
-        ec.restore();
-      }
-    });
+    const env = elastiCacheRuntime((clients) => judgeAll(rule, params, newJudgeContext(clients, NOW)));
 
     it('judges many resources of every kind: cluster mode, preferred mode, Memcached with TLS', async () => {
       // Arrange
-      const ec = elastiCacheOn(moto.endpoint);
+      const ec = elastiCacheOn(env.moto.endpoint);
       for (let i = 0; i < 30; i++) await createGroup(ec, { id: `tls-${i}`, transit: true, mode: 'required' });
       await createGroup(ec, { id: 'cm-plain', engine: 'valkey', clusterMode: true });
       await createGroup(ec, { id: 'migrating', transit: true, mode: 'preferred' });
@@ -105,7 +86,7 @@ describe('elasticache-encrypted-in-transit', () => {
       await createCluster(ec, { id: 'mc-plain' });
       fakeMissingElastiCacheApis({ serverless: [sdkServerlessCache({ ServerlessCacheName: 'claims' })] });
       // Act
-      const { judged, failures } = await judgeAll(rule, params, newJudgeContext(clients, NOW));
+      const { judged, failures } = await judgeAll(rule, params, newJudgeContext(env.clients, NOW));
       // Assert
       expect(failures).to.deep.equal([]);
       const verdicts = Object.fromEntries(judged.map((j) => [j.resource.id, j.verdict.compliance]));

@@ -1,24 +1,20 @@
 import { expect } from 'chai';
-import sinon from 'sinon';
 import { elastiCacheEngineHipaaEligible as rule, handler as exportedHandler } from '../../rules/elasticache-engine-hipaa-eligible';
 import type { ElastiCacheResource } from '../../rules/resources/elasticache';
-import { AwsClients } from '../../rules/runtime/clients';
 import { InvalidParameterError } from '../../rules/runtime/errors';
 import { judgeAll, newJudgeContext } from '../../rules/runtime/judge';
 import { parseParameters } from '../../rules/runtime/parameters';
-import type { MotoServer } from '../../scripts/lib/moto-server';
 import {
   clusterView,
   createCluster,
   createGroup,
   elastiCacheOn,
-  emptyElastiCache,
   fakeMissingElastiCacheApis,
   groupView,
   sdkServerlessCache,
   serverlessView,
+  elastiCacheRuntime,
 } from '../helpers/elasticache';
-import { useMoto } from '../helpers/moto';
 
 const CITE = '45 CFR 164.308(b)(1)';
 const NOW = new Date('2026-11-22T12:00:00Z');
@@ -112,26 +108,11 @@ describe('elasticache-engine-hipaa-eligible', () => {
 
   describe('judged through the runtime', function () {
     this.timeout(120_000);
-    let moto: MotoServer;
-    let clients: AwsClients;
-    beforeEach(async () => {
-      moto = await useMoto();
-      clients = new AwsClients({ region: 'us-east-1', endpoint: moto.endpoint, maxAttempts: 1 });
-    });
-    afterEach(() => sinon.restore());
-
-    it('gives no verdict when the account has no ElastiCache resource', async () => {
-      const ec = emptyElastiCache();
-      try {
-        expect(await judgeAll(rule, params(), newJudgeContext(clients, NOW))).to.deep.equal({ judged: [], failures: [] });
-      } finally {
-        ec.restore();
-      }
-    });
+    const env = elastiCacheRuntime((clients) => judgeAll(rule, params(), newJudgeContext(clients, NOW)));
 
     it('judges many caches by the engine versions of their member clusters (moto)', async () => {
       // Arrange
-      const ec = elastiCacheOn(moto.endpoint);
+      const ec = elastiCacheOn(env.moto.endpoint);
       for (let i = 0; i < 25; i++) await createGroup(ec, { id: `r7-${i}`, version: '7.1.0' });
       await createGroup(ec, { id: 'wp-326', version: '3.2.6' });
       await createGroup(ec, { id: 'old-409', version: '4.0.9' });
@@ -140,7 +121,7 @@ describe('elasticache-engine-hipaa-eligible', () => {
       await createCluster(ec, { id: 'solo-redis', engine: 'redis', version: '6.2.6', nodeType: 'cache.t3.micro' });
       fakeMissingElastiCacheApis({ serverless: [sdkServerlessCache({ ServerlessCacheName: 'sl-memcached', Engine: 'memcached', FullEngineVersion: '1.6' })] });
       // Act
-      const { judged, failures } = await judgeAll(rule, params(), newJudgeContext(clients, NOW));
+      const { judged, failures } = await judgeAll(rule, params(), newJudgeContext(env.clients, NOW));
       // Assert
       expect(failures).to.deep.equal([]);
       const verdicts = Object.fromEntries(judged.map((j) => [j.resource.id, j.verdict.compliance]));

@@ -1,24 +1,20 @@
 import { expect } from 'chai';
-import sinon from 'sinon';
 import { elastiCacheSecurityUpdatesApplied as rule, handler as exportedHandler } from '../../rules/elasticache-security-updates-applied';
 import type { ElastiCacheResource, PendingSecurityUpdate } from '../../rules/resources/elasticache';
-import { AwsClients } from '../../rules/runtime/clients';
 import { judge, judgeAll, newJudgeContext } from '../../rules/runtime/judge';
 import { parseParameters } from '../../rules/runtime/parameters';
-import type { MotoServer } from '../../scripts/lib/moto-server';
 import {
   clusterView,
   createCluster,
   createGroup,
   elastiCacheOn,
-  emptyElastiCache,
   fakeMissingElastiCacheApis,
   groupView,
   sdkServerlessCache,
   sdkUpdateAction,
   serverlessView,
+  elastiCacheRuntime,
 } from '../helpers/elasticache';
-import { useMoto } from '../helpers/moto';
 
 const CITE = '45 CFR 164.308(a)(1)(ii)(B)';
 const NOW = new Date('2026-11-22T12:00:00Z');
@@ -79,26 +75,11 @@ describe('elasticache-security-updates-applied', () => {
 
   describe('judged through the runtime', function () {
     this.timeout(120_000);
-    let moto: MotoServer;
-    let clients: AwsClients;
-    beforeEach(async () => {
-      moto = await useMoto();
-      clients = new AwsClients({ region: 'us-east-1', endpoint: moto.endpoint, maxAttempts: 1 });
-    });
-    afterEach(() => sinon.restore());
-
-    it('gives no verdict when the account has no ElastiCache resource', async () => {
-      const ec = emptyElastiCache();
-      try {
-        expect(await judgeAll(rule, params, newJudgeContext(clients, NOW))).to.deep.equal({ judged: [], failures: [] });
-      } finally {
-        ec.restore();
-      }
-    });
+    const env = elastiCacheRuntime((clients) => judgeAll(rule, params, newJudgeContext(clients, NOW)));
 
     it('matches update actions to groups (also through member clusters) and clusters, reading them once per run', async () => {
       // Arrange: resources in moto; DescribeUpdateActions mocked (moto lacks it), shapes from the botocore model
-      const ec = elastiCacheOn(moto.endpoint);
+      const ec = elastiCacheOn(env.moto.endpoint);
       for (let i = 0; i < 40; i++) await createGroup(ec, { id: `grp-${i}` });
       await createCluster(ec, { id: 'mc-1' });
       const overdue = new Date('2026-10-01T00:00:00Z');
@@ -112,7 +93,7 @@ describe('elasticache-security-updates-applied', () => {
         ],
       });
       // Act
-      const { judged, failures } = await judgeAll(rule, params, newJudgeContext(clients, NOW));
+      const { judged, failures } = await judgeAll(rule, params, newJudgeContext(env.clients, NOW));
       // Assert
       expect(failures).to.deep.equal([]);
       const verdicts = Object.fromEntries(judged.map((j) => [j.resource.id, j.verdict]));
@@ -131,10 +112,10 @@ describe('elasticache-security-updates-applied', () => {
     });
 
     it("fails each node-based resource with moto's DescribeUpdateActions error and still judges serverless caches", async () => {
-      await createGroup(elastiCacheOn(moto.endpoint), { id: 'grp' });
-      await createCluster(elastiCacheOn(moto.endpoint), { id: 'mc-1' });
+      await createGroup(elastiCacheOn(env.moto.endpoint), { id: 'grp' });
+      await createCluster(elastiCacheOn(env.moto.endpoint), { id: 'mc-1' });
       const api = fakeMissingElastiCacheApis({ serverless: [sdkServerlessCache({ ServerlessCacheName: 'claims' })] });
-      const { judged, failures } = await judgeAll(rule, params, newJudgeContext(clients, NOW));
+      const { judged, failures } = await judgeAll(rule, params, newJudgeContext(env.clients, NOW));
       expect(failures.map((f) => [f.resourceType, f.resourceId])).to.deep.equal([
         ['AWS::ElastiCache::ReplicationGroup', 'grp'],
         ['AWS::ElastiCache::CacheCluster', 'mc-1'],
@@ -146,7 +127,7 @@ describe('elasticache-security-updates-applied', () => {
 
     it('does not ask for update actions of an exempt resource', async () => {
       const api = fakeMissingElastiCacheApis({ updateActions: [] });
-      const v = await judge(rule, groupView({ tags: { 'hipaa-safeguards:exempt': 'CHG-1' } }), params, newJudgeContext(clients, NOW));
+      const v = await judge(rule, groupView({ tags: { 'hipaa-safeguards:exempt': 'CHG-1' } }), params, newJudgeContext(env.clients, NOW));
       expect(v.compliance).to.equal('NOT_APPLICABLE');
       expect(api.calls).to.deep.equal([]);
     });
