@@ -30,7 +30,7 @@ const isoTime = z.pipe(
 );
 
 /** A JSON string whose content must match `schema` (Config sends `invokingEvent` and `ruleParameters` so). */
-function jsonString<T extends z.ZodMiniType>(schema: T) {
+export function jsonString<T extends z.ZodMiniType>(schema: T) {
   return z.pipe(
     z.pipe(
       z.string(),

@@ -3,7 +3,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import * as z from 'zod/mini';
 import { type AwsClients, type ClientTarget, clientsFor } from '../runtime/clients';
 import { MalformedEventError, ConfigurationError } from '../runtime/errors';
-import { describeIssues } from '../runtime/event';
+import { describeIssues, jsonString } from '../runtime/event';
 
 /**
  * Near-real-time evaluation of the ElastiCache safeguards. AWS Config does not record ElastiCache, so its rules are
@@ -89,20 +89,7 @@ export type ElastiCacheApiCallEvent = z.output<typeof ElastiCacheApiCallEventSch
 
 const SqsRecordSchema = z.object({
   messageId: z.string().check(z.minLength(1)),
-  body: z.pipe(
-    z.pipe(
-      z.string(),
-      z.transform((s: string, ctx): unknown => {
-        try {
-          return JSON.parse(s) as unknown;
-        } catch {
-          ctx.issues.push({ code: 'custom', message: 'expected a JSON string', input: s });
-          return z.NEVER;
-        }
-      }),
-    ),
-    ElastiCacheApiCallEventSchema,
-  ),
+  body: jsonString(ElastiCacheApiCallEventSchema),
 });
 
 /**
