@@ -420,6 +420,21 @@ function hubRole(s: Safeguard, functionKey: string, hub: OrganizationHub, path: 
   };
 }
 
+/** Trust for an AWS service acting for this account only (confused-deputy guard: aws:SourceAccount). */
+export function serviceTrustPolicy(service: string): Json {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Principal: { Service: service },
+        Action: 'sts:AssumeRole',
+        Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+      },
+    ],
+  };
+}
+
 /** The remediation role; `roleName` is a plain name or a template value (the spoke's `<name>-<region>`). */
 export function remediationRole(documents: readonly RemediationDocument[], roleName: Json): Json {
   const actions = remediationActions(documents);
@@ -446,18 +461,7 @@ export function remediationRole(documents: readonly RemediationDocument[], roleN
       // Fixed name: the conformance pack builds AutomationAssumeRole from it.
       RoleName: roleName,
       Description: 'Assumed by SSM Automation to run the HIPAA Safeguards remediation documents.',
-      AssumeRolePolicyDocument: {
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Effect: 'Allow',
-            Principal: { Service: 'ssm.amazonaws.com' },
-            Action: 'sts:AssumeRole',
-            // Confused-deputy guard: only automations of this account.
-            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
-          },
-        ],
-      },
+      AssumeRolePolicyDocument: serviceTrustPolicy('ssm.amazonaws.com'),
       Policies: [{ PolicyName: 'remediation-documents', PolicyDocument: { Version: '2012-10-17', Statement: statements } }],
     },
   };

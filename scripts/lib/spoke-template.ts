@@ -5,7 +5,7 @@ import { DEFAULT_REMEDIATION_ROLE_NAME, type Json } from './conformance-pack';
 import { elastiCacheChangeEventPattern } from '../../rules/triggers/elasticache-reevaluate';
 import { evaluationRoleActions, isWildcardAction, wantsReevaluateTrigger } from './iam';
 import type { RemediationDocument } from './remediation-docs';
-import { documentLogicalId, documentResource, remediationRole, NOTIFICATION_TOPIC_LOGICAL_ID, notificationTopic } from './serverless-resources';
+import { documentLogicalId, documentResource, remediationRole, NOTIFICATION_TOPIC_LOGICAL_ID, notificationTopic, serviceTrustPolicy } from './serverless-resources';
 
 /**
  * The spoke: what every member account needs in every region before the organization conformance pack reaches it.
@@ -114,18 +114,8 @@ function forwardingResources(): Record<string, Json> {
       Condition: FORWARD.condition,
       Properties: {
         Description: 'Lets the ElastiCache change rule of this account put its events on the hub default event bus of this region.',
-        AssumeRolePolicyDocument: {
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Effect: 'Allow',
-              Principal: { Service: 'events.amazonaws.com' },
-              Action: 'sts:AssumeRole',
-              // Confused-deputy guard: only EventBridge rules of this account.
-              Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
-            },
-          ],
-        },
+        // Only EventBridge rules of this account.
+        AssumeRolePolicyDocument: serviceTrustPolicy('events.amazonaws.com'),
         Policies: [
           {
             PolicyName: 'forward-elasticache-changes',
