@@ -25,7 +25,22 @@ export interface ScanFailure {
   readonly resourceType: string;
   /** Set when one resource failed rather than the whole kind. */
   readonly resourceId?: string;
+  /** `<Service>.<Operation>` that failed, when known (issue 10: every ERROR line names it). */
+  readonly operation?: string;
   readonly error: string;
+}
+
+/**
+ * A resource kind not judged because the endpoint or region does not offer an operation it needs (unknown
+ * operation, not implemented by an emulator, not available in this region or partition). Not an error: the exit
+ * code stays 0/1, and the JSON output lists it.
+ */
+export interface ScanSkip {
+  readonly rule: string;
+  readonly resourceType: string;
+  /** `<Service>.<Operation>` the endpoint does not offer. */
+  readonly operation: string;
+  readonly reason: string;
 }
 
 export interface ScanOptions {
@@ -44,7 +59,7 @@ export interface ScanOptions {
  * Read-only evaluation of one account and region with the same judge the Lambda uses.
  * Parameter errors throw before any call (the caller's mistake); API errors are collected per rule.
  */
-export async function scan(options: ScanOptions): Promise<{ results: ScanResult[]; failures: ScanFailure[] }> {
+export async function scan(options: ScanOptions): Promise<{ results: ScanResult[]; failures: ScanFailure[]; skipped: ScanSkip[] }> {
   const prepared = options.safeguards.map((s) => ({ s, params: parseParameters(s.schema, options.parameters?.[s.name] ?? {}) }));
   const clients = new AwsClients({
     region: options.region,
@@ -55,6 +70,7 @@ export async function scan(options: ScanOptions): Promise<{ results: ScanResult[
   const ctx = newJudgeContext(clients, options.now);
   const results: ScanResult[] = [];
   const failures: ScanFailure[] = [];
+  const skipped: ScanSkip[] = [];
   for (const { s, params } of prepared) {
     options.onProgress?.(`Scanning ${s.resource.resourceTypes.join(', ')} for ${s.name}…`);
     const { judged, failures: failed } = await judgeAll(s, params, ctx);
@@ -72,7 +88,7 @@ export async function scan(options: ScanOptions): Promise<{ results: ScanResult[
     }
     options.onProgress?.(`${s.name}: ${judged.length} resource(s) evaluated${failed.length ? `, ${failed.length} kind(s) failed` : ''}.`);
   }
-  return { results, failures };
+  return { results, failures, skipped };
 }
 
 /** 0 nothing NON_COMPLIANT, 1 something is, 2 an error kept part of the scan from running. */
