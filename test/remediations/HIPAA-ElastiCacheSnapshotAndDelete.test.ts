@@ -16,6 +16,10 @@ import { SimulationError } from '../../scripts/lib/ssm/errors';
 import { type CallOverride, type SimulationResult, simulateDocument } from '../../scripts/lib/ssm/simulate';
 import { checkDocument, formatProblem } from '../../scripts/lib/ssm/validate';
 import { useMoto } from '../helpers/moto';
+import { elastiCacheEncryptedAtRest } from '../../rules/elasticache-encrypted-at-rest';
+import { judgeAll, newJudgeContext } from '../../rules/runtime/judge';
+import { parseParameters } from '../../rules/runtime/parameters';
+import { AwsClients } from '../../rules/runtime/clients';
 
 // What runs for real: moto creates, describes, tags, deletes (status "deleting") replication groups and cache clusters,
 // and creates and describes snapshots. The Decide steps' Python runs under python3.
@@ -360,6 +364,27 @@ describe('remediations/HIPAA-ElastiCacheSnapshotAndDelete', () => {
       const result = await run({ ResourceId: 'gone' });
       expect(result.stepPath).to.deep.equal(['BranchOnResourceType', 'ProbeReplicationGroup', 'ReadCacheCluster']);
       expect(result.failure?.message).to.match(/^elasticache:DescribeCacheClusters failed: CacheClusterNotFoundFault: /);
+    });
+  });
+
+  describe('the rule and the document together (issue 9: an encrypted cache is never deleted for its key)', () => {
+    it('deletes nothing when the real rule judges an encrypted group NON_COMPLIANT only because its key cannot be read', async () => {
+      // Arrange: encrypted at rest with a key in a central key account that this account cannot describe
+      const foreignKey = 'arn:aws:kms:us-east-1:999999999999:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+      await ec.send(
+        new CreateReplicationGroupCommand({ ReplicationGroupId: GROUP, ReplicationGroupDescription: 'sessions', Engine: 'redis', EngineVersion: '7.1', CacheNodeType: 'cache.t3.micro', NumCacheClusters: 1, AtRestEncryptionEnabled: true, KmsKeyId: foreignKey }),
+      );
+      const clients = new AwsClients({ region: 'us-east-1', endpoint: process.env.AWS_ENDPOINT_URL ?? '', maxAttempts: 1 });
+      const params = parseParameters(elastiCacheEncryptedAtRest.schema, { requireCustomerManagedKey: 'true' });
+      const { judged } = await judgeAll(elastiCacheEncryptedAtRest, params, newJudgeContext(clients));
+      const verdict = judged.find((j) => j.resource.id === GROUP)?.verdict;
+      expect(verdict?.compliance).to.equal('NON_COMPLIANT');
+      const stored = { ...nonCompliant('AWS::ElastiCache::ReplicationGroup', GROUP), Annotation: verdict?.annotation };
+      // Act
+      const result = await run({}, hook({ verdicts: [stored] }));
+      // Assert
+      expect(deletes(result)).to.deep.equal([]);
+      expect(await groupStatus()).to.equal('available');
     });
   });
 
