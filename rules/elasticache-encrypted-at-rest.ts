@@ -3,7 +3,7 @@ import { createRuleHandler } from './runtime/handler';
 import { snapshotAndDeleteRemediation } from './runtime/remediation-links';
 import { keyCheckNeeded, keyProblem } from './runtime/kms';
 import { allowedKmsKeyArnsParameter, requireCustomerManagedKeyParameter } from './runtime/parameters';
-import { Severity, Trigger, defineSafeguard } from './runtime/safeguard';
+import { Condemnation, Severity, Trigger, defineSafeguard } from './runtime/safeguard';
 import { elastiCacheLabel, elastiCacheResource } from './resources/elasticache';
 
 const CITATION = '45 CFR 164.312(a)(2)(iv)';
@@ -42,7 +42,7 @@ export const elastiCacheEncryptedAtRest = defineSafeguard({
   },
   // Automatic like the service it replaces, made safe: it re-checks at run time, snapshots first and spares
   // caches older than MaxAgeHours.
-  remediation: snapshotAndDeleteRemediation('elasticache-encrypted-at-rest', true),
+  remediation: snapshotAndDeleteRemediation('elasticache-encrypted-at-rest', true, Condemnation.AtRestEncryptionDisabled),
   lookupActions: ['kms:DescribeKey'],
   async gather(cache, params, lookup) {
     return { key: cache.kmsKeyId && keyCheckNeeded(params) ? await lookup.kmsKey(cache.kmsKeyId) : undefined };

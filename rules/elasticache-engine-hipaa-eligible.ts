@@ -1,7 +1,7 @@
 import { compliant, nonCompliant } from './runtime/compliance';
 import { createRuleHandler } from './runtime/handler';
 import { snapshotAndDeleteRemediation } from './runtime/remediation-links';
-import { Severity, Trigger, defineSafeguard } from './runtime/safeguard';
+import { Condemnation, Severity, Trigger, defineSafeguard } from './runtime/safeguard';
 import { Engine, compareVersions, elastiCacheLabel, elastiCacheResource, engineName } from './resources/elasticache';
 
 /**
@@ -52,7 +52,7 @@ export const elastiCacheEngineHipaaEligible = defineSafeguard({
     },
   },
   // Manual: moving off an ineligible engine is a migration; deletion is the last resort a person chooses.
-  remediation: snapshotAndDeleteRemediation('elasticache-engine-hipaa-eligible', false),
+  remediation: snapshotAndDeleteRemediation('elasticache-engine-hipaa-eligible', false, Condemnation.EngineNotHipaaEligible),
   lookupActions: [],
 
   evaluate(cache, params) {

@@ -1,4 +1,7 @@
-import type { RemediationLink } from './safeguard';
+import type { Condemnation, RemediationLink } from './safeguard';
+
+/** The pack's notification topic in the account and region the remediation runs in (a pack placeholder). */
+const NOTIFICATION_TOPIC_ARN = 'arn:{partition}:sns:{region}:{accountId}:{NotificationTopicName}';
 
 /**
  * Remediations that several safeguards share, defined once so the rules that use them cannot drift apart.
@@ -19,16 +22,17 @@ export function notifyPersonRemediation(ruleName: string): RemediationLink {
     fixed: {
       ConfigRuleName: ruleName,
       // The deployment creates the topic in every account and region; the security team subscribes to it.
-      TopicArn: 'arn:{partition}:sns:{region}:{accountId}:{NotificationTopicName}',
+      TopicArn: NOTIFICATION_TOPIC_ARN,
     },
   };
 }
 
 /**
- * Snapshot, then delete, an ElastiCache cache the rule still judges NON_COMPLIANT at run time, only when it is not
- * exempt, available and younger than MaxAgeHours.
+ * Snapshot, then delete, an ElastiCache cache the rule still judges NON_COMPLIANT at run time, only when the document
+ * itself re-reads `condemns` on the resource, and it is not exempt, available and younger than MaxAgeHours. When the
+ * fact does not hold (an encrypted cache judged for its key), the document notifies the pack's topic and deletes nothing.
  */
-export function snapshotAndDeleteRemediation(ruleName: string, automatic: boolean): RemediationLink {
+export function snapshotAndDeleteRemediation(ruleName: string, automatic: boolean, condemns: Condemnation): RemediationLink {
   return {
     document: 'HIPAA-ElastiCacheSnapshotAndDelete',
     automatic,
@@ -38,13 +42,14 @@ export function snapshotAndDeleteRemediation(ruleName: string, automatic: boolea
     parameters: {
       MaxAgeHours: {
         default: '24',
-        description: 'Only caches created less than this many hours ago are deleted; older ones stop the run for a person to act.',
+        description: 'Only caches created less than this many hours ago (0 to 720) are deleted; older ones stop the run for a person to act.',
       },
       AllowDeleteWithoutSnapshot: {
         default: 'false',
         description: 'true lets the remediation delete Memcached clusters, which cannot be snapshotted.',
       },
     },
-    fixed: { ConfigRuleName: ruleName },
+    condemns,
+    fixed: { ConfigRuleName: ruleName, Condemnation: condemns },
   };
 }

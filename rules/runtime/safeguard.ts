@@ -49,6 +49,19 @@ export interface EvaluationContext<F = undefined> {
   readonly facts: F;
 }
 
+/**
+ * The facts that condemn an ElastiCache cache's data, so that a destructive remediation may delete it. A verdict for
+ * any other reason (a KMS key, a setting that can change in place, anything uncertain) never leads to a deletion.
+ * HIPAA-ElastiCacheSnapshotAndDelete re-reads the fact at run time; its Condemnation parameter lists these values.
+ */
+export const Condemnation = {
+  /** AtRestEncryptionEnabled is false: the data sits unencrypted and cannot be encrypted in place. */
+  AtRestEncryptionDisabled: 'AtRestEncryptionDisabled',
+  /** The engine is outside the AWS BAA (Memcached, Redis OSS before 4.0.10 other than 3.2.6). */
+  EngineNotHipaaEligible: 'EngineNotHipaaEligible',
+} as const;
+export type Condemnation = (typeof Condemnation)[keyof typeof Condemnation];
+
 export interface RemediationLink {
   /** SSM document name; the document is remediations/<document>.yaml. */
   readonly document: string;
@@ -63,6 +76,12 @@ export interface RemediationLink {
   readonly parameters?: Readonly<Record<string, { readonly default: string; readonly description: string }>>;
   /** Document parameters with one right value for this rule (the rule name, the resource type): not pack parameters. */
   readonly fixed?: Readonly<Record<string, string>>;
+  /**
+   * Destructive documents only: the one fact for which this rule's verdict may lead to a deletion. The document is
+   * given it (fixed Condemnation) and re-reads it at run time; test/catalog.test.ts requires it for every document
+   * that deletes, and checks it against the document's allowed values.
+   */
+  readonly condemns?: Condemnation;
 }
 
 export interface SafeguardDefinition<R extends NormalizedResource, S extends ParameterSchema, F = undefined> {

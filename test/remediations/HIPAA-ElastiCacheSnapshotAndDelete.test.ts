@@ -8,38 +8,53 @@ import {
   DescribeReplicationGroupsCommand,
   DescribeSnapshotsCommand,
   ElastiCacheClient,
+  ListTagsForResourceCommand,
 } from '@aws-sdk/client-elasticache';
+import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { expect } from 'chai';
+import { elastiCacheEncryptedAtRest } from '../../rules/elasticache-encrypted-at-rest';
+import { elastiCacheEngineHipaaEligible } from '../../rules/elasticache-engine-hipaa-eligible';
+import { AwsClients } from '../../rules/runtime/clients';
+import { judgeAll, newJudgeContext } from '../../rules/runtime/judge';
+import { parseParameters } from '../../rules/runtime/parameters';
+import type { Safeguard } from '../../rules/runtime/safeguard';
 import { loadRemediationDocument } from '../../scripts/lib/remediation-docs';
 import { SimulationError } from '../../scripts/lib/ssm/errors';
 import { type CallOverride, type SimulationResult, simulateDocument } from '../../scripts/lib/ssm/simulate';
 import { checkDocument, formatProblem } from '../../scripts/lib/ssm/validate';
+import { DEFAULT_NOTIFICATION_TOPIC_NAME } from '../../scripts/lib/conformance-pack';
+import { createGroup as seedGroup } from '../helpers/elasticache';
 import { useMoto } from '../helpers/moto';
-import { elastiCacheEncryptedAtRest } from '../../rules/elasticache-encrypted-at-rest';
-import { judgeAll, newJudgeContext } from '../../rules/runtime/judge';
-import { parseParameters } from '../../rules/runtime/parameters';
-import { AwsClients } from '../../rules/runtime/clients';
 
 // What runs for real: moto creates, describes, tags, deletes (status "deleting") replication groups and cache clusters,
-// and creates and describes snapshots. The Decide steps' Python runs under python3.
+// creates, describes and tags snapshots, and receives SNS messages (read back from moto-api/data.json). The Decide
+// steps' Python runs under python3. The rule verdicts the matrix feeds in come from the real rules judging moto.
 // What the override hook answers, and why:
 // - config:GetComplianceDetailsByResource: moto has no such API; answered with EvaluationResults in the shape of the
 //   botocore model (shared/reference/F-botocore-service-models/config-2014-11-12.service-2.json).
 // - FinalSnapshotIdentifier: moto accepts it but takes no snapshot. The hook sees the delete call first and creates that
 //   snapshot in moto with CreateSnapshot (as ElastiCache would), then lets the delete itself go to moto.
+// - DescribeCacheClusters: moto omits AtRestEncryptionEnabled, which the API model's CacheCluster carries (false for a
+//   standalone cluster); the hook adds it to moto's real answer.
 // - Creation times and statuses moto cannot produce (a cache 30 hours old, "modifying") patch moto's real answer.
 const DOCUMENT = 'HIPAA-ElastiCacheSnapshotAndDelete';
 const ROLE = 'arn:aws:iam::123456789012:role/HipaaSafeguardsRemediation';
 const RULE = 'elasticache-encrypted-at-rest';
+const ENGINE_RULE = 'elasticache-engine-hipaa-eligible';
+const TOPIC_NAME = 'HIPAA-Safeguards-Notifications';
+const TOPIC = `arn:aws:sns:us-east-1:123456789012:${TOPIC_NAME}`;
 const GROUP = 'phi-sessions';
 const FINAL_SNAPSHOT = /^phi-sessions-hipaa-final-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 const RG_READS = ['ReadReplicationGroup', 'AssertReplicationGroupAvailable', 'ReadReplicationGroupTags', 'ReadReplicationGroupVerdict', 'DecideReplicationGroupDeletion', 'BranchOnReplicationGroupDecision'];
 const CC_READS = ['ReadCacheCluster', 'AssertCacheClusterAvailable', 'ReadCacheClusterTags', 'ReadCacheClusterVerdict', 'DecideCacheClusterDeletion', 'BranchOnCacheClusterDecision'];
-const FINAL = ['WaitForFinalSnapshotAvailable', 'DescribeFinalSnapshot', 'VerifyFinalSnapshotAvailable'];
+const CHECKS = ['CheckCondemnationFitsRule', 'BranchOnResourceType'];
+const RG_AT_REST = ['BranchOnReplicationGroupCondemnation', 'AssertReplicationGroupNotEncryptedAtRest'];
+const FINAL = ['WaitForFinalSnapshotAvailable', 'DescribeFinalSnapshot', 'VerifyFinalSnapshotAvailable', 'TagFinalSnapshot', 'NotifySnapshotTakenAndDeleted'];
 
-const nonCompliant = (resourceType: string, resourceId: string, rule = RULE) => ({
+const nonCompliant = (resourceType: string, resourceId: string, rule = RULE, annotation = 'Not encrypted at rest (AtRestEncryptionEnabled false). 45 CFR 164.312(a)(2)(iv)') => ({
   EvaluationResultIdentifier: {
     EvaluationResultQualifier: { ConfigRuleName: rule, ResourceType: resourceType, ResourceId: resourceId, EvaluationMode: 'DETECTIVE' },
     OrderingTimestamp: '2026-01-05T10:00:00.000Z',
@@ -47,26 +62,30 @@ const nonCompliant = (resourceType: string, resourceId: string, rule = RULE) => 
   ComplianceType: 'NON_COMPLIANT',
   ResultRecordedTime: '2026-01-05T10:00:02.000Z',
   ConfigRuleInvokedTime: '2026-01-05T10:00:01.000Z',
-  Annotation: `Not encrypted at rest (AtRestEncryptionEnabled false). 45 CFR 164.312(a)(2)(iv)`,
+  Annotation: annotation,
 });
 
 describe('remediations/HIPAA-ElastiCacheSnapshotAndDelete', () => {
   const doc = loadRemediationDocument(DOCUMENT);
   let ec: ElastiCacheClient;
+  let endpoint: string;
 
   beforeEach(async () => {
     const moto = await useMoto();
-    ec = new ElastiCacheClient({ region: 'us-east-1', endpoint: moto.endpoint, requestHandler: new NodeHttpHandler() });
+    endpoint = moto.endpoint;
+    ec = new ElastiCacheClient({ region: 'us-east-1', endpoint, requestHandler: new NodeHttpHandler() });
+    const sns = new SNSClient({ region: 'us-east-1', endpoint, requestHandler: new NodeHttpHandler() });
+    await sns.send(new CreateTopicCommand({ Name: TOPIC_NAME }));
   });
 
-  const createGroup = async (id = GROUP) => {
+  const createGroup = async (id = GROUP, extra: { AtRestEncryptionEnabled?: boolean; KmsKeyId?: string } = {}) => {
     const { ReplicationGroup } = await ec.send(
-      new CreateReplicationGroupCommand({ ReplicationGroupId: id, ReplicationGroupDescription: 'sessions', Engine: 'redis', EngineVersion: '7.1', CacheNodeType: 'cache.t3.micro', NumCacheClusters: 1 }),
+      new CreateReplicationGroupCommand({ ReplicationGroupId: id, ReplicationGroupDescription: 'sessions', Engine: 'redis', EngineVersion: '7.1', CacheNodeType: 'cache.t3.micro', NumCacheClusters: 1, ...extra }),
     );
     return ReplicationGroup?.ARN ?? '';
   };
-  const createCluster = async (id: string, engine: 'memcached' | 'redis') => {
-    const { CacheCluster } = await ec.send(new CreateCacheClusterCommand({ CacheClusterId: id, Engine: engine, CacheNodeType: 'cache.t3.micro', NumCacheNodes: 1 }));
+  const createCluster = async (id: string, engine: 'memcached' | 'redis', version = engine === 'redis' ? '7.1' : '1.6.22') => {
+    const { CacheCluster } = await ec.send(new CreateCacheClusterCommand({ CacheClusterId: id, Engine: engine, EngineVersion: version, CacheNodeType: 'cache.t3.micro', NumCacheNodes: 1 }));
     return CacheCluster?.ARN ?? '';
   };
   const tag = (arn: string, tags: Record<string, string>) =>
@@ -74,10 +93,16 @@ describe('remediations/HIPAA-ElastiCacheSnapshotAndDelete', () => {
   const groupStatus = async (id = GROUP) => (await ec.send(new DescribeReplicationGroupsCommand({ ReplicationGroupId: id }))).ReplicationGroups?.[0]?.Status;
   const clusterStatus = async (id: string) => (await ec.send(new DescribeCacheClustersCommand({ CacheClusterId: id }))).CacheClusters?.[0]?.CacheClusterStatus;
   const snapshots = async () => (await ec.send(new DescribeSnapshotsCommand({}))).Snapshots ?? [];
+  /** What moto's topic received: the message and subject of each publish. */
+  const published = async (): Promise<{ message: string; subject: string }[]> => {
+    const data = (await (await fetch(`${endpoint}/moto-api/data.json`)).json()) as { sns: { Topic: { arn: string; sent_notifications: [string, string, string][] }[] } };
+    return (data.sns.Topic.find((t) => t.arn === TOPIC)?.sent_notifications ?? []).map(([, message, subject]) => ({ message, subject }));
+  };
 
   /**
-   * The standard hook: the rule's verdict (NON_COMPLIANT for RULE unless told otherwise), and the final snapshot
-   * ElastiCache takes on a delete with FinalSnapshotIdentifier. `extra` answers first when it returns something.
+   * The standard hook: the rule's verdict (NON_COMPLIANT for RULE unless told otherwise), the final snapshot
+   * ElastiCache takes on a delete with FinalSnapshotIdentifier, and the AtRestEncryptionEnabled moto leaves out of
+   * a cache cluster. `extra` answers first when it returns something.
    */
   const hook =
     (options: { verdicts?: unknown[]; extra?: CallOverride } = {}): CallOverride =>
@@ -87,6 +112,10 @@ describe('remediations/HIPAA-ElastiCacheSnapshotAndDelete', () => {
       if (c.api === 'GetComplianceDetailsByResource') {
         return { EvaluationResults: options.verdicts ?? [nonCompliant(String(c.params.ResourceType), String(c.params.ResourceId))] };
       }
+      if (c.api === 'DescribeCacheClusters' && typeof c.params.CacheClusterId === 'string') {
+        const real = await ec.send(new DescribeCacheClustersCommand({ CacheClusterId: c.params.CacheClusterId }));
+        return { CacheClusters: (real.CacheClusters ?? []).map((cc) => ({ AtRestEncryptionEnabled: false, ...cc })) };
+      }
       const final = c.params.FinalSnapshotIdentifier;
       if ((c.api === 'DeleteReplicationGroup' || c.api === 'DeleteCacheCluster') && typeof final === 'string') {
         const source = c.api === 'DeleteReplicationGroup' ? { ReplicationGroupId: String(c.params.ReplicationGroupId) } : { CacheClusterId: String(c.params.CacheClusterId) };
@@ -94,7 +123,7 @@ describe('remediations/HIPAA-ElastiCacheSnapshotAndDelete', () => {
       }
       return undefined;
     };
-  /** Patches moto's real DescribeReplicationGroups / DescribeCacheClusters answer in the Read step. */
+  /** Patches moto's real DescribeReplicationGroups answer in the Read step. */
   const patchRead =
     (patch: Record<string, unknown>): CallOverride =>
     async (c) => {
@@ -104,12 +133,13 @@ describe('remediations/HIPAA-ElastiCacheSnapshotAndDelete', () => {
       }
       return undefined;
     };
-  const run = (parameters: Record<string, unknown>, override: CallOverride = hook()) =>
+  const run = (parameters: Record<string, unknown>, override: CallOverride = hook(), options: { accountId?: string; region?: string } = {}) =>
     simulateDocument(doc, {
-      parameters: { AutomationAssumeRole: ROLE, ResourceId: GROUP, ConfigRuleName: RULE, ...parameters },
+      parameters: { AutomationAssumeRole: ROLE, ResourceId: GROUP, ConfigRuleName: RULE, Condemnation: 'AtRestEncryptionDisabled', ...parameters },
       override,
       pollIntervalMs: 5,
       maxWaitMs: 2_000,
+      ...options,
     });
   const deletes = (r: SimulationResult) => r.calls.filter((c) => c.api.startsWith('Delete'));
   const decision = (r: SimulationResult) => ({
@@ -117,9 +147,21 @@ describe('remediations/HIPAA-ElastiCacheSnapshotAndDelete', () => {
     reason: r.outputs['DecideReplicationGroupDeletion.Reason'] ?? r.outputs['DecideCacheClusterDeletion.Reason'],
   });
 
-  it('declares exactly the IAM actions its steps call, with CreateSnapshot for the final snapshots', () => {
+  /** The verdict the real rule gives `id` on moto, as AWS Config would store it. */
+  const storedVerdict = async (rule: Safeguard, raw: Record<string, string>, id: string, resourceType = 'AWS::ElastiCache::ReplicationGroup') => {
+    const clients = new AwsClients({ region: 'us-east-1', endpoint, maxAttempts: 1 });
+    const { judged, failures } = await judgeAll(rule, parseParameters(rule.schema, raw), newJudgeContext(clients));
+    // moto has no DescribeServerlessCaches: only that kind's listing may fail.
+    expect(failures.filter((f) => f.resourceType !== 'AWS::ElastiCache::ServerlessCache')).to.deep.equal([]);
+    const verdict = judged.find((j) => j.resource.id === id && j.resource.resourceType === resourceType)?.verdict;
+    if (!verdict) throw new Error(`The rule gave ${id} no verdict.`);
+    return { compliance: verdict.compliance, stored: nonCompliant(resourceType, id, rule.name, verdict.annotation) };
+  };
+
+  it('declares exactly the IAM actions its steps call: CreateSnapshot for the final snapshots, AddTagsToResource to tag them, sns:Publish', () => {
     expect([...doc.iamActions].sort()).to.deep.equal([
       'config:GetComplianceDetailsByResource',
+      'elasticache:AddTagsToResource',
       'elasticache:CreateSnapshot',
       'elasticache:DeleteCacheCluster',
       'elasticache:DeleteReplicationGroup',
@@ -127,6 +169,7 @@ describe('remediations/HIPAA-ElastiCacheSnapshotAndDelete', () => {
       'elasticache:DescribeReplicationGroups',
       'elasticache:DescribeSnapshots',
       'elasticache:ListTagsForResource',
+      'sns:Publish',
     ]);
   });
 
@@ -143,56 +186,231 @@ describe('remediations/HIPAA-ElastiCacheSnapshotAndDelete', () => {
     expect(script('DecideReplicationGroupDeletion')).to.be.a('string').and.equal(script('DecideCacheClusterDeletion'));
   });
 
-  describe('replication group', () => {
-    it('deletes a new NON_COMPLIANT group with a final snapshot, found by Auto, and confirms the snapshot', async () => {
+  describe('issue 9 matrix: the real rule judges moto, the document runs on that verdict', () => {
+    const foreignKey = 'arn:aws:kms:us-east-1:999999999999:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+
+    // Key-only verdicts of elasticache-encrypted-at-rest: the group is encrypted at rest, so nothing may be deleted.
+    const keyOnly: { name: string; key: () => Promise<string>; params: (key: string) => Record<string, string>; annotation: RegExp }[] = [
+      {
+        name: 'encrypted, key unreadable (a central key account)',
+        key: () => Promise.resolve(foreignKey),
+        params: () => ({ requireCustomerManagedKey: 'true' }),
+        annotation: /cannot be verified \(DescribeKey failed: NotFoundException\)/,
+      },
+      {
+        name: 'encrypted, AWS managed key',
+        key: () => Promise.resolve('alias/aws/elasticache'),
+        params: () => ({ requireCustomerManagedKey: 'true' }),
+        annotation: /is AWS managed; requireCustomerManagedKey needs a customer managed key/,
+      },
+      {
+        name: 'encrypted, customer key not in allowedKmsKeyArns',
+        key: async () => (await new KMSClient({ region: 'us-east-1', endpoint, requestHandler: new NodeHttpHandler() }).send(new CreateKeyCommand({}))).KeyMetadata?.Arn ?? '',
+        params: () => ({ allowedKmsKeyArns: 'arn:aws:kms:us-east-1:123456789012:key/00000000-0000-0000-0000-000000000000' }),
+        annotation: /is not in allowedKmsKeyArns/,
+      },
+    ];
+    for (const c of keyOnly) {
+      it(`${c.name}: the rule says NON_COMPLIANT, the document deletes nothing and notifies a person`, async () => {
+        // Arrange
+        const key = await c.key();
+        await createGroup(GROUP, { AtRestEncryptionEnabled: true, KmsKeyId: key });
+        const { compliance, stored } = await storedVerdict(elastiCacheEncryptedAtRest, c.params(key), GROUP);
+        expect(compliance).to.equal('NON_COMPLIANT');
+        expect(stored.Annotation).to.match(c.annotation);
+        // Act
+        const result = await run({}, hook({ verdicts: [stored] }));
+        // Assert
+        expect(deletes(result)).to.deep.equal([]);
+        expect(result.status).to.equal('Success');
+        expect(result.stepPath).to.deep.equal([...CHECKS, 'ProbeReplicationGroup', ...RG_READS, ...RG_AT_REST, 'NotifyReplicationGroupNotCondemned']);
+        expect(result.steps.find((s) => s.name === 'AssertReplicationGroupNotEncryptedAtRest')?.message).to.equal(
+          'Expected $.ReplicationGroups[0].AtRestEncryptionEnabled to be one of [False] but found True.',
+        );
+        expect(await groupStatus()).to.equal('available');
+        const [sent, ...more] = await published();
+        expect(more).to.deep.equal([]);
+        expect(sent?.subject).to.equal(`HIPAA safeguards: ${RULE} - nothing deleted, a person must act`);
+        expect(sent?.message).to.contain(`judges replication group ${GROUP} NON_COMPLIANT`);
+        expect(sent?.message).to.contain('(AtRestEncryptionDisabled) did not hold');
+        expect(sent?.message).to.contain(`Annotation: ${stored.Annotation}`);
+      });
+    }
+
+    it('unencrypted and young: deletes with a final snapshot, tags the snapshot and tells a person how to restore it', async () => {
       // Arrange
-      await createGroup();
-      expect(await groupStatus()).to.equal('available');
+      await createGroup(GROUP, { AtRestEncryptionEnabled: false });
+      const { compliance, stored } = await storedVerdict(elastiCacheEncryptedAtRest, {}, GROUP);
+      expect(compliance).to.equal('NON_COMPLIANT');
       // Act
-      const result = await run({});
+      const result = await run({}, hook({ verdicts: [stored] }));
       // Assert
       expect(result.failure).to.equal(undefined);
-      expect(result.status).to.equal('Success');
-      expect(result.stepPath).to.deep.equal(['BranchOnResourceType', 'ProbeReplicationGroup', ...RG_READS, 'DeleteReplicationGroupWithFinalSnapshot', ...FINAL]);
-      const [del] = deletes(result);
+      expect(result.stepPath).to.deep.equal([...CHECKS, 'ProbeReplicationGroup', ...RG_READS, ...RG_AT_REST, 'BranchOnReplicationGroupAge', 'DeleteReplicationGroupWithFinalSnapshot', ...FINAL]);
+      const [del, ...moreDeletes] = deletes(result);
+      expect(moreDeletes).to.deep.equal([]);
       expect(del?.params).to.include({ ReplicationGroupId: GROUP, RetainPrimaryCluster: false });
-      expect(String(del?.params.FinalSnapshotIdentifier)).to.match(FINAL_SNAPSHOT);
-      expect(del?.answeredBy).to.equal('endpoint');
+      const name = String(del?.params.FinalSnapshotIdentifier);
+      expect(name).to.match(FINAL_SNAPSHOT);
       expect(await groupStatus()).to.equal('deleting');
       const [snapshot] = await snapshots();
-      expect(snapshot).to.deep.include({ SnapshotName: del?.params.FinalSnapshotIdentifier, ReplicationGroupId: GROUP, SnapshotStatus: 'available' });
-      expect(result.documentOutputs).to.deep.include({
-        'DecideReplicationGroupDeletion.Decision': 'Delete',
-        'DescribeFinalSnapshot.SnapshotName': snapshot?.SnapshotName,
-        'DescribeFinalSnapshot.SnapshotArn': snapshot?.ARN,
+      expect(snapshot).to.deep.include({ SnapshotName: name, ReplicationGroupId: GROUP, SnapshotStatus: 'available' });
+      const executionId = name.slice(`${GROUP}-hipaa-final-`.length);
+      const tags = (await ec.send(new ListTagsForResourceCommand({ ResourceName: snapshot?.ARN }))).TagList ?? [];
+      expect(Object.fromEntries(tags.map((t) => [t.Key, t.Value]))).to.deep.equal({
+        'hipaa-safeguards:rule': RULE,
+        'hipaa-safeguards:reason': 'AtRestEncryptionDisabled',
+        'hipaa-safeguards:source': GROUP,
+        'hipaa-safeguards:execution-id': executionId,
+        'hipaa-safeguards:expiry-suggestion': `keep 90 days from ${new Date().toISOString().slice(0, 10)} and until a restore into an encrypted cache is verified`,
       });
-      expect(result.calls.find((c) => c.api === 'GetComplianceDetailsByResource')?.params).to.deep.equal({
-        ResourceType: 'AWS::ElastiCache::ReplicationGroup',
-        ResourceId: GROUP,
-        ComplianceTypes: ['NON_COMPLIANT'],
-      });
+      const [sent] = await published();
+      expect(sent?.subject).to.equal(`HIPAA safeguards: ${GROUP} deleted after a final snapshot`);
+      expect(sent?.message).to.contain(`Final snapshot: ${name} (${snapshot?.ARN})`);
+      expect(sent?.message).to.contain(`--snapshot-name ${name} --engine valkey`);
+      expect(sent?.message).to.contain('--at-rest-encryption-enabled --kms-key-id <customer-managed-key-arn> --transit-encryption-enabled');
+      expect(result.documentOutputs).to.deep.include({ 'DecideReplicationGroupDeletion.Decision': 'Delete', 'DescribeFinalSnapshot.SnapshotName': name, 'DescribeFinalSnapshot.SnapshotArn': snapshot?.ARN });
     });
 
+    it('unencrypted and old: stops for a person after the fact is confirmed, deleting nothing', async () => {
+      await createGroup(GROUP, { AtRestEncryptionEnabled: false });
+      const { stored } = await storedVerdict(elastiCacheEncryptedAtRest, {}, GROUP);
+      const created = new Date(Date.now() - 30 * 3600_000);
+      const result = await run({ MaxAgeHours: 24 }, hook({ verdicts: [stored], extra: patchRead({ ReplicationGroupCreateTime: created }) }));
+      expect(deletes(result)).to.deep.equal([]);
+      expect(result.stepPath.slice(-3)).to.deep.equal(['AssertReplicationGroupNotEncryptedAtRest', 'BranchOnReplicationGroupAge', 'StopReplicationGroupTooOld']);
+      expect(result.failure).to.deep.equal({
+        step: 'StopReplicationGroupTooOld',
+        message: `RemediationStopped: Replication group ${GROUP} was created ${created.toISOString().slice(0, 16).replace('T', ' ')} UTC, 30 hours ago: this document deletes only caches created less than MaxAgeHours (24) hours ago, so that a cache already in use is never wiped. A person must act: move the data to a compliant cache and delete this one, or record an exception with the tag hipaa-safeguards:exempt. Nothing was deleted.`,
+      });
+      expect(await groupStatus()).to.equal('available');
+    });
+
+    it('unencrypted and exempt: the run ends without change (the stored verdict predates the tag)', async () => {
+      const arn = await createGroup(GROUP, { AtRestEncryptionEnabled: false });
+      const { stored } = await storedVerdict(elastiCacheEncryptedAtRest, {}, GROUP);
+      await tag(arn, { 'hipaa-safeguards:exempt': 'CHG-1234 legacy sessions' });
+      const result = await run({}, hook({ verdicts: [stored] }));
+      expect(deletes(result)).to.deep.equal([]);
+      expect(result.status).to.equal('Success');
+      expect(decision(result)).to.deep.equal({ decision: 'Keep', reason: `Replication group ${GROUP} is exempt by tag hipaa-safeguards:exempt (CHG-1234 legacy sessions). Nothing was deleted.` });
+      expect(await published()).to.deep.equal([]);
+    });
+
+    it('Memcached without AllowDeleteWithoutSnapshot: stops, deleting nothing', async () => {
+      await createCluster('memc', 'memcached');
+      const { stored } = await storedVerdict(elastiCacheEncryptedAtRest, {}, 'memc', 'AWS::ElastiCache::CacheCluster');
+      const result = await run({ ResourceId: 'memc' }, hook({ verdicts: [stored] }));
+      expect(deletes(result)).to.deep.equal([]);
+      expect(result.failure?.step).to.equal('StopMemcachedWithoutSnapshot');
+      expect(await clusterStatus('memc')).to.equal('available');
+    });
+
+    it('Memcached with AllowDeleteWithoutSnapshot: deletes without a snapshot and says the data is gone', async () => {
+      await createCluster('memc', 'memcached');
+      const { stored } = await storedVerdict(elastiCacheEncryptedAtRest, {}, 'memc', 'AWS::ElastiCache::CacheCluster');
+      const result = await run({ ResourceId: 'memc', AllowDeleteWithoutSnapshot: true }, hook({ verdicts: [stored] }));
+      expect(deletes(result).map((c) => c.params)).to.deep.equal([{ CacheClusterId: 'memc' }]);
+      expect(result.stepPath.slice(-4)).to.deep.equal(['BranchOnDeleteWithoutSnapshot', 'DeleteMemcachedCluster', 'VerifyMemcachedClusterDeleting', 'NotifyMemcachedDeleted']);
+      expect(await clusterStatus('memc')).to.equal('deleting');
+      expect(await snapshots()).to.deep.equal([]);
+      expect((await published())[0]?.subject).to.equal('HIPAA safeguards: memc deleted without a snapshot');
+    });
+
+    it('resource already deleting: stops at the status check, deleting nothing', async () => {
+      await createGroup(GROUP, { AtRestEncryptionEnabled: false });
+      const { stored } = await storedVerdict(elastiCacheEncryptedAtRest, {}, GROUP);
+      await ec.send(new DeleteReplicationGroupCommand({ ReplicationGroupId: GROUP }));
+      const result = await run({}, hook({ verdicts: [stored] }));
+      expect(result.failure).to.deep.equal({ step: 'AssertReplicationGroupAvailable', message: 'Expected $.ReplicationGroups[0].Status to be one of [available] but found deleting.' });
+      expect(deletes(result)).to.deep.equal([]);
+      expect(result.calls.map((c) => c.api)).to.not.include('GetComplianceDetailsByResource');
+    });
+
+    it('stored verdict stale, the rule now judges it COMPLIANT: Config returns no NON_COMPLIANT verdict, nothing is deleted', async () => {
+      await createGroup(GROUP, { AtRestEncryptionEnabled: true });
+      const { compliance } = await storedVerdict(elastiCacheEncryptedAtRest, {}, GROUP);
+      expect(compliance).to.equal('COMPLIANT');
+      const result = await run({}, hook({ verdicts: [] }));
+      expect(deletes(result)).to.deep.equal([]);
+      expect(decision(result)).to.deep.equal({ decision: 'Keep', reason: `Replication group ${GROUP} is no longer NON_COMPLIANT for rule ${RULE}. Nothing was deleted.` });
+    });
+
+    it('stored verdict stale, Config still returns the old NON_COMPLIANT: the re-read fact spares the (now encrypted) group', async () => {
+      await createGroup(GROUP, { AtRestEncryptionEnabled: true });
+      const result = await run({}, hook({ verdicts: [nonCompliant('AWS::ElastiCache::ReplicationGroup', GROUP)] }));
+      expect(deletes(result)).to.deep.equal([]);
+      expect(result.stepPath.at(-1)).to.equal('NotifyReplicationGroupNotCondemned');
+      expect(await groupStatus()).to.equal('available');
+    });
+  });
+
+  describe('engine path (elasticache-engine-hipaa-eligible, EngineNotHipaaEligible)', () => {
+    const engineRun = (parameters: Record<string, unknown>, override: CallOverride) => run({ ConfigRuleName: ENGINE_RULE, Condemnation: 'EngineNotHipaaEligible', ...parameters }, override);
+
+    it('deletes a Redis OSS 3.2.4 group (outside the BAA), read from its member cluster', async () => {
+      await seedGroup(ec, { id: GROUP, version: '3.2.4' });
+      const { compliance, stored } = await storedVerdict(elastiCacheEngineHipaaEligible, {}, GROUP);
+      expect(compliance).to.equal('NON_COMPLIANT');
+      const result = await engineRun({}, hook({ verdicts: [stored] }));
+      expect(result.failure).to.equal(undefined);
+      expect(result.stepPath).to.include.members(['ReadReplicationGroupMemberEngine', 'BranchOnReplicationGroupEngine', 'BranchOnReplicationGroupRedisVersion', 'DeleteReplicationGroupWithFinalSnapshot']);
+      expect(deletes(result)).to.have.length(1);
+      expect(result.calls.find((c) => c.step === 'ReadReplicationGroupMemberEngine')?.params).to.deep.equal({ CacheClusterId: `${GROUP}-001` });
+    });
+
+    it('spares Redis OSS 7.1 that only a stricter minimumRedisVersion condemns: notifies instead', async () => {
+      await seedGroup(ec, { id: GROUP, version: '7.1' });
+      const { compliance, stored } = await storedVerdict(elastiCacheEngineHipaaEligible, { minimumRedisVersion: '7.2' }, GROUP);
+      expect(compliance).to.equal('NON_COMPLIANT');
+      const result = await engineRun({}, hook({ verdicts: [stored] }));
+      expect(deletes(result)).to.deep.equal([]);
+      expect(result.stepPath.slice(-2)).to.deep.equal(['BranchOnReplicationGroupRedisVersion', 'NotifyReplicationGroupNotCondemned']);
+      expect((await published())[0]?.message).to.contain('(EngineNotHipaaEligible) did not hold');
+    });
+
+    it('spares Redis OSS 3.2.6, which the AWS HIPAA whitepaper names', async () => {
+      await seedGroup(ec, { id: GROUP, version: '3.2.6' });
+      const result = await engineRun({}, hook({ verdicts: [nonCompliant('AWS::ElastiCache::ReplicationGroup', GROUP, ENGINE_RULE)] }));
+      expect(deletes(result)).to.deep.equal([]);
+      expect(result.stepPath.at(-1)).to.equal('NotifyReplicationGroupNotCondemned');
+    });
+
+    it('notifies, deleting nothing, when the engine version cannot be read (no member cluster)', async () => {
+      await createGroup(GROUP); // moto creates no member cluster for it
+      const result = await engineRun({}, hook({ verdicts: [nonCompliant('AWS::ElastiCache::ReplicationGroup', GROUP, ENGINE_RULE)] }));
+      expect(deletes(result)).to.deep.equal([]);
+      expect(result.status).to.equal('Success');
+      expect(result.stepPath.slice(-2)).to.deep.equal(['ReadReplicationGroupMemberEngine', 'NotifyReplicationGroupNotCondemned']);
+    });
+
+    it('deletes a Memcached cluster (never BAA eligible) when AllowDeleteWithoutSnapshot is true', async () => {
+      await createCluster('memc', 'memcached');
+      const { stored } = await storedVerdict(elastiCacheEngineHipaaEligible, {}, 'memc', 'AWS::ElastiCache::CacheCluster');
+      const result = await engineRun({ ResourceId: 'memc', AllowDeleteWithoutSnapshot: true }, hook({ verdicts: [stored] }));
+      expect(result.stepPath).to.include.members(['ReadCacheClusterEngine', 'BranchOnCacheClusterEngine', 'DeleteMemcachedCluster']);
+      expect(deletes(result).map((c) => c.params)).to.deep.equal([{ CacheClusterId: 'memc' }]);
+    });
+
+    it('deletes a standalone Redis OSS 2.8.24 cluster with a final snapshot', async () => {
+      await createCluster('old-redis', 'redis', '2.8.24');
+      const { stored } = await storedVerdict(elastiCacheEngineHipaaEligible, {}, 'old-redis', 'AWS::ElastiCache::CacheCluster');
+      const result = await engineRun({ ResourceId: 'old-redis' }, hook({ verdicts: [stored] }));
+      expect(result.failure).to.equal(undefined);
+      expect(String(deletes(result)[0]?.params.FinalSnapshotIdentifier)).to.match(/^old-redis-hipaa-final-/);
+      expect(await clusterStatus('old-redis')).to.equal('deleting');
+    });
+  });
+
+  describe('replication group', () => {
     it('gives each execution its own final snapshot name', async () => {
       await createGroup();
       await createGroup('phi-sessions-2');
       const first = await run({});
       const second = await run({ ResourceId: 'phi-sessions-2' });
       const names = [first, second].map((r) => deletes(r)[0]?.params.FinalSnapshotIdentifier);
+      expect(names.every((n) => typeof n === 'string')).to.equal(true);
       expect(new Set(names).size).to.equal(2);
-    });
-
-    it('deletes nothing when the rule no longer judges the group NON_COMPLIANT, and succeeds', async () => {
-      // Arrange
-      await createGroup();
-      // Act
-      const result = await run({ ResourceType: 'AWS::ElastiCache::ReplicationGroup' }, hook({ verdicts: [] }));
-      // Assert
-      expect(result.status).to.equal('Success');
-      expect(result.stepPath).to.deep.equal(['BranchOnResourceType', ...RG_READS]);
-      expect(decision(result)).to.deep.equal({ decision: 'Keep', reason: `Replication group ${GROUP} is no longer NON_COMPLIANT for rule ${RULE}. Nothing was deleted.` });
-      expect(deletes(result)).to.deep.equal([]);
-      expect(await groupStatus()).to.equal('available');
     });
 
     it('deletes nothing when only another rule judges it NON_COMPLIANT', async () => {
@@ -209,22 +427,11 @@ describe('remediations/HIPAA-ElastiCacheSnapshotAndDelete', () => {
       expect(await groupStatus()).to.equal('deleting');
     });
 
-    it('deletes nothing on an exempt group (no end date), and succeeds', async () => {
-      // Arrange
-      await tag(await createGroup(), { 'hipaa-safeguards:exempt': 'CHG-1234 legacy sessions' });
-      // Act
-      const result = await run({});
-      // Assert
-      expect(result.status).to.equal('Success');
-      expect(decision(result)).to.deep.equal({ decision: 'Keep', reason: `Replication group ${GROUP} is exempt by tag hipaa-safeguards:exempt (CHG-1234 legacy sessions). Nothing was deleted.` });
-      expect(deletes(result)).to.deep.equal([]);
-      expect(await groupStatus()).to.equal('available');
-    });
-
     it('deletes nothing while an exemption runs (exempt-until in the future)', async () => {
       await tag(await createGroup(), { 'hipaa-safeguards:exempt': 'CHG-1', 'hipaa-safeguards:exempt-until': '2999-12-31' });
       const result = await run({});
       expect(decision(result).reason).to.equal(`Replication group ${GROUP} is exempt by tag hipaa-safeguards:exempt (CHG-1) until 2999-12-31. Nothing was deleted.`);
+      expect(deletes(result)).to.deep.equal([]);
       expect(await groupStatus()).to.equal('available');
     });
 
@@ -243,43 +450,15 @@ describe('remediations/HIPAA-ElastiCacheSnapshotAndDelete', () => {
         step: 'DecideReplicationGroupDeletion',
         message: `RemediationStopped: Replication group ${GROUP} has tag hipaa-safeguards:exempt-until 'end of Q3', which is not an ISO 8601 date. The rule ignores such a tag, but nothing is deleted on a guess: fix or remove the tag, then run again. Nothing was deleted.`,
       });
-      expect(await groupStatus()).to.equal('available');
-    });
-
-    it('stops with a message for a person, deleting nothing, when the group is older than MaxAgeHours', async () => {
-      // Arrange: moto stamps groups with the current time; the read answers with moto's group, created 30 hours ago.
-      await createGroup();
-      const created = new Date(Date.now() - 30 * 3600_000);
-      // Act
-      const result = await run({ MaxAgeHours: 24 }, hook({ extra: patchRead({ ReplicationGroupCreateTime: created }) }));
-      // Assert
-      expect(result.status).to.equal('Failed');
-      expect(result.failure?.step).to.equal('DecideReplicationGroupDeletion');
-      expect(result.failure?.message).to.equal(
-        `RemediationStopped: Replication group ${GROUP} was created ${created.toISOString().slice(0, 16).replace('T', ' ')} UTC, 30 hours ago: this document deletes only caches created less than MaxAgeHours (24) hours ago, so that a cache already in use is never wiped. A person must act: move the data to a compliant cache and delete this one, or record an exception with the tag hipaa-safeguards:exempt. Nothing was deleted.`,
-      );
       expect(deletes(result)).to.deep.equal([]);
-      expect(await groupStatus()).to.equal('available');
     });
 
     it('deletes nothing with MaxAgeHours 0, however new the group', async () => {
       await createGroup();
       const result = await run({ MaxAgeHours: 0 });
+      expect(result.failure?.step).to.equal('StopReplicationGroupTooOld');
       expect(result.failure?.message).to.match(/^RemediationStopped: Replication group phi-sessions was created .*, 0 hours ago: .*MaxAgeHours \(0\)/);
-      expect(await groupStatus()).to.equal('available');
-    });
-
-    it('stops at the status check, deleting nothing, when the group is already deleting', async () => {
-      // Arrange
-      await createGroup();
-      await ec.send(new DeleteReplicationGroupCommand({ ReplicationGroupId: GROUP }));
-      // Act
-      const result = await run({});
-      // Assert
-      expect(result.status).to.equal('Failed');
-      expect(result.failure).to.deep.equal({ step: 'AssertReplicationGroupAvailable', message: 'Expected $.ReplicationGroups[0].Status to be one of [available] but found deleting.' });
       expect(deletes(result)).to.deep.equal([]);
-      expect(result.calls.map((c) => c.api)).to.not.include('GetComplianceDetailsByResource');
     });
 
     for (const status of ['creating', 'modifying', 'snapshotting']) {
@@ -290,22 +469,32 @@ describe('remediations/HIPAA-ElastiCacheSnapshotAndDelete', () => {
         });
         const result = await run({}, override);
         expect(result.failure?.message).to.equal(`Expected $.ReplicationGroups[0].Status to be one of [available] but found ${status}.`);
-        expect(await groupStatus()).to.equal('available');
+        expect(deletes(result)).to.deep.equal([]);
       });
     }
 
+    it('notifies, deleting nothing, when the at-rest read fails (an API error is no fact)', async () => {
+      await createGroup();
+      const override = hook({
+        extra: (c) => {
+          if (c.step === 'AssertReplicationGroupNotEncryptedAtRest') throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+          return undefined;
+        },
+      });
+      const result = await run({}, override);
+      expect(deletes(result)).to.deep.equal([]);
+      expect(result.stepPath.at(-1)).to.equal('NotifyReplicationGroupNotCondemned');
+    });
+
     it('fails at the snapshot wait (after the delete started) when the final snapshot never becomes available', async () => {
-      // Arrange: the snapshot is answered as "creating" for ever (canned DescribeSnapshots)
       await createGroup();
       const override = hook({ extra: (c) => (c.api === 'DescribeSnapshots' ? { Snapshots: [{ SnapshotName: 'x', SnapshotStatus: 'creating' }] } : undefined) });
-      // Act
       const result = await simulateDocument(doc, {
-        parameters: { AutomationAssumeRole: ROLE, ResourceId: GROUP, ConfigRuleName: RULE },
+        parameters: { AutomationAssumeRole: ROLE, ResourceId: GROUP, ConfigRuleName: RULE, Condemnation: 'AtRestEncryptionDisabled' },
         override,
         pollIntervalMs: 5,
         maxWaitMs: 50,
       });
-      // Assert: the execution fails where the data's safety is not yet confirmed
       expect(result.status).to.equal('Failed');
       expect(result.failure?.step).to.equal('WaitForFinalSnapshotAvailable');
       expect(result.steps.find((s) => s.name === 'WaitForFinalSnapshotAvailable')?.attempts).to.equal(3);
@@ -313,43 +502,23 @@ describe('remediations/HIPAA-ElastiCacheSnapshotAndDelete', () => {
   });
 
   describe('standalone cache cluster', () => {
-    it('stops, deleting nothing, on a Memcached cluster without AllowDeleteWithoutSnapshot', async () => {
-      // Arrange
-      await createCluster('memc', 'memcached');
-      // Act
-      const result = await run({ ResourceId: 'memc' });
-      // Assert
-      expect(result.status).to.equal('Failed');
-      expect(result.stepPath).to.deep.equal(['BranchOnResourceType', 'ProbeReplicationGroup', ...CC_READS, 'BranchOnCacheClusterEngine', 'BranchOnDeleteWithoutSnapshot', 'StopMemcachedWithoutSnapshot']);
-      expect(result.steps.find((s) => s.name === 'ProbeReplicationGroup')).to.deep.include({ status: 'Failed' });
-      expect(result.failure).to.deep.equal({
-        step: 'StopMemcachedWithoutSnapshot',
-        message:
-          'RemediationStopped: Cache cluster memc runs Memcached, which has no snapshots: deleting it loses its data. It is deleted only with AllowDeleteWithoutSnapshot true; otherwise a person must move or discard the data. Nothing was deleted.',
-      });
-      expect(deletes(result)).to.deep.equal([]);
-      expect(await clusterStatus('memc')).to.equal('available');
-    });
-
-    it('deletes a Memcached cluster without a snapshot when AllowDeleteWithoutSnapshot is true', async () => {
-      await createCluster('memc', 'memcached');
-      const result = await run({ ResourceId: 'memc', ResourceType: 'AWS::ElastiCache::CacheCluster', AllowDeleteWithoutSnapshot: true });
-      expect(result.status).to.equal('Success');
-      expect(result.stepPath.slice(-3)).to.deep.equal(['BranchOnDeleteWithoutSnapshot', 'DeleteMemcachedCluster', 'VerifyMemcachedClusterDeleting']);
-      expect(deletes(result).map((c) => c.params)).to.deep.equal([{ CacheClusterId: 'memc' }]);
-      expect(await clusterStatus('memc')).to.equal('deleting');
-      expect(await snapshots()).to.deep.equal([]);
-    });
-
     it('deletes a standalone Redis OSS cluster with a final snapshot', async () => {
       await createCluster('sessions-1', 'redis');
       const result = await run({ ResourceId: 'sessions-1', ResourceType: 'AWS::ElastiCache::CacheCluster' });
       expect(result.status).to.equal('Success');
-      expect(result.stepPath).to.deep.equal(['BranchOnResourceType', ...CC_READS, 'BranchOnCacheClusterEngine', 'DeleteCacheClusterWithFinalSnapshot', ...FINAL]);
+      expect(result.stepPath).to.deep.equal([
+        ...CHECKS,
+        ...CC_READS,
+        'BranchOnCacheClusterCondemnation',
+        'AssertCacheClusterNotEncryptedAtRest',
+        'BranchOnCacheClusterAge',
+        'BranchOnCacheClusterSnapshotSupport',
+        'DeleteCacheClusterWithFinalSnapshot',
+        ...FINAL,
+      ]);
       expect(String(deletes(result)[0]?.params.FinalSnapshotIdentifier)).to.match(/^sessions-1-hipaa-final-[0-9a-f-]{36}$/);
       expect(await clusterStatus('sessions-1')).to.equal('deleting');
       expect((await snapshots()).map((s) => s.CacheClusterId)).to.deep.equal(['sessions-1']);
-      expect(result.calls.find((c) => c.api === 'GetComplianceDetailsByResource')?.params.ResourceType).to.equal('AWS::ElastiCache::CacheCluster');
     });
 
     it('deletes nothing on an exempt cluster', async () => {
@@ -357,45 +526,82 @@ describe('remediations/HIPAA-ElastiCacheSnapshotAndDelete', () => {
       const result = await run({ ResourceId: 'memc', AllowDeleteWithoutSnapshot: true });
       expect(result.status).to.equal('Success');
       expect(decision(result).decision).to.equal('Keep');
-      expect(await clusterStatus('memc')).to.equal('available');
+      expect(deletes(result)).to.deep.equal([]);
+    });
+
+    it('refuses a member cluster of a replication group: the group is the resource', async () => {
+      await seedGroup(ec, { id: GROUP, version: '7.1', atRest: false });
+      const result = await run({ ResourceId: `${GROUP}-001`, ResourceType: 'AWS::ElastiCache::CacheCluster' });
+      expect(deletes(result)).to.deep.equal([]);
+      expect(result.failure).to.deep.equal({
+        step: 'DecideCacheClusterDeletion',
+        message: `RemediationStopped: Cache cluster ${GROUP}-001 is a member of replication group ${GROUP}: run this document on the group. Nothing was deleted.`,
+      });
+    });
+
+    it('notifies, deleting nothing, when DescribeCacheClusters reports no AtRestEncryptionEnabled (unknown is no fact)', async () => {
+      await createCluster('sessions-1', 'redis');
+      const result = await run({ ResourceId: 'sessions-1' }, async (c) => (c.api === 'DescribeCacheClusters' ? undefined : hook()(c)));
+      expect(deletes(result)).to.deep.equal([]);
+      expect(result.stepPath.at(-1)).to.equal('NotifyCacheClusterNotCondemned');
     });
 
     it('fails at ReadCacheCluster when the ID is neither a group nor a cluster', async () => {
       const result = await run({ ResourceId: 'gone' });
-      expect(result.stepPath).to.deep.equal(['BranchOnResourceType', 'ProbeReplicationGroup', 'ReadCacheCluster']);
+      expect(result.stepPath).to.deep.equal([...CHECKS, 'ProbeReplicationGroup', 'ReadCacheCluster']);
       expect(result.failure?.message).to.match(/^elasticache:DescribeCacheClusters failed: CacheClusterNotFoundFault: /);
     });
   });
 
-  describe('the rule and the document together (issue 9: an encrypted cache is never deleted for its key)', () => {
-    it('deletes nothing when the real rule judges an encrypted group NON_COMPLIANT only because its key cannot be read', async () => {
-      // Arrange: encrypted at rest with a key in a central key account that this account cannot describe
-      const foreignKey = 'arn:aws:kms:us-east-1:999999999999:key/1234abcd-12ab-34cd-56ef-1234567890ab';
-      await ec.send(
-        new CreateReplicationGroupCommand({ ReplicationGroupId: GROUP, ReplicationGroupDescription: 'sessions', Engine: 'redis', EngineVersion: '7.1', CacheNodeType: 'cache.t3.micro', NumCacheClusters: 1, AtRestEncryptionEnabled: true, KmsKeyId: foreignKey }),
-      );
-      const clients = new AwsClients({ region: 'us-east-1', endpoint: process.env.AWS_ENDPOINT_URL ?? '', maxAttempts: 1 });
-      const params = parseParameters(elastiCacheEncryptedAtRest.schema, { requireCustomerManagedKey: 'true' });
-      const { judged } = await judgeAll(elastiCacheEncryptedAtRest, params, newJudgeContext(clients));
-      const verdict = judged.find((j) => j.resource.id === GROUP)?.verdict;
-      expect(verdict?.compliance).to.equal('NON_COMPLIANT');
-      const stored = { ...nonCompliant('AWS::ElastiCache::ReplicationGroup', GROUP), Annotation: verdict?.annotation };
+  describe('inputs and outputs no caller may bend', () => {
+    it('publishes only to the pack topic of the account and Region it runs in, whatever the caller wants', async () => {
+      // Arrange: the pack's topic in moto's account; the execution runs as another account (a spoke)
+      await createGroup();
       // Act
-      const result = await run({}, hook({ verdicts: [stored] }));
-      // Assert
-      expect(deletes(result)).to.deep.equal([]);
-      expect(await groupStatus()).to.equal('available');
+      const result = await run({}, hook(), { accountId: '210987654321' });
+      // Assert: it tried the spoke's own topic (moto has none there), not the one it was not given
+      const publish = result.calls.find((c) => c.api === 'Publish');
+      expect(publish?.params.TopicArn).to.equal(`arn:aws:sns:us-east-1:210987654321:${TOPIC_NAME}`);
+      expect(await published()).to.deep.equal([]);
     });
-  });
 
-  describe('ResourceId allowedPattern', () => {
-    for (const value of ['Phi-Sessions', 'phi--sessions', 'phi-', '1phi', 'a'.repeat(51)]) {
-      it(`rejects ${JSON.stringify(value)} before any step runs`, async () => {
+    it('names the topic the deployment creates (DEFAULT_NOTIFICATION_TOPIC_NAME) in every Publish step', () => {
+      const steps = (doc.content as { mainSteps: { inputs: { Api?: string; TopicArn?: string } }[] }).mainSteps.filter((s) => s.inputs.Api === 'Publish');
+      expect(steps).to.have.length(4);
+      for (const s of steps) expect(s.inputs.TopicArn).to.equal(`arn:{{ global:AWS_PARTITION }}:sns:{{ global:REGION }}:{{ global:ACCOUNT_ID }}:${DEFAULT_NOTIFICATION_TOPIC_NAME}`);
+    });
+
+    it('stops when Condemnation is not the fact the rule condemns for (no key-only rule can borrow a destructive fact)', async () => {
+      await createGroup();
+      const result = await run({ ConfigRuleName: RULE, Condemnation: 'EngineNotHipaaEligible' });
+      expect(result.stepPath).to.deep.equal(['CheckCondemnationFitsRule', 'StopCondemnationNotForRule']);
+      expect(result.calls).to.deep.equal([]);
+    });
+
+    const refused: [string, Record<string, unknown>][] = [
+      ['a rule that does not link the document', { ConfigRuleName: 'elasticache-auth-enabled' }],
+      ['a Condemnation outside the catalog', { Condemnation: 'KmsKeyNotAllowed' }],
+      ['MaxAgeHours above 720', { MaxAgeHours: 721 }],
+      ['MaxAgeHours of six digits', { MaxAgeHours: 100_000 }],
+      ['an upper-case ResourceId', { ResourceId: 'Phi-Sessions' }],
+      ['a double hyphen', { ResourceId: 'phi--sessions' }],
+      ['a trailing hyphen', { ResourceId: 'phi-' }],
+      ['a leading digit', { ResourceId: '1phi' }],
+      ['51 characters', { ResourceId: 'a'.repeat(51) }],
+    ];
+    for (const [what, parameters] of refused) {
+      it(`refuses ${what} before any step runs`, async () => {
         let caught: unknown;
-        await run({ ResourceId: value }).catch((e: unknown) => (caught = e));
+        await run(parameters).catch((e: unknown) => (caught = e));
         expect(caught).to.be.instanceOf(SimulationError);
-        expect((caught as Error).message).to.contain('Parameter ResourceId value');
+        expect((caught as Error).message).to.match(/^Parameter \w+ value .* (does not match allowedPattern|is not one of)/);
       });
     }
+
+    it('accepts MaxAgeHours 720', async () => {
+      await createGroup();
+      const result = await run({ MaxAgeHours: 720 });
+      expect(decision(result).decision).to.equal('Delete');
+    });
   });
 });
