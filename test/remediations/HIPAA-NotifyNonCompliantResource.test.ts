@@ -1,10 +1,11 @@
-import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import { CreateTopicCommand, DeleteTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { expect } from 'chai';
 import { loadRemediationDocument } from '../../scripts/lib/remediation-docs';
 import { SimulationError } from '../../scripts/lib/ssm/errors';
 import { type CallOverride, type SimulationResult, simulateDocument } from '../../scripts/lib/ssm/simulate';
 import { useMoto } from '../helpers/moto';
+import { DEFAULT_NOTIFICATION_TOPIC_NAME } from '../../scripts/lib/conformance-pack';
 
 // SNS Publish goes to moto, and the test reads what moto's topic received (moto-api/data.json). moto has neither
 // config:GetComplianceDetailsByResource nor config:GetComplianceDetailsByConfigRule: the override hook answers them, and
@@ -98,7 +99,7 @@ describe('remediations/HIPAA-NotifyNonCompliantResource', () => {
     const moto = await useMoto();
     endpoint = moto.endpoint;
     const sns = new SNSClient({ region: 'us-east-1', endpoint, requestHandler: new NodeHttpHandler() });
-    topicArn = (await sns.send(new CreateTopicCommand({ Name: 'hipaa-safeguards' }))).TopicArn ?? '';
+    topicArn = (await sns.send(new CreateTopicCommand({ Name: DEFAULT_NOTIFICATION_TOPIC_NAME }))).TopicArn ?? '';
   });
 
   /** What moto's topic received: [messageId, message, subject] per publish. */
@@ -138,6 +139,7 @@ describe('remediations/HIPAA-NotifyNonCompliantResource', () => {
     // Assert
     expect(result.status).to.equal('Success');
     expect(result.stepPath).to.deep.equal([
+      'CheckTopicIsThePacks',
       'ResolveResourceType',
       'BranchOnResourceTypeFound',
       'ReadNonCompliantEvaluations',
@@ -193,6 +195,7 @@ describe('remediations/HIPAA-NotifyNonCompliantResource', () => {
     // Assert
     expect(result.status).to.equal('Success');
     expect(result.stepPath).to.deep.equal([
+      'CheckTopicIsThePacks',
       'ResolveResourceType',
       'BranchOnResourceTypeFound',
       'ReadNonCompliantEvaluations',
@@ -219,19 +222,57 @@ describe('remediations/HIPAA-NotifyNonCompliantResource', () => {
     expect((await published())[0]?.message).to.contain('Annotation: (the rule gave no annotation)');
   });
 
-  it('fails at PublishNotification, naming the SNS error, when the topic does not exist', async () => {
-    const result = await run(evaluations(evaluation(RULE, ANNOTATION)), { TopicArn: 'arn:aws:sns:us-east-1:123456789012:gone' });
+  it('fails at PublishNotification, naming the SNS error, when the pack topic does not exist in this Region', async () => {
+    // Arrange: the deployment has not (or no longer) created the topic here
+    await new SNSClient({ region: 'us-east-1', endpoint, requestHandler: new NodeHttpHandler() }).send(new DeleteTopicCommand({ TopicArn: topicArn }));
+    // Act
+    const result = await run(evaluations(evaluation(RULE, ANNOTATION)));
+    // Assert
     expect(result.status).to.equal('Failed');
     expect(result.failure?.step).to.equal('PublishNotification');
     expect(result.failure?.message).to.match(/^sns:Publish failed: NotFound(Exception)?: /);
   });
 
-  it('refuses a FIFO topic (it would need a MessageGroupId) before any step runs', async () => {
-    let caught: unknown;
-    await run(evaluations(), { TopicArn: 'arn:aws:sns:us-east-1:123456789012:hipaa.fifo' }).catch((e: unknown) => (caught = e));
-    expect(caught).to.be.instanceOf(SimulationError);
-    expect((caught as Error).message).to.contain('Parameter TopicArn value');
+  describe('only the pack topic of this account and Region', () => {
+    it('is the topic the deployment creates (its allowedPattern names DEFAULT_NOTIFICATION_TOPIC_NAME)', () => {
+      const pattern = (doc.content as { parameters: { TopicArn: { allowedPattern: string } } }).parameters.TopicArn.allowedPattern;
+      expect(pattern.endsWith(`:${DEFAULT_NOTIFICATION_TOPIC_NAME}$`)).to.equal(true);
+      expect(new RegExp(pattern).test(topicArn)).to.equal(true);
+    });
+
+    const refused: [string, string][] = [
+      ['a FIFO topic (it would need a MessageGroupId)', 'arn:aws:sns:us-east-1:123456789012:hipaa.fifo'],
+      ['another topic of the account', 'arn:aws:sns:us-east-1:123456789012:ops-alerts'],
+      ['a topic whose name only starts with the pack topic name', `arn:aws:sns:us-east-1:123456789012:${DEFAULT_NOTIFICATION_TOPIC_NAME}-copy`],
+    ];
+    for (const [what, arn] of refused) {
+      it(`refuses ${what} before any step runs`, async () => {
+        let caught: unknown;
+        await run(evaluations(), { TopicArn: arn }).catch((e: unknown) => (caught = e));
+        expect(caught).to.be.instanceOf(SimulationError);
+        expect((caught as Error).message).to.contain('Parameter TopicArn value');
+      });
+    }
+
+    for (const [what, arn] of [
+      ['of another account', `arn:aws:sns:us-east-1:210987654321:${DEFAULT_NOTIFICATION_TOPIC_NAME}`],
+      ['in another Region', `arn:aws:sns:eu-west-1:123456789012:${DEFAULT_NOTIFICATION_TOPIC_NAME}`],
+      ['in another partition', `arn:aws-us-gov:sns:us-east-1:123456789012:${DEFAULT_NOTIFICATION_TOPIC_NAME}`],
+    ]) {
+      it(`stops before any read or send when the pack topic is ${what}`, async () => {
+        // Act
+        const result = await run(evaluations(evaluation(RULE, ANNOTATION)), { TopicArn: arn });
+        // Assert
+        expect(result.status).to.equal('Failed');
+        expect(result.stepPath).to.deep.equal(['CheckTopicIsThePacks', 'StopTopicNotThePacks']);
+        expect(result.calls).to.deep.equal([]);
+        expect(result.failure?.message).to.equal(
+          `RemediationStopped: TopicArn ${arn} is not the pack's topic HIPAA-Safeguards-Notifications in this account and Region (123456789012, us-east-1): this document sends only there. Nothing was sent.`,
+        );
+      });
+    }
   });
+
   describe('ResourceType Auto (the default)', () => {
     it('finds the CacheCluster the rule judges NON_COMPLIANT under the ID and names that type in the message', async () => {
       // Arrange: the rule also fails a replication group of another ID; another rule fails this cluster too.
@@ -249,6 +290,7 @@ describe('remediations/HIPAA-NotifyNonCompliantResource', () => {
       // Assert
       expect(result.status).to.equal('Success');
       expect(result.stepPath).to.deep.equal([
+        'CheckTopicIsThePacks',
         'ResolveResourceType',
         'BranchOnResourceTypeFound',
         'ReadNonCompliantEvaluations',
@@ -326,7 +368,7 @@ describe('remediations/HIPAA-NotifyNonCompliantResource', () => {
       const result = await runAuto(config);
       // Assert
       expect(result.status).to.equal('Success');
-      expect(result.stepPath).to.deep.equal(['ResolveResourceType', 'BranchOnResourceTypeFound']);
+      expect(result.stepPath).to.deep.equal(['CheckTopicIsThePacks', 'ResolveResourceType', 'BranchOnResourceTypeFound']);
       expect(result.calls.map((c) => c.api)).to.deep.equal(['DescribeConfigRules', 'GetComplianceDetailsByConfigRule']);
       expect(result.documentOutputs).to.deep.equal({ 'ResolveResourceType.ResourceType': '' });
       expect(await published()).to.deep.equal([]);
