@@ -1,4 +1,5 @@
 import {
+  AddTagsToResourceCommand,
   type CreateReplicationGroupCommandInput,
   CreateCacheClusterCommand,
   CreateReplicationGroupCommand,
@@ -21,9 +22,10 @@ const DOCUMENT = 'HIPAA-ElastiCacheEnableTransitEncryption';
 const ROLE = 'arn:aws:iam::123456789012:role/HipaaSafeguardsRemediation';
 const GROUP = 'phi-sessions';
 
-const READ = ['BranchOnResourceType', 'ProbeReplicationGroup', 'ReadReplicationGroup', 'AssertReplicationGroupAvailable', 'BranchOnTransitEncryptionEnabled'];
+const READ = ['BranchOnResourceType', 'ProbeReplicationGroup', 'ReadReplicationGroup', 'AssertReplicationGroupAvailable', 'ReadTags', 'CheckExemption', 'BranchOnExemption', 'BranchOnTransitEncryptionEnabled'];
 const TO_PREFERRED = ['ReadEngineVersion', 'BranchOnEngineVersion', 'EnableTransitEncryptionPreferred', 'WaitForTransitEncryptionEnabled', 'WaitForAvailableAfterPreferred', 'BranchOnPreferredHours'];
-const TO_REQUIRED = ['SetTransitEncryptionRequired', 'WaitForTransitEncryptionRequired', 'WaitForAvailableAfterRequired', 'VerifyTransitEncryptionRequired'];
+const RECHECK = ['AssertAvailableBeforeRequired', 'AssertStillPreferredBeforeRequired', 'ReadTagsBeforeRequired', 'CheckExemptionBeforeRequired', 'BranchOnExemptionBeforeRequired'];
+const TO_REQUIRED = [...RECHECK, 'SetTransitEncryptionRequired', 'WaitForTransitEncryptionRequired', 'WaitForAvailableAfterRequired', 'VerifyTransitEncryptionRequired'];
 
 describe('remediations/HIPAA-ElastiCacheEnableTransitEncryption', () => {
   const doc = loadRemediationDocument(DOCUMENT);
@@ -50,7 +52,7 @@ describe('remediations/HIPAA-ElastiCacheEnableTransitEncryption', () => {
     simulateDocument(doc, { parameters: { AutomationAssumeRole: ROLE, ResourceId: GROUP, ...parameters }, override, pollIntervalMs: 5, maxWaitMs: 2_000, ...options });
 
   it('declares exactly the IAM actions its steps call', () => {
-    expect([...doc.iamActions].sort()).to.deep.equal(['elasticache:DescribeCacheClusters', 'elasticache:DescribeReplicationGroups', 'elasticache:ModifyReplicationGroup']);
+    expect([...doc.iamActions].sort()).to.deep.equal(['elasticache:DescribeCacheClusters', 'elasticache:DescribeReplicationGroups', 'elasticache:ListTagsForResource', 'elasticache:ModifyReplicationGroup']);
   });
 
   it('moves a Redis OSS 7 group from plaintext to preferred, then to required, and confirms required', async () => {
@@ -72,6 +74,55 @@ describe('remediations/HIPAA-ElastiCacheEnableTransitEncryption', () => {
     expect(result.calls.find((c) => c.step === 'ReadEngineVersion')?.params).to.deep.equal({ CacheClusterId: `${GROUP}-001` });
     const after = await emulation.override({ step: 'test', service: 'elasticache', api: 'DescribeReplicationGroups', params: { ReplicationGroupId: GROUP }, fromScript: false });
     expect(after).to.have.nested.property('ReplicationGroups[0].TransitEncryptionMode', 'required');
+  });
+
+  describe('run-time re-checks stop a change that is no longer allowed or needed', () => {
+    it('changes nothing on an exempt group', async () => {
+      await createGroup({ Tags: [{ Key: 'hipaa-safeguards:exempt', Value: 'CHG-9 plaintext legacy client' }] });
+      const emulation = emulateModifyReplicationGroup(ec, { engine: 'redis', engineVersion: '7.1.0' });
+      const result = await run({}, emulation.override);
+      expect(result.status).to.equal('Success');
+      expect(result.stepPath.at(-1)).to.equal('BranchOnExemption');
+      expect(emulation.requests).to.deep.equal([]);
+    });
+
+    it('does not require TLS when the group was exempted during the PreferredHours wait', async () => {
+      // Arrange: a person records an exemption while clients move (the sleep stands for those hours)
+      await createGroup({ Engine: 'valkey' });
+      const emulation = emulateModifyReplicationGroup(ec, { engine: 'valkey', engineVersion: '8.0.1' });
+      const sleep = async () => {
+        await ec.send(new AddTagsToResourceCommand({ ResourceName: `arn:aws:elasticache:us-east-1:123456789012:replicationgroup:${GROUP}`, Tags: [{ Key: 'hipaa-safeguards:exempt', Value: 'CHG-10' }] }));
+      };
+      // Act
+      const result = await run({ PreferredHours: 2 }, emulation.override, { sleep });
+      // Assert: only the first change was made
+      expect(result.status).to.equal('Success');
+      expect(result.stepPath.slice(-2)).to.deep.equal(['CheckExemptionBeforeRequired', 'BranchOnExemptionBeforeRequired']);
+      expect(emulation.requests.map((r) => r.TransitEncryptionMode)).to.deep.equal(['preferred']);
+    });
+
+    it('does not set required again when a person already did during the wait', async () => {
+      await createGroup({ Engine: 'valkey' });
+      const emulation = emulateModifyReplicationGroup(ec, { engine: 'valkey', engineVersion: '8.0.1' });
+      const sleep = async () => {
+        await emulation.override({ step: 'person', service: 'elasticache', api: 'ModifyReplicationGroup', params: { ReplicationGroupId: GROUP, TransitEncryptionMode: 'required' }, fromScript: false });
+        await emulation.override({ step: 'person', service: 'elasticache', api: 'DescribeReplicationGroups', params: { ReplicationGroupId: GROUP }, fromScript: false });
+      };
+      const result = await run({ PreferredHours: 2 }, emulation.override, { sleep });
+      expect(result.status).to.equal('Success');
+      expect(result.stepPath.slice(-2)).to.deep.equal(['AssertStillPreferredBeforeRequired', 'VerifyTransitEncryptionRequired']);
+      // The document's own requests: the first change only (the person's is the emulation's second request).
+      expect(result.calls.filter((c) => c.api === 'ModifyReplicationGroup').map((c) => c.params.TransitEncryptionMode)).to.deep.equal(['preferred']);
+    });
+
+    it('stops before requiring TLS when the group is no longer available after the wait', async () => {
+      await createGroup({ Engine: 'valkey' });
+      const emulation = emulateModifyReplicationGroup(ec, { engine: 'valkey', engineVersion: '8.0.1' });
+      const override: CallOverride = (c) => (c.step === 'AssertAvailableBeforeRequired' ? { ReplicationGroups: [{ ReplicationGroupId: GROUP, Status: 'snapshotting' }] } : emulation.override(c));
+      const result = await run({ PreferredHours: 0 }, override);
+      expect(result.failure).to.deep.equal({ step: 'AssertAvailableBeforeRequired', message: 'Expected $.ReplicationGroups[0].Status to be one of [available] but found snapshotting.' });
+      expect(emulation.requests.map((r) => r.TransitEncryptionMode)).to.deep.equal(['preferred']);
+    });
   });
 
   it('waits PreferredHours in preferred mode before requiring TLS', async () => {
