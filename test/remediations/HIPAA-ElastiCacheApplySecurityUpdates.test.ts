@@ -15,7 +15,8 @@ const ROLE = 'arn:aws:iam::123456789012:role/HipaaSafeguardsRemediation';
 const GROUP = 'phi-sessions';
 const DAY = 24 * 3600_000;
 
-const RG_PATH = ['BranchOnResourceType', 'ProbeReplicationGroup', 'ReadReplicationGroup', 'ReadReplicationGroupUpdateActions', 'SelectOverdueReplicationGroupUpdates', 'BranchOnReplicationGroupUpdates'];
+const RG_CHECKS = ['ReadReplicationGroup', 'AssertReplicationGroupAvailable', 'ReadTagsOfReplicationGroup', 'CheckExemptionOfReplicationGroup', 'BranchOnExemptionOfReplicationGroup'];
+const RG_PATH = ['BranchOnResourceType', 'ProbeReplicationGroup', ...RG_CHECKS, 'ReadReplicationGroupUpdateActions', 'SelectOverdueReplicationGroupUpdates', 'BranchOnReplicationGroupUpdates'];
 
 function action(name: string, target: { ReplicationGroupId: string } | { CacheClusterId: string }, applyBy: Date | undefined, status = 'not-applied', type = 'security-update'): UpdateAction {
   return {
@@ -77,8 +78,17 @@ describe('remediations/HIPAA-ElastiCacheApplySecurityUpdates', () => {
     ec = new ElastiCacheClient({ region: 'us-east-1', endpoint: moto.endpoint, requestHandler: new NodeHttpHandler() });
   });
 
-  const createGroup = () =>
-    ec.send(new CreateReplicationGroupCommand({ ReplicationGroupId: GROUP, ReplicationGroupDescription: 'sessions', Engine: 'redis', CacheNodeType: 'cache.t3.micro', NumCacheClusters: 2 }));
+  const createGroup = (tags: Record<string, string> = {}) =>
+    ec.send(
+      new CreateReplicationGroupCommand({
+        ReplicationGroupId: GROUP,
+        ReplicationGroupDescription: 'sessions',
+        Engine: 'redis',
+        CacheNodeType: 'cache.t3.micro',
+        NumCacheClusters: 2,
+        Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+      }),
+    );
   const run = (parameters: Record<string, unknown>, override: CallOverride) =>
     simulateDocument(doc, { parameters: { AutomationAssumeRole: ROLE, ResourceId: GROUP, ...parameters }, override });
   const applies = (r: SimulationResult) => r.calls.filter((c) => c.api === 'BatchApplyUpdateAction');
@@ -89,6 +99,7 @@ describe('remediations/HIPAA-ElastiCacheApplySecurityUpdates', () => {
       'elasticache:DescribeCacheClusters',
       'elasticache:DescribeReplicationGroups',
       'elasticache:DescribeUpdateActions',
+      'elasticache:ListTagsForResource',
     ]);
   });
 
@@ -162,6 +173,10 @@ describe('remediations/HIPAA-ElastiCacheApplySecurityUpdates', () => {
       'BranchOnResourceType',
       'ProbeReplicationGroup',
       'ReadCacheCluster',
+      'AssertCacheClusterAvailable',
+      'ReadTagsOfCacheCluster',
+      'CheckExemptionOfCacheCluster',
+      'BranchOnExemptionOfCacheCluster',
       'ReadCacheClusterUpdateActions',
       'SelectOverdueCacheClusterUpdates',
       'BranchOnCacheClusterUpdates',
@@ -191,6 +206,37 @@ describe('remediations/HIPAA-ElastiCacheApplySecurityUpdates', () => {
     expect(result.outputs['ApplyReplicationGroupUpdate.Unprocessed']).to.deep.equal([
       { ReplicationGroupId: GROUP, ServiceUpdateName: 'elasticache-20250801-001', ErrorType: 'InvalidState', ErrorMessage: 'Update action is stopping.' },
     ]);
+  });
+
+  describe('run-time re-checks stop an update that is no longer allowed', () => {
+    it('applies nothing to an exempt group, however overdue the update', async () => {
+      await createGroup({ 'hipaa-safeguards:exempt': 'CHG-5 patch window agreed for Q3', 'hipaa-safeguards:exempt-until': '2999-01-01' });
+      const updates = emulateUpdateActions([action('elasticache-redis-7-1-sec-001', { ReplicationGroupId: GROUP }, new Date(Date.now() - 30 * DAY))]);
+      const result = await run({}, updates.override);
+      expect(result.status).to.equal('Success');
+      expect(result.stepPath.at(-1)).to.equal('BranchOnExemptionOfReplicationGroup');
+      expect(result.outputs['CheckExemptionOfReplicationGroup.Reason']).to.equal(
+        `Replication group ${GROUP} is exempt by tag hipaa-safeguards:exempt (CHG-5 patch window agreed for Q3) until 2999-01-01. Nothing was changed.`,
+      );
+      expect(applies(result)).to.deep.equal([]);
+    });
+
+    it('applies nothing to an exempt standalone cluster', async () => {
+      await ec.send(new CreateCacheClusterCommand({ CacheClusterId: 'memc', Engine: 'memcached', CacheNodeType: 'cache.t3.micro', NumCacheNodes: 1, Tags: [{ Key: 'hipaa-safeguards:exempt', Value: 'INC-3' }] }));
+      const updates = emulateUpdateActions([action('elasticache-memcached-001', { CacheClusterId: 'memc' }, new Date(Date.now() - DAY))]);
+      const result = await run({ ResourceId: 'memc' }, updates.override);
+      expect(result.stepPath.at(-1)).to.equal('BranchOnExemptionOfCacheCluster');
+      expect(applies(result)).to.deep.equal([]);
+    });
+
+    it('applies nothing to a group that is not available (modifying)', async () => {
+      await createGroup();
+      const updates = emulateUpdateActions([action('elasticache-redis-7-1-sec-001', { ReplicationGroupId: GROUP }, new Date(Date.now() - 30 * DAY))]);
+      const override: CallOverride = (c) => (c.step === 'AssertReplicationGroupAvailable' ? { ReplicationGroups: [{ ReplicationGroupId: GROUP, Status: 'modifying' }] } : updates.override(c));
+      const result = await run({}, override);
+      expect(result.failure).to.deep.equal({ step: 'AssertReplicationGroupAvailable', message: 'Expected $.ReplicationGroups[0].Status to be one of [available] but found modifying.' });
+      expect(applies(result)).to.deep.equal([]);
+    });
   });
 
   it('fails at ReadCacheCluster when the ID is neither a group nor a cluster (nothing applied)', async () => {
