@@ -1,4 +1,5 @@
 import {
+  AddTagsToStreamCommand,
   CreateStreamCommand,
   DescribeStreamSummaryCommand,
   KinesisClient,
@@ -17,8 +18,10 @@ const ROLE = 'arn:aws:iam::123456789012:role/HipaaSafeguardsRemediation';
 const STREAM = 'vitals';
 
 // Step paths, spelled out so that a change of the document's flow is a visible test change.
+const RECHECK = ['ReadTags', 'CheckExemption', 'BranchOnExemption'];
 const ENCRYPT_WITH_AWS_KEY = [
   'WaitForStreamActive',
+  ...RECHECK,
   'ReadStreamEncryption',
   'BranchOnEncryptionType',
   'BranchOnRequestedKeyKind',
@@ -28,6 +31,7 @@ const ENCRYPT_WITH_AWS_KEY = [
 ];
 const ALREADY_ENCRYPTED = [
   'WaitForStreamActive',
+  ...RECHECK,
   'ReadStreamEncryption',
   'BranchOnEncryptionType',
   'ReadCurrentKeyId',
@@ -47,8 +51,9 @@ describe('remediations/HIPAA-EnableKinesisStreamEncryption', () => {
     kms = new KMSClient(config);
   });
 
-  const createStream = async (name = STREAM) => {
+  const createStream = async (name = STREAM, tags: Record<string, string> = {}) => {
     await kinesis.send(new CreateStreamCommand({ StreamName: name, ShardCount: 1 }));
+    if (Object.keys(tags).length > 0) await kinesis.send(new AddTagsToStreamCommand({ StreamName: name, Tags: tags }));
   };
   const encryption = async (name = STREAM) => {
     const { StreamDescriptionSummary: s } = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: name }));
@@ -64,8 +69,8 @@ describe('remediations/HIPAA-EnableKinesisStreamEncryption', () => {
   const writes = (calls: readonly { api: string }[]) => calls.filter((c) => !/^(Describe|Get|List)/.test(c.api)).map((c) => c.api);
 
   it('declares exactly the IAM actions its steps call', () => {
-    expect(doc.iamActions).to.have.members(['kinesis:DescribeStreamSummary', 'kinesis:StartStreamEncryption', 'kms:DescribeKey']);
-    expect(doc.iamActions).to.have.lengthOf(3);
+    expect(doc.iamActions).to.have.members(['kinesis:DescribeStreamSummary', 'kinesis:ListTagsForStream', 'kinesis:StartStreamEncryption', 'kms:DescribeKey']);
+    expect(doc.iamActions).to.have.lengthOf(4);
   });
 
   it('encrypts an unencrypted stream with the AWS managed key by default, without a key check', async () => {
@@ -95,7 +100,7 @@ describe('remediations/HIPAA-EnableKinesisStreamEncryption', () => {
     // Assert
     expect(result.status).to.equal('Success');
     expect(result.stepPath).to.deep.equal(ALREADY_ENCRYPTED);
-    expect(result.calls.map((c) => c.api)).to.deep.equal(Array(4).fill('DescribeStreamSummary'));
+    expect(result.calls.map((c) => c.api)).to.deep.equal(['DescribeStreamSummary', 'ListTagsForStream', ...Array<string>(3).fill('DescribeStreamSummary')]);
     expect(writes(result.calls)).to.deep.equal([]);
     expect(await encryption()).to.deep.equal({ EncryptionType: 'KMS', KeyId: 'alias/aws/kinesis' });
   });
@@ -108,7 +113,7 @@ describe('remediations/HIPAA-EnableKinesisStreamEncryption', () => {
     const result = await run({ KmsKeyId: key.arn });
     // Assert
     expect(result.status).to.equal('Success');
-    expect(result.stepPath).to.deep.equal([...ENCRYPT_WITH_AWS_KEY.slice(0, 4), 'AssertKmsKeyEnabled', ...ENCRYPT_WITH_AWS_KEY.slice(4)]);
+    expect(result.stepPath).to.deep.equal([...ENCRYPT_WITH_AWS_KEY.slice(0, 7), 'AssertKmsKeyEnabled', ...ENCRYPT_WITH_AWS_KEY.slice(7)]);
     const apis = result.calls.map((c) => `${c.service}:${c.api}`);
     expect(apis.indexOf('kms:DescribeKey')).to.be.lessThan(apis.indexOf('kinesis:StartStreamEncryption'));
     expect(result.calls.find((c) => c.api === 'DescribeKey')?.params).to.deep.equal({ KeyId: key.arn });
@@ -142,13 +147,40 @@ describe('remediations/HIPAA-EnableKinesisStreamEncryption', () => {
     expect(result.status).to.equal('Success');
     expect(result.stepPath).to.deep.equal([
       'WaitForStreamActive',
+      ...RECHECK,
       'ReadStreamEncryption',
       'BranchOnEncryptionType',
       'ReadCurrentKeyId',
       'BranchOnCurrentKey',
-      ...ENCRYPT_WITH_AWS_KEY.slice(3),
+      ...ENCRYPT_WITH_AWS_KEY.slice(6),
     ]);
     expect(await encryption()).to.deep.equal({ EncryptionType: 'KMS', KeyId: 'alias/aws/kinesis' });
+  });
+
+  describe('the exemption re-check', () => {
+    it('changes nothing on an exempt stream', async () => {
+      await createStream(STREAM, { 'hipaa-safeguards:exempt': 'CHG-21 synthetic test data' });
+      const result = await run({});
+      expect(result.status).to.equal('Success');
+      expect(result.stepPath).to.deep.equal(['WaitForStreamActive', ...RECHECK]);
+      expect(result.outputs['CheckExemption.Reason']).to.equal(`Stream ${STREAM} is exempt by tag hipaa-safeguards:exempt (CHG-21 synthetic test data). Nothing was changed.`);
+      expect(writes(result.calls)).to.deep.equal([]);
+      expect(await encryption()).to.deep.equal({ EncryptionType: 'NONE', KeyId: undefined });
+    });
+
+    it('encrypts once the exemption has expired', async () => {
+      await createStream(STREAM, { 'hipaa-safeguards:exempt': 'CHG-21', 'hipaa-safeguards:exempt-until': '2020-06-30T12:00:00Z' });
+      const result = await run({});
+      expect(result.stepPath).to.deep.equal(ENCRYPT_WITH_AWS_KEY);
+      expect(result.outputs['CheckExemption.Reason']).to.equal(`Stream ${STREAM} was exempt until 2020-06-30T12:00:00Z; the exemption has expired.`);
+    });
+
+    it('stops, changing nothing, when exempt-until is not a date', async () => {
+      await createStream(STREAM, { 'hipaa-safeguards:exempt': 'CHG-21', 'hipaa-safeguards:exempt-until': '31/12/2030' });
+      const result = await run({});
+      expect(result.failure?.step).to.equal('CheckExemption');
+      expect(writes(result.calls)).to.deep.equal([]);
+    });
   });
 
   it('treats an AWS managed alias ARN like alias/aws/... and skips the key check', async () => {
