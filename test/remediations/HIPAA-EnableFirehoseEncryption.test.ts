@@ -20,7 +20,8 @@ const ROLE = 'arn:aws:iam::123456789012:role/HipaaSafeguardsRemediation';
 const STREAM = 'admissions';
 const BUCKET = { BucketARN: 'arn:aws:s3:::phi-landing', RoleARN: 'arn:aws:iam::123456789012:role/firehose' };
 
-const READ = ['CheckKeyParameters', 'WaitForDeliveryStreamActive', 'ReadDeliveryStreamType', 'BranchOnSourceType', 'CheckEncryptionEnabled'];
+const RECHECK = ['ReadTags', 'CheckExemption', 'BranchOnExemption'];
+const READ = ['CheckKeyParameters', 'WaitForDeliveryStreamActive', ...RECHECK, 'ReadDeliveryStreamType', 'BranchOnSourceType', 'CheckEncryptionEnabled'];
 const ENCRYPT_WITH_AWS_OWNED_KEY = [...READ, 'BranchOnRequestedKeyType', 'StartEncryptionWithAwsOwnedKey', 'WaitForEncryptionEnabled', 'VerifyEncryptionEnabled', 'VerifyKeyType'];
 const ENCRYPT_WITH_CUSTOMER_KEY = [
   ...READ,
@@ -46,8 +47,11 @@ describe('remediations/HIPAA-EnableFirehoseEncryption', () => {
     kinesis = new KinesisClient(config);
   });
 
-  const createDirectPut = async () => {
-    await firehose.send(new CreateDeliveryStreamCommand({ DeliveryStreamName: STREAM, DeliveryStreamType: 'DirectPut', ExtendedS3DestinationConfiguration: BUCKET }));
+  const createDirectPut = async (tags: Record<string, string> = {}) => {
+    const Tags = Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+    await firehose.send(
+      new CreateDeliveryStreamCommand({ DeliveryStreamName: STREAM, DeliveryStreamType: 'DirectPut', ExtendedS3DestinationConfiguration: BUCKET, ...(Tags.length ? { Tags } : {}) }),
+    );
   };
   const encryption = async () =>
     (await firehose.send(new DescribeDeliveryStreamCommand({ DeliveryStreamName: STREAM }))).DeliveryStreamDescription?.DeliveryStreamEncryptionConfiguration;
@@ -61,7 +65,7 @@ describe('remediations/HIPAA-EnableFirehoseEncryption', () => {
   const writes = (r: SimulationResult) => r.calls.filter((c) => !/^(Describe|Get|List)/.test(c.api)).map((c) => c.api);
 
   it('declares exactly the IAM actions its steps call', () => {
-    expect([...doc.iamActions].sort()).to.deep.equal(['firehose:DescribeDeliveryStream', 'firehose:StartDeliveryStreamEncryption', 'kms:DescribeKey']);
+    expect([...doc.iamActions].sort()).to.deep.equal(['firehose:DescribeDeliveryStream', 'firehose:ListTagsForDeliveryStream', 'firehose:StartDeliveryStreamEncryption', 'kms:DescribeKey']);
   });
 
   it('encrypts an unencrypted DirectPut stream with the AWS owned key by default, without a key check', async () => {
@@ -85,6 +89,24 @@ describe('remediations/HIPAA-EnableFirehoseEncryption', () => {
     expect(result.calls.map((c) => c.service)).to.not.include('kms');
     expect(result.documentOutputs).to.deep.equal({ 'ReadDeliveryStreamType.SourceType': 'DirectPut' });
     expect(await encryption()).to.deep.equal({ KeyType: 'AWS_OWNED_CMK', Status: 'ENABLED' });
+  });
+
+  describe('the exemption re-check', () => {
+    it('changes nothing on an exempt stream', async () => {
+      await createDirectPut({ 'hipaa-safeguards:exempt': 'CHG-30 de-identified feed', 'hipaa-safeguards:exempt-until': '2999-12-31' });
+      const result = await run({});
+      expect(result.status).to.equal('Success');
+      expect(result.stepPath).to.deep.equal(['CheckKeyParameters', 'WaitForDeliveryStreamActive', ...RECHECK]);
+      expect(result.outputs['CheckExemption.Reason']).to.equal(`Delivery stream ${STREAM} is exempt by tag hipaa-safeguards:exempt (CHG-30 de-identified feed) until 2999-12-31. Nothing was changed.`);
+      expect(writes(result)).to.deep.equal([]);
+    });
+
+    it('encrypts once the exemption has expired', async () => {
+      await createDirectPut({ 'hipaa-safeguards:exempt': 'CHG-30', 'hipaa-safeguards:exempt-until': '2021-01-01' });
+      const result = await run({});
+      expect(result.stepPath).to.deep.equal(ENCRYPT_WITH_AWS_OWNED_KEY);
+      expect(writes(result)).to.deep.equal(['StartDeliveryStreamEncryption']);
+    });
   });
 
   it('changes nothing on a stream already ENABLED with the AWS owned key (no write call)', async () => {
@@ -195,7 +217,7 @@ describe('remediations/HIPAA-EnableFirehoseEncryption', () => {
     const result = await run({});
     // Assert
     expect(result.status).to.equal('Failed');
-    expect(result.stepPath).to.deep.equal(['CheckKeyParameters', 'WaitForDeliveryStreamActive', 'ReadDeliveryStreamType', 'BranchOnSourceType', 'StopKinesisSourcedStream']);
+    expect(result.stepPath).to.deep.equal(['CheckKeyParameters', 'WaitForDeliveryStreamActive', ...RECHECK, 'ReadDeliveryStreamType', 'BranchOnSourceType', 'StopKinesisSourcedStream']);
     expect(result.failure).to.deep.equal({
       step: 'StopKinesisSourcedStream',
       message:
