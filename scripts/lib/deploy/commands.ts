@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
-import { type DeployClients, awsDeployClients } from './clients';
-import { type OrgDeployOptions, orgDeployPlan } from './org-plan';
+// The plans and their SDK clients load when a deploy command runs, so `safeguards --help` and `scan` never pay for them.
+import type { DeployClients } from './clients';
+import type { OrgDeployOptions } from './org-plan';
 import { type CommandRunner, type Plan, executePlan, renderPlan, spawnRunner } from './plan';
-import { singleDeployPlan } from './single-plan';
 
 const ROOT = join(__dirname, '..', '..', '..');
 
@@ -13,8 +13,17 @@ export interface DeployDeps {
 }
 
 /** `sls` is the project's own osls, whatever is on PATH. */
+let awsDeployClients: ((options: { profile?: string }) => DeployClients) | undefined;
+async function loadDeployClients(): Promise<void> {
+  awsDeployClients ??= (await import('./clients.js')).awsDeployClients;
+}
+
 const defaultDeps: DeployDeps = {
-  clients: (options) => awsDeployClients(options),
+  clients: (options) => {
+    // Synchronous by contract: the module is already loaded by the command's action (loadDeployClients).
+    if (!awsDeployClients) throw new Error('Deploy clients were not loaded.');
+    return awsDeployClients(options);
+  },
   runner: (command, args) => spawnRunner(ROOT)(command === 'sls' ? join(ROOT, 'node_modules', '.bin', 'sls') : command, args),
 };
 
@@ -34,6 +43,7 @@ async function runOrPrint<S>(plan: Plan<S>, dryRun: boolean, io: Io, deps: Deplo
     io.out(renderPlan(plan as Plan<unknown>));
     return;
   }
+  if (deps === defaultDeps) await loadDeployClients();
   const { calls } = await executePlan(plan, {
     clients: () => deps.clients(profile ? { profile } : {}),
     runner: deps.runner,
@@ -67,6 +77,7 @@ export function addDeployCommands(program: Command, io: Io, deps: DeployDeps = d
         ...(opts.reservedConcurrency !== undefined ? { reservedConcurrency: opts.reservedConcurrency } : {}),
         poll: { initialDelayMs: 5_000, maxDelayMs: 60_000, factor: 1.5, timeoutMs: opts.timeoutMinutes * 60_000 },
       };
+      const { orgDeployPlan } = await import('./org-plan.js');
       await runOrPrint(orgDeployPlan(options), opts.dryRun === true, io, deps, opts.profile);
     });
 
@@ -82,6 +93,7 @@ export function addDeployCommands(program: Command, io: Io, deps: DeployDeps = d
     .action(async (opts: { region?: string; stage: string; account?: string; profile?: string; reservedConcurrency?: number; dryRun?: boolean }) => {
       const region = opts.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
       if (!region) throw new InvalidArgumentError('No region: pass --region or set AWS_REGION.');
+      const { singleDeployPlan } = await import('./single-plan.js');
       const plan = singleDeployPlan({
         region,
         stage: opts.stage,
