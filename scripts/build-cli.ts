@@ -1,0 +1,61 @@
+/**
+ * Compiles the `safeguards` CLI (scripts/cli.ts and everything it imports, AWS SDK included) into one CommonJS file,
+ * dist/cli.js, that bin/safeguards.js runs in its own process. `npm ci` runs this through the `prepare` script.
+ *
+ * Sources find their data files (remediations/, conformance-packs/) from `__dirname`; in one bundle every module
+ * would share dist/'s, so each source file's `__dirname`/`__filename` is rewritten to its own place in the tree,
+ * relative to the bundle.
+ */
+import { readFile } from 'node:fs/promises';
+import { dirname, join, relative, resolve } from 'node:path';
+import { build, type Plugin } from 'esbuild';
+
+const ROOT = resolve(__dirname, '..');
+export const CLI_BUNDLE = join(ROOT, 'dist', 'cli.js');
+
+function sourceLocations(outDir: string): Plugin {
+  return {
+    name: 'source-locations',
+    setup(b) {
+      b.onLoad({ filter: /\.ts$/ }, async (args) => {
+        if (args.path.includes(`${'/'}node_modules${'/'}`)) return undefined;
+        const contents = await readFile(args.path, 'utf8');
+        if (!/\b__(dirname|filename)\b/.test(contents)) return { contents, loader: 'ts' };
+        const at = (p: string) => `require("node:path").join(__dirname, ${JSON.stringify(relative(outDir, p))})`;
+        return {
+          contents: contents.replace(/\b__dirname\b/g, at(dirname(args.path))).replace(/\b__filename\b/g, at(args.path)),
+          loader: 'ts',
+        };
+      });
+    },
+  };
+}
+
+export async function buildCli(outfile: string = CLI_BUNDLE): Promise<void> {
+  await build({
+    entryPoints: [join(ROOT, 'scripts', 'cli.ts')],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    // Error classes name themselves after their class (`this.name = new.target.name`): keep the names.
+    keepNames: true,
+    mainFields: ['module', 'main'],
+    logLevel: 'warning',
+    legalComments: 'none',
+    minify: true,
+    sourcemap: 'linked',
+    plugins: [sourceLocations(dirname(outfile))],
+  });
+}
+
+if (require.main === module) {
+  buildCli().then(
+    () => process.stderr.write(`Built ${relative(process.cwd(), CLI_BUNDLE)}.\n`),
+    (error: unknown) => {
+      process.stderr.write(`Error: cannot build the CLI: ${(error as Error).message}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
