@@ -8,7 +8,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
-import { build, type Plugin } from 'esbuild';
+import type { Plugin } from 'esbuild';
 
 const ROOT = resolve(__dirname, '..');
 export const CLI_BUNDLE = join(ROOT, 'dist', 'cli.js');
@@ -32,6 +32,7 @@ function sourceLocations(outDir: string): Plugin {
 }
 
 export async function buildCli(outfile: string = CLI_BUNDLE): Promise<void> {
+  const { build } = await import('esbuild');
   await build({
     entryPoints: [join(ROOT, 'scripts', 'cli.ts')],
     outfile,
@@ -54,6 +55,11 @@ if (require.main === module) {
   buildCli().then(
     () => process.stderr.write(`Built ${relative(process.cwd(), CLI_BUNDLE)}.\n`),
     (error: unknown) => {
+      // Without dev dependencies (npm install --omit=dev) there is no esbuild: bin/ then runs the sources through tsx.
+      if ((error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' || (error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND') {
+        process.stderr.write(`Skipped building dist/cli.js: ${(error as Error).message}. bin/safeguards.js will run the TypeScript sources (slower start).\n`);
+        return;
+      }
       process.stderr.write(`Error: cannot build the CLI: ${(error as Error).message}\n`);
       process.exitCode = 1;
     },

@@ -274,6 +274,14 @@ describe('safeguards CLI: region and profile', function () {
     expect(code).to.equal(1);
   });
 
+  it('deploy takes the region from the profile the same way (dry run)', async () => {
+    const { code, out } = await withEnv({ AWS_REGION: undefined, AWS_DEFAULT_REGION: undefined, AWS_PROFILE: undefined, ...configFile(PROFILE) }, () =>
+      run(['deploy', '--profile', 'hospital', '--dry-run']),
+    );
+    expect(code).to.equal(0);
+    expect(out).to.contain("account <the credentials' account>; region eu-west-1");
+  });
+
   it('AWS_PROFILE takes the region from the profile too, and AWS_REGION still wins over it', async () => {
     const moto = await useMoto();
     await streamInEuWest1(moto);

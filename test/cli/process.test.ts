@@ -73,6 +73,18 @@ describe('safeguards process hygiene', function () {
     expect(help.stderr).to.equal('');
   });
 
+  it('bin/safeguards.js with no region anywhere prints why on stderr and exits 2', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'safeguards-noregion-'));
+    writeFileSync(join(dir, 'config'), '[default]\n');
+    const env = { ...process.env, AWS_CONFIG_FILE: join(dir, 'config'), AWS_SHARED_CREDENTIALS_FILE: join(dir, 'config') };
+    delete env.AWS_REGION;
+    delete env.AWS_DEFAULT_REGION;
+    const result = await runToEnd(process.execPath, [BIN, 'scan', '--rules', 'kinesis-stream-encrypted'], { env });
+    expect(result.code).to.equal(2);
+    expect(result.stdout).to.equal('');
+    expect(result.stderr).to.equal(`Error: No region: pass --region, set AWS_REGION, or set region in profile "default" of ${join(dir, 'config')}.\n`);
+  });
+
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     it(`${signal} sent to the safeguards process alone leaves no process of it behind`, async () => {
       // Arrange: a scan that hangs on an endpoint that never answers, in a process group of its own

@@ -84,15 +84,16 @@ export function addDeployCommands(program: Command, io: Io, deps: DeployDeps = d
   program
     .command('deploy')
     .description('Deploy to one account and region: conformance pack template to S3, then serverless package and deploy.')
-    .option('--region <region>', 'AWS region (default: AWS_REGION)')
+    .option('--region <region>', "AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, then the profile's region)")
     .option('--stage <stage>', 'stage name', 'dev')
     .option('--account <account>', 'refuse to deploy unless the credentials are of this account')
     .option('--profile <profile>', 'AWS shared-config profile')
     .option('--reserved-concurrency <n>', 'reserved concurrency of each rule Lambda (default: none)', positiveInteger)
     .option('--dry-run', 'print every call in order, with its account and region, and make none')
     .action(async (opts: { region?: string; stage: string; account?: string; profile?: string; reservedConcurrency?: number; dryRun?: boolean }) => {
-      const region = opts.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
-      if (!region) throw new InvalidArgumentError('No region: pass --region or set AWS_REGION.');
+      // As `scan` and the AWS CLI: --region, AWS_REGION / AWS_DEFAULT_REGION, then the profile's region.
+      const { resolveRegion } = await import('../cli-input.js');
+      const region = await resolveRegion(opts);
       const { singleDeployPlan } = await import('./single-plan.js');
       const plan = singleDeployPlan({
         region,
