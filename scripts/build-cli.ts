@@ -6,6 +6,8 @@
  * would share dist/'s, so each source file's `__dirname`/`__filename` is rewritten to its own place in the tree,
  * relative to the bundle.
  */
+import { spawnSync } from 'node:child_process';
+import { readdirSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import type { Plugin } from 'esbuild';
@@ -42,6 +44,9 @@ export async function buildCli(outfile: string = CLI_BUNDLE): Promise<void> {
     format: 'cjs',
     // Error classes name themselves after their class (`this.name = new.target.name`): keep the names.
     keepNames: true,
+    // import() of Node built-ins becomes require(): bin/ runs the bundle from V8's code cache, where Node 20 loses the
+    // dynamic-import hook ("A dynamic import callback was not specified").
+    supported: { 'dynamic-import': false },
     mainFields: ['module', 'main'],
     logLevel: 'warning',
     legalComments: 'none',
@@ -49,19 +54,31 @@ export async function buildCli(outfile: string = CLI_BUNDLE): Promise<void> {
     sourcemap: 'linked',
     plugins: [sourceLocations(dirname(outfile))],
   });
+  // Code caches of earlier builds (bin/safeguards.js names them by content hash) are of no use any more.
+  const dir = dirname(outfile);
+  for (const f of readdirSync(dir)) if (f.startsWith('cli.js.') && f.endsWith('.cache')) rmSync(join(dir, f), { force: true });
+}
+
+/** One `safeguards --help` through bin/, which writes the new bundle's code cache so the next start is fast. */
+function warmCodeCache(): void {
+  const run = spawnSync(process.execPath, [join(ROOT, 'bin', 'safeguards.js'), '--help'], { encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`bin/safeguards.js --help exited ${run.status} after the build: ${run.stderr}`);
 }
 
 if (require.main === module) {
-  buildCli().then(
-    () => process.stderr.write(`Built ${relative(process.cwd(), CLI_BUNDLE)}.\n`),
-    (error: unknown) => {
+  buildCli()
+    .then(() => {
+      warmCodeCache();
+      process.stderr.write(`Built ${relative(process.cwd(), CLI_BUNDLE)}.\n`);
+    })
+    .catch((error: unknown) => {
       // Without dev dependencies (npm install --omit=dev) there is no esbuild: bin/ then runs the sources through tsx.
-      if ((error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' || (error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND') {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
         process.stderr.write(`Skipped building dist/cli.js: ${(error as Error).message}. bin/safeguards.js will run the TypeScript sources (slower start).\n`);
         return;
       }
       process.stderr.write(`Error: cannot build the CLI: ${(error as Error).message}\n`);
       process.exitCode = 1;
-    },
-  );
+    });
 }

@@ -1,10 +1,12 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { type Server, type Socket, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
+import { changeEvent, kinesisItemEventStyle } from '../helpers/fixtures';
 
 const ROOT = join(__dirname, '..', '..');
 const BIN = join(ROOT, 'bin', 'safeguards.js');
@@ -76,7 +78,7 @@ describe('safeguards process hygiene', function () {
   it('bin/safeguards.js with no region anywhere prints why on stderr and exits 2', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'safeguards-noregion-'));
     writeFileSync(join(dir, 'config'), '[default]\n');
-    const env = { ...process.env, AWS_CONFIG_FILE: join(dir, 'config'), AWS_SHARED_CREDENTIALS_FILE: join(dir, 'config') };
+    const env: NodeJS.ProcessEnv = { ...process.env, AWS_CONFIG_FILE: join(dir, 'config'), AWS_SHARED_CREDENTIALS_FILE: join(dir, 'config') };
     delete env.AWS_REGION;
     delete env.AWS_DEFAULT_REGION;
     const result = await runToEnd(process.execPath, [BIN, 'scan', '--rules', 'kinesis-stream-encrypted'], { env });
@@ -113,6 +115,47 @@ describe('safeguards process hygiene', function () {
       }
     });
   }
+
+  it('the compiled CLI loads the SDK clients it imports on demand (Organizations, Security Hub)', async () => {
+    // Arrange: an endpoint answering the four calls of an organization-mode invocation that imports findings
+    // (JSON 1.1 targets for Organizations and Config, REST paths for Security Hub), recording what it was asked.
+    const asked: string[] = [];
+    const server = createHttpServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        const target = String(req.headers['x-amz-target'] ?? '');
+        const call = target ? target.split('.').at(-1) ?? '' : `${req.method ?? ''} ${req.url ?? ''}`;
+        asked.push(call);
+        const bodies: Record<string, unknown> = {
+          ListAccounts: { Accounts: [{ Id: '123456789012', State: 'ACTIVE' }] },
+          PutEvaluations: { FailedEvaluations: [] },
+          'POST /findings/import': { FailedCount: 0, SuccessCount: 1, FailedFindings: [] },
+          'PATCH /findings/batchupdate': { ProcessedFindings: [], UnprocessedFindings: [] },
+        };
+        const body = bodies[call];
+        res.writeHead(body ? 200 : 400, { 'content-type': target ? 'application/x-amz-json-1.1' : 'application/json' });
+        res.end(JSON.stringify(body ?? { __type: 'UnknownOperationException', message: call }));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    const dir = mkdtempSync(join(tmpdir(), 'safeguards-bundle-'));
+    const event = changeEvent(kinesisItemEventStyle({ name: 'org-stream', encryption: null }), { resultToken: 'token-from-config', ruleParameters: { importSecurityHubFindings: 'true' } });
+    writeFileSync(join(dir, 'event.json'), JSON.stringify(event));
+    try {
+      // Act
+      const result = await runToEnd(process.execPath, [BIN, 'invoke', 'kinesis-stream-encrypted', '--event', join(dir, 'event.json'), '--endpoint-url', url], {
+        env: { ...process.env, HIPAA_SAFEGUARDS_ORGANIZATION: 'true', AWS_ENDPOINT_URL: url },
+      });
+      // Assert
+      expect(result.stderr).to.equal('');
+      expect(result.code).to.equal(1);
+      expect(asked).to.deep.equal(['ListAccounts', 'PutEvaluations', 'POST /findings/import']);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
 
   it('npm start on a machine without moto says how to get it instead of a Python stack trace', async () => {
     // Arrange: a python3 that cannot see its site-packages, so `import moto` fails as on a fresh machine
