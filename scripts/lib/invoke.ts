@@ -46,6 +46,9 @@ export async function runInvoke(rule: string, opts: { event: string; endpointUrl
   const handler = createRuleHandler(safeguard, { logger, ...(opts.endpointUrl ? { endpoint: opts.endpointUrl } : {}) });
   const { value, error, attempted } = await recordingPutEvaluations(() => handler(event));
   if (error !== undefined || !value) {
+    // moto 5.2.1 (moto/config/models.py put_evaluations) raises NotImplementedError("PutEvaluations without TestMode
+    // is not yet implemented") unless TestMode is set, which its server returns as an HTML 500 page; AWS Config
+    // rejects a token it did not issue (InvalidResultTokenException). Either way the verdicts are worth showing.
     if (error instanceof PutEvaluationsError && event.resultToken !== TEST_MODE_TOKEN && attempted.length > 0) {
       io.err(`PutEvaluations did not accept the evaluations. It tried to send:\n${JSON.stringify(attempted, null, 2)}\n`);
       io.err(
