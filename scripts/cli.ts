@@ -1,35 +1,24 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+/**
+ * The `safeguards` CLI. Only commander and the input checks load at start; the catalog, the rules and the AWS SDK
+ * clients are imported by the command that needs them, so `safeguards --help` starts without them (bench/cli-startup.ts).
+ */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { catalog, findSafeguard, safeguardNames } from '../rules/catalog';
-import { defaultAsString } from '../rules/runtime/parameters';
-import { createRuleHandler } from '../rules/runtime/handler';
-import { TEST_MODE_TOKEN } from '../rules/runtime/put-evaluations';
-import { Logger } from '@aws-lambda-powertools/logger';
-import { callerIdentity, exitCodeOf, findingsOf, formatTable, scan } from './lib/scan';
+import { OutputFile, UsageError, resolveRegion, selectRuleNames, validateEndpoint } from './lib/cli-input';
 import { addDeployCommands } from './lib/deploy/commands';
+import type { ScanFailure, ScanResult, ScanSkip } from './lib/scan';
 
 export const OutputFormat = { Table: 'table', Json: 'json', Asff: 'asff' } as const;
 
 /** Exit codes shared by every command. */
 export const ExitCode = { Ok: 0, NonCompliant: 1, Error: 2 } as const;
 
-function parseParam(value: string, previous: Record<string, Record<string, string>> = {}) {
+type Params = Record<string, Record<string, string>>;
+
+function parseParam(value: string, previous: Params = {}): Params {
   const m = /^([a-z0-9-]+)\.([A-Za-z0-9]+)=(.*)$/s.exec(value);
   if (!m?.[1] || !m[2]) throw new InvalidArgumentError(`Expected <rule>.<parameter>=<value>, got "${value}".`);
   const [, rule, name, v] = m;
-  findSafeguard(rule);
   return { ...previous, [rule]: { ...previous[rule], [name]: v ?? '' } };
-}
-
-function selectRules(rules?: string, rulesFile?: string) {
-  const names = [
-    ...(rules ? rules.split(',') : []),
-    // A rules file holds names one per line or comma-separated; `#` starts a comment.
-    ...(rulesFile ? readFileSync(rulesFile, 'utf8').split('\n').flatMap((l) => (l.split('#')[0] ?? '').split(/[\s,]+/)) : []),
-  ]
-    .map((n) => n.trim())
-    .filter((n) => n !== '');
-  return names.length === 0 ? [...catalog] : [...new Set(names)].map(findSafeguard);
 }
 
 export interface CliIo {
@@ -42,18 +31,116 @@ const processIo: CliIo = {
   err: (s) => void process.stderr.write(s),
 };
 
+const ACCOUNT_ID = /^\d{12}$/;
+
+interface ScanOpts {
+  region?: string;
+  profile?: string;
+  endpointUrl?: string;
+  rules?: string;
+  rulesFile?: string;
+  param: Params;
+  format: string;
+  output?: string;
+  accountId?: string;
+  maxAttempts?: number;
+}
+
+/** `scan`: every input is checked, the account resolved and the output opened before the first scan call. */
+async function runScan(opts: ScanOpts, io: CliIo): Promise<number> {
+  // 1. Input, without a network call.
+  const names = selectRuleNames(opts.rules, opts.rulesFile);
+  if (opts.endpointUrl !== undefined) validateEndpoint(opts.endpointUrl);
+  if (opts.accountId !== undefined && !ACCOUNT_ID.test(opts.accountId)) {
+    throw new UsageError(`--account-id "${opts.accountId}" is not an account ID. Expected 12 digits.`);
+  }
+  const region = await resolveRegion(opts);
+  const { catalog, findSafeguard } = await import('../rules/catalog.js');
+  const safeguards = names === 'all' ? [...catalog] : names.map(findSafeguard);
+  for (const rule of Object.keys(opts.param)) findSafeguard(rule);
+  const lib = await import('./lib/scan.js');
+  const target = { region, ...(opts.profile ? { profile: opts.profile } : {}), ...(opts.endpointUrl ? { endpoint: opts.endpointUrl } : {}) };
+
+  // 2. The account ASFF findings are filed under: a failing lookup must not cost the scan's verdicts.
+  let caller: { accountId: string; partition: string } | undefined;
+  if (opts.format === OutputFormat.Asff) {
+    try {
+      caller = await lib.callerIdentity({ ...target, ...(opts.maxAttempts ? { maxAttempts: opts.maxAttempts } : {}) }, opts.accountId);
+    } catch (e) {
+      throw new UsageError(
+        `Cannot resolve the account for --format asff: sts:GetCallerIdentity failed (${(e as Error).name}: ${(e as Error).message}). Pass --account-id, or fix the credentials. Nothing was scanned.`,
+        { cause: e },
+      );
+    }
+  }
+
+  // 3. The output file: opened now, written once the verdicts exist.
+  const output = opts.output !== undefined ? OutputFile.open(opts.output) : undefined;
+  let scanned: { results: ScanResult[]; failures: ScanFailure[]; skipped: ScanSkip[] };
+  try {
+    scanned = await lib.scan({
+      safeguards,
+      ...target,
+      parameters: opts.param,
+      ...(opts.maxAttempts ? { maxAttempts: opts.maxAttempts } : {}),
+      onProgress: (m) => io.err(`${m}\n`),
+    });
+  } catch (e) {
+    output?.abandon();
+    throw e;
+  }
+  const { results, failures, skipped } = scanned;
+  const summary = lib.summarize(results, failures, skipped);
+
+  let text: string;
+  if (caller) {
+    // Security Hub takes findings only: what could not be judged is said on stderr (ERROR/SKIPPED lines, summary).
+    text = `${JSON.stringify(lib.findingsOf(results, { ...caller, region, now: new Date() }), null, 2)}\n`;
+  } else if (opts.format === OutputFormat.Json) {
+    text = `${JSON.stringify(lib.scanOutput(results, failures, skipped), null, 2)}\n`;
+  } else {
+    text = `${lib.formatTable(results)}\n\n${lib.formatSummary(summary)}\n`;
+  }
+
+  for (const f of failures) io.err(`${lib.formatFailure(f)}\n`);
+  for (const s of skipped) io.err(`${lib.formatSkip(s)}\n`);
+  if (output) {
+    try {
+      output.write(text);
+    } catch (e) {
+      // The verdicts exist: never lose them. They go to stdout and the run still fails.
+      io.out(text);
+      io.err(`Error: cannot write --output ${output.path} (${(e as Error).message}); the results are on stdout instead.\n`);
+      return ExitCode.Error;
+    }
+  }
+  else io.out(text);
+  if (opts.format !== OutputFormat.Table || output) io.err(`${lib.formatSummary(summary)}\n`);
+  return summary.exitCode;
+}
+
 /** The commander program; `state.exitCode` carries a command's verdict-based exit code. */
-export function buildProgram(io: CliIo = processIo, state: { exitCode: number } = { exitCode: 0 }): Command {
+export function buildProgram(io: CliIo = processIo, state: { exitCode: number; reported?: boolean } = { exitCode: 0 }): Command {
   const program = new Command('safeguards')
     .description('HIPAA safeguards for Kinesis and ElastiCache: AWS Config rules, remediations and scans.')
-    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .configureOutput({
+      writeOut: io.out,
+      writeErr: io.err,
+      // Commander prints its own parse errors; main() prints every other error.
+      outputError: (text, write) => {
+        state.reported = true;
+        write(text);
+      },
+    })
     .exitOverride();
 
   program
     .command('list')
     .description('List the safeguards in the catalog.')
     .option('--json', 'print JSON')
-    .action((opts: { json?: boolean }) => {
+    .action(async (opts: { json?: boolean }) => {
+      const { catalog } = await import('../rules/catalog.js');
+      const { defaultAsString } = await import('../rules/runtime/parameters.js');
       const entries = catalog.map((s) => ({
         name: s.name,
         title: s.title,
@@ -77,43 +164,22 @@ export function buildProgram(io: CliIo = processIo, state: { exitCode: number } 
   program
     .command('scan')
     .description('Evaluate an account read-only with the same rules the Lambdas run.')
-    .option('--region <region>', 'AWS region (default: AWS_REGION)')
-    .option('--profile <profile>', 'AWS shared-config profile')
+    .option('--region <region>', 'AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, then the profile\'s region)')
+    .option('--profile <profile>', 'AWS shared-config profile (default: AWS_PROFILE)')
     .option('--endpoint-url <url>', 'custom endpoint, such as a moto server')
-    .option('--rules <names>', `comma-separated rule names (${safeguardNames.join(', ')})`)
+    .option('--rules <names>', 'comma-separated rule names (see "safeguards list"; default: every rule)')
     .option('--rules-file <file>', 'file listing rule names, one per line or comma-separated')
     .option('--param <rule.name=value>', 'rule parameter, repeatable', parseParam, {})
-    .addOption(new Option('--format <format>', 'output format').choices(Object.values(OutputFormat)).default(OutputFormat.Table))
-    .option('--output <file>', 'write results to a file instead of stdout')
+    .addOption(new Option('--format <format>', 'output format (json: scripts/schemas/scan-output.schema.json)').choices(Object.values(OutputFormat)).default(OutputFormat.Table))
+    .option('--output <file>', 'write results to a file instead of stdout (checked before scanning)')
     .option('--max-attempts <n>', 'attempts per AWS call, first try included (default 8)', (v) => {
       const n = Number(v);
       if (!Number.isInteger(n) || n < 1 || n > 20) throw new InvalidArgumentError('Expected an integer from 1 to 20.');
       return n;
     })
     .option('--account-id <id>', 'account for ASFF findings (default: from sts:GetCallerIdentity)')
-    .action(async (opts: { region?: string; profile?: string; endpointUrl?: string; rules?: string; rulesFile?: string; param: Record<string, Record<string, string>>; format: string; output?: string; accountId?: string; maxAttempts?: number }) => {
-      const region = opts.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
-      if (!region) throw new InvalidArgumentError('No region: pass --region or set AWS_REGION.');
-      const { results, failures } = await scan({
-        safeguards: selectRules(opts.rules, opts.rulesFile),
-        region,
-        ...(opts.profile ? { profile: opts.profile } : {}),
-        ...(opts.endpointUrl ? { endpoint: opts.endpointUrl } : {}),
-        parameters: opts.param,
-        ...(opts.maxAttempts ? { maxAttempts: opts.maxAttempts } : {}),
-        onProgress: (m) => io.err(`${m}\n`),
-      });
-      let text: string;
-      if (opts.format === OutputFormat.Asff) {
-        const caller = await callerIdentity({ region, ...(opts.profile ? { profile: opts.profile } : {}), ...(opts.endpointUrl ? { endpoint: opts.endpointUrl } : {}) }, opts.accountId);
-        text = `${JSON.stringify(findingsOf(results, { ...caller, region, now: new Date() }), null, 2)}\n`;
-      } else {
-        text = opts.format === OutputFormat.Json ? `${JSON.stringify(results, null, 2)}\n` : `${formatTable(results)}\n`;
-      }
-      if (opts.output) writeFileSync(opts.output, text);
-      else io.out(text);
-      for (const f of failures) io.err(`ERROR ${f.rule} (${f.resourceType}${f.resourceId ? ` ${f.resourceId}` : ''}): ${f.error}\n`);
-      state.exitCode = exitCodeOf(results, failures);
+    .action(async (opts: ScanOpts) => {
+      state.exitCode = await runScan(opts, io);
     });
 
   program
@@ -122,15 +188,10 @@ export function buildProgram(io: CliIo = processIo, state: { exitCode: number } 
     .argument('<rule>', 'rule name')
     .requiredOption('--event <file>', 'Config rule event JSON')
     .option('--endpoint-url <url>', 'custom endpoint, such as a moto server')
-    .option('--test-mode', `replace the resultToken with ${TEST_MODE_TOKEN} (PutEvaluations TestMode)`)
+    .option('--test-mode', 'replace the resultToken with TESTMODE (PutEvaluations TestMode)')
     .action(async (rule: string, opts: { event: string; endpointUrl?: string; testMode?: boolean }) => {
-      const safeguard = findSafeguard(rule);
-      const event = JSON.parse(readFileSync(opts.event, 'utf8')) as Record<string, unknown>;
-      if (opts.testMode) event.resultToken = TEST_MODE_TOKEN;
-      const logger = new Logger({ serviceName: 'hipaa-safeguards', persistentKeys: { rule }, logLevel: 'SILENT' });
-      const handler = createRuleHandler(safeguard, { logger, ...(opts.endpointUrl ? { endpoint: opts.endpointUrl } : {}) });
-      const { evaluations } = await handler(event);
-      io.out(`${JSON.stringify(evaluations, null, 2)}\n`);
+      const { runInvoke } = await import('./lib/invoke.js');
+      state.exitCode = await runInvoke(rule, opts, io);
     });
 
   addDeployCommands(program, io);
@@ -140,7 +201,7 @@ export function buildProgram(io: CliIo = processIo, state: { exitCode: number } 
 
 /** Runs the CLI; every failure becomes a message on stderr and exit code 2. */
 export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
-  const state = { exitCode: ExitCode.Ok as number };
+  const state: { exitCode: number; reported?: boolean } = { exitCode: ExitCode.Ok };
   const program = buildProgram(io, state);
   try {
     await program.parseAsync([...argv], { from: 'user' });
@@ -148,7 +209,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
   } catch (error) {
     const e = error as Error & { code?: string };
     if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return ExitCode.Ok;
-    if (!e.code?.startsWith('commander.')) io.err(`Error: ${e.message}\n`);
+    // An error commander did not print itself (anything thrown by an action) is printed here: none is silent.
+    if (!state.reported) io.err(`Error: ${e.message}\n`);
     return ExitCode.Error;
   }
 }

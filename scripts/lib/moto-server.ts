@@ -21,10 +21,28 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function waitUntilUp(endpoint: string, child: ChildProcess, log: () => string, timeoutMs: number): Promise<void> {
+/** How to get moto, said once for every way it can be missing. */
+const INSTALL_HINT =
+  'Install the Python test tools with `bash scripts/ensure-python-tools.sh` (what `npm test` and `npm start` run; it needs pip and the network once), ' +
+  'or `python3 -m pip install -r requirements-dev.txt`; set PYTHON to use another interpreter.';
+
+/** moto server cannot start on this machine: Python or the moto[server] package is missing. */
+export class MotoNotInstalledError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'MotoNotInstalledError';
+  }
+}
+
+async function waitUntilUp(endpoint: string, child: ChildProcess, python: string, log: () => string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`moto server exited with code ${child.exitCode}: ${log()}`);
+    if (child.exitCode !== null) {
+      // Python's own words when the package (or its [server] extra: flask, flask-cors) is absent.
+      const missing = /No module named '?([\w.]+)'?/.exec(log());
+      if (missing) throw new MotoNotInstalledError(`moto server is not installed for ${python} (No module named ${missing[1]}). ${INSTALL_HINT}`);
+      throw new Error(`moto server exited with code ${child.exitCode}: ${log()}`);
+    }
     try {
       const res = await fetch(`${endpoint}/moto-api/`);
       if (res.ok) return;
@@ -43,7 +61,8 @@ async function waitUntilUp(endpoint: string, child: ChildProcess, log: () => str
 export async function startMoto(options: { python?: string; timeoutMs?: number } = {}): Promise<MotoServer> {
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
-  const child = spawn(options.python ?? process.env.PYTHON ?? 'python3', ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], {
+  const python = options.python ?? process.env.PYTHON ?? 'python3';
+  const child = spawn(python, ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, MOTO_ALLOW_NONEXISTENT_REGION: 'false' },
   });
@@ -51,9 +70,17 @@ export async function startMoto(options: { python?: string; timeoutMs?: number }
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
   });
-  const spawnError = new Promise<never>((_, reject) => child.once('error', (e) => reject(new Error(`Cannot start moto server: ${e.message}`))));
+  const spawnError = new Promise<never>((_, reject) =>
+    child.once('error', (e) =>
+      reject(
+        (e as NodeJS.ErrnoException).code === 'ENOENT'
+          ? new MotoNotInstalledError(`Python 3 (${python}) is not installed or not on PATH, so moto server cannot start. ${INSTALL_HINT}`, { cause: e })
+          : new Error(`Cannot start moto server: ${e.message}`, { cause: e }),
+      ),
+    ),
+  );
   try {
-    await Promise.race([waitUntilUp(endpoint, child, () => stderr, options.timeoutMs ?? 20_000), spawnError]);
+    await Promise.race([waitUntilUp(endpoint, child, python, () => stderr, options.timeoutMs ?? 20_000), spawnError]);
   } catch (error) {
     child.kill('SIGKILL');
     throw error;

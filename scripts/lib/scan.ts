@@ -91,10 +91,80 @@ export async function scan(options: ScanOptions): Promise<{ results: ScanResult[
   return { results, failures, skipped };
 }
 
-/** 0 nothing NON_COMPLIANT, 1 something is, 2 an error kept part of the scan from running. */
+/** 0 nothing NON_COMPLIANT, 1 something is, 2 an error kept part of the scan from running. Skips do not count. */
 export function exitCodeOf(results: readonly ScanResult[], failures: readonly ScanFailure[]): 0 | 1 | 2 {
   if (failures.length > 0) return 2;
   return results.some((r) => r.compliance === 'NON_COMPLIANT') ? 1 : 0;
+}
+
+/** Version of the `scan --format json` document; scripts/schemas/scan-output.schema.json describes it. */
+export const SCAN_OUTPUT_SCHEMA_VERSION = '1';
+
+/** Counts of one scan: every verdict kind and every failure and skip, so neither hides the other. */
+export interface ScanSummary {
+  readonly evaluations: number;
+  readonly compliant: number;
+  readonly nonCompliant: number;
+  readonly notApplicable: number;
+  /** Rule and resource kinds (or single resources) that could not be judged: exit code 2. */
+  readonly failures: number;
+  /** Rule and resource kinds the endpoint or region does not offer. */
+  readonly skipped: number;
+  readonly exitCode: 0 | 1 | 2;
+}
+
+/**
+ * What `scan --format json` prints: an object, never a bare array, so a scan in which everything failed reads
+ * `"results": []` next to its failures instead of an empty, clean-looking `[]`.
+ */
+export interface ScanOutput {
+  readonly schemaVersion: typeof SCAN_OUTPUT_SCHEMA_VERSION;
+  readonly results: readonly ScanResult[];
+  readonly failures: readonly ScanFailure[];
+  readonly skipped: readonly ScanSkip[];
+  readonly summary: ScanSummary;
+}
+
+export function summarize(results: readonly ScanResult[], failures: readonly ScanFailure[], skipped: readonly ScanSkip[]): ScanSummary {
+  const count = (c: ComplianceType) => results.filter((r) => r.compliance === c).length;
+  return {
+    evaluations: results.length,
+    compliant: count('COMPLIANT'),
+    nonCompliant: count('NON_COMPLIANT'),
+    notApplicable: count('NOT_APPLICABLE'),
+    failures: failures.length,
+    skipped: skipped.length,
+    exitCode: exitCodeOf(results, failures),
+  };
+}
+
+export function scanOutput(results: readonly ScanResult[], failures: readonly ScanFailure[], skipped: readonly ScanSkip[]): ScanOutput {
+  return { schemaVersion: SCAN_OUTPUT_SCHEMA_VERSION, results, failures, skipped, summary: summarize(results, failures, skipped) };
+}
+
+/** One line that names every count and what the exit code means, for the table and for stderr. */
+export function formatSummary(s: ScanSummary): string {
+  const verdicts = `${s.evaluations} evaluation(s): ${s.nonCompliant} NON_COMPLIANT, ${s.compliant} COMPLIANT, ${s.notApplicable} NOT_APPLICABLE`;
+  const gaps = `${s.failures} failed, ${s.skipped} skipped`;
+  const meaning =
+    s.exitCode === 2
+      ? s.nonCompliant > 0
+        ? 'NON_COMPLIANT resources found AND part of the scan failed (see ERROR lines)'
+        : 'part of the scan failed (see ERROR lines); the verdicts above are incomplete'
+      : s.exitCode === 1
+        ? 'NON_COMPLIANT resources found'
+        : 'nothing NON_COMPLIANT';
+  return `Summary: ${verdicts}; ${gaps}. Exit ${s.exitCode}: ${meaning}.`;
+}
+
+/** `ERROR <rule> (<type>[ <id>]) <operation>: <error>`, one per failure. */
+export function formatFailure(f: ScanFailure): string {
+  return `ERROR ${f.rule} (${f.resourceType}${f.resourceId ? ` ${f.resourceId}` : ''})${f.operation ? ` ${f.operation}` : ''}: ${f.error}`;
+}
+
+/** `SKIPPED <rule> (<type>) <operation>: <reason>`, one per skip. */
+export function formatSkip(s: ScanSkip): string {
+  return `SKIPPED ${s.rule} (${s.resourceType}) ${s.operation}: ${s.reason}`;
 }
 
 /** A plain-text table, widths fitted to the content; the annotation column is last and never cut. */
@@ -109,7 +179,7 @@ export function formatTable(rows: readonly ScanResult[]): string {
 
 /** The account and partition findings are filed under: given, or read with sts:GetCallerIdentity. */
 export async function callerIdentity(
-  target: { region: string; profile?: string; endpoint?: string },
+  target: { region: string; profile?: string; endpoint?: string; maxAttempts?: number },
   accountId?: string,
 ): Promise<{ accountId: string; partition: string }> {
   if (accountId) return { accountId, partition: 'aws' };
@@ -117,6 +187,7 @@ export async function callerIdentity(
     region: target.region,
     ...(target.profile ? { credentials: fromIni({ profile: target.profile }) } : {}),
     ...(target.endpoint ? { endpoint: target.endpoint } : {}),
+    ...(target.maxAttempts ? { maxAttempts: target.maxAttempts } : {}),
   });
   const who = await clients.get(STSClient).send(new GetCallerIdentityCommand({}));
   if (!who.Account || !who.Arn) throw new Error('sts:GetCallerIdentity returned no Account or Arn.');

@@ -1,48 +1,109 @@
+import { DescribeSnapshotsCommand, ElastiCacheClient } from '@aws-sdk/client-elasticache';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { expect } from 'chai';
-import { kinesisStreamEncrypted } from '../../rules/kinesis-stream-encrypted';
-import { seedKinesis } from '../../scripts/demo';
-import { remediateWithSimulator } from '../../scripts/lib/remediate';
-import { scan } from '../../scripts/lib/scan';
+import { catalog } from '../../rules/catalog';
+import { type DemoReport, describeOutcome, runDemo } from '../../scripts/demo';
 import { useMoto } from '../helpers/moto';
 
-describe('npm start (demo): scan, remediate through the simulator, scan again', function () {
+describe('npm start (demo): the whole pack on moto', function () {
   this.timeout(120_000);
+  let report: DemoReport;
+  let out = '';
+  let endpoint: string;
 
-  it('turns every NON_COMPLIANT stream that is not exempt COMPLIANT, and leaves the exempt one alone', async () => {
-    // Arrange
-    const { endpoint } = await useMoto();
-    await seedKinesis(endpoint, new Date());
-    const parameters = { 'kinesis-stream-encrypted': { requireCustomerManagedKey: 'true' } };
-    const before = await scan({ safeguards: [kinesisStreamEncrypted], region: 'us-east-1', endpoint, parameters });
-    // Act
-    const outcomes = await remediateWithSimulator({
-      results: before.results,
-      endpoint,
-      region: 'us-east-1',
-      roleArn: 'arn:aws:iam::123456789012:role/HIPAA-Safeguards-Remediation',
-      documentParameters: { 'kinesis-stream-encrypted': { KmsKeyId: 'alias/phi-streams' } },
-    });
-    const after = await scan({ safeguards: [kinesisStreamEncrypted], region: 'us-east-1', endpoint, parameters });
-    // Assert
-    const verdicts = (r: typeof before) => Object.fromEntries(r.results.map((x) => [x.resourceId, x.compliance]));
-    expect(verdicts(before)).to.deep.equal({
-      'phi-vitals-raw': 'NON_COMPLIANT',
-      'phi-claims': 'NON_COMPLIANT',
-      'phi-lab-results': 'COMPLIANT',
-      'research-sandbox': 'NOT_APPLICABLE',
-      'legacy-hl7-feed': 'NON_COMPLIANT',
-    });
-    expect(outcomes.map((o) => [o.resourceId, o.status])).to.deep.equal([
-      ['phi-vitals-raw', 'Success'],
-      ['phi-claims', 'Success'],
-      ['legacy-hl7-feed', 'Success'],
+  before(async () => {
+    ({ endpoint } = await useMoto());
+    out = '';
+    report = await runDemo(endpoint, { out: (t) => (out += t), err: () => undefined }, new Date());
+  });
+
+  const verdicts = (results: DemoReport['before']) => Object.fromEntries(results.map((r) => [`${r.rule} ${r.resourceId}`, r.compliance]));
+
+  it('finishes cleanly: no failure the emulator does not explain', () => {
+    expect(report.failures).to.deep.equal([]);
+    expect(report.exitCode).to.equal(0);
+  });
+
+  it('shows every safeguard of the catalog: a verdict, or SKIPPED where the emulator lacks the API', () => {
+    const judged = new Set(report.before.map((r) => r.rule));
+    const skippedRules = new Set(report.skipped.map((s) => s.rule));
+    for (const s of catalog) expect(judged.has(s.name) || skippedRules.has(s.name), s.name).to.equal(true);
+    // Serverless caches (DescribeServerlessCaches) and update actions (DescribeUpdateActions): moto has neither.
+    expect(report.skipped.map((s) => `${s.rule} ${s.resourceType}`)).to.have.members([
+      ...catalog.filter((s) => s.resource.resourceTypes.includes('AWS::ElastiCache::ServerlessCache')).map((s) => `${s.name} AWS::ElastiCache::ServerlessCache`),
+      'elasticache-security-updates-applied AWS::ElastiCache::ReplicationGroup',
+      'elasticache-security-updates-applied AWS::ElastiCache::CacheCluster',
     ]);
-    expect(verdicts(after)).to.deep.equal({
-      'phi-vitals-raw': 'COMPLIANT',
-      'phi-claims': 'COMPLIANT',
-      'phi-lab-results': 'COMPLIANT',
-      'research-sandbox': 'NOT_APPLICABLE',
-      'legacy-hl7-feed': 'COMPLIANT',
+    expect(out).to.match(/^SKIPPED elasticache-encrypted-at-rest \(AWS::ElastiCache::ServerlessCache\) ElastiCache\.DescribeServerlessCaches: /m);
+  });
+
+  it('judges Kinesis, Firehose, ElastiCache groups and clusters by scan, and Kinesis video through invoke', () => {
+    expect(verdicts(report.before)).to.deep.include({
+      'kinesis-stream-encrypted phi-vitals-raw': 'NON_COMPLIANT',
+      'kinesis-stream-encrypted phi-claims': 'NON_COMPLIANT',
+      'kinesis-stream-encrypted phi-lab-results': 'COMPLIANT',
+      'kinesis-stream-encrypted research-sandbox': 'NOT_APPLICABLE',
+      'kinesis-stream-encrypted legacy-hl7-feed': 'NON_COMPLIANT',
+      'firehose-delivery-stream-encrypted phi-admissions': 'NON_COMPLIANT',
+      'firehose-delivery-stream-encrypted phi-discharges': 'COMPLIANT',
+      'firehose-delivery-stream-encrypted phi-lab-feed': 'COMPLIANT',
+      'elasticache-encrypted-at-rest phi-sessions': 'NON_COMPLIANT',
+      'elasticache-encrypted-at-rest phi-claims-cache': 'COMPLIANT',
+      'elasticache-encrypted-at-rest mc-sessions': 'NON_COMPLIANT',
+      'elasticache-encrypted-in-transit phi-sessions': 'NON_COMPLIANT',
+      'elasticache-auth-enabled phi-sessions': 'NON_COMPLIANT',
+      'elasticache-auth-enabled mc-sessions': 'NOT_APPLICABLE',
+      'elasticache-engine-hipaa-eligible mc-sessions': 'NON_COMPLIANT',
+      'elasticache-current-generation-nodes phi-claims-cache': 'COMPLIANT',
+      'kinesis-video-stream-customer-key ward-cam': 'NON_COMPLIANT',
+      'kinesis-video-stream-customer-key or-3-cam': 'COMPLIANT',
     });
+  });
+
+  it('runs each automatic remediation and says what it changed: key, API call, snapshot name', async () => {
+    const lines = Object.fromEntries(report.remediations.map((o) => [`${o.document} ${o.resourceId}`, describeOutcome(o)]));
+    expect(Object.keys(lines)).to.have.members([
+      'HIPAA-EnableKinesisStreamEncryption phi-vitals-raw',
+      'HIPAA-EnableKinesisStreamEncryption phi-claims',
+      'HIPAA-EnableKinesisStreamEncryption legacy-hl7-feed',
+      'HIPAA-EnableFirehoseEncryption phi-admissions',
+      'HIPAA-ElastiCacheSnapshotAndDelete phi-sessions',
+      'HIPAA-ElastiCacheSnapshotAndDelete mc-sessions',
+      'HIPAA-NotifyNonCompliantResource ward-cam',
+    ]);
+    expect(lines['HIPAA-EnableKinesisStreamEncryption phi-claims']).to.deep.equal({
+      status: 'CHANGED',
+      what: 'kinesis:StartStreamEncryption StreamName=phi-claims EncryptionType=KMS KeyId=alias/phi-streams',
+    });
+    expect(lines['HIPAA-EnableFirehoseEncryption phi-admissions']?.what).to.equal(
+      'firehose:StartDeliveryStreamEncryption DeliveryStreamName=phi-admissions DeliveryStreamEncryptionConfigurationInput={"KeyType":"AWS_OWNED_CMK"}',
+    );
+    const deletion = lines['HIPAA-ElastiCacheSnapshotAndDelete phi-sessions'];
+    const snapshot = /FinalSnapshotIdentifier=(phi-sessions-hipaa-final-[0-9a-f-]{36}); final snapshot \1 available$/.exec(deletion?.what ?? '')?.[1];
+    expect(deletion?.status).to.equal('CHANGED');
+    expect(snapshot, deletion?.what).to.be.a('string');
+    const ec = new ElastiCacheClient({ region: 'us-east-1', endpoint, requestHandler: new NodeHttpHandler() });
+    expect(((await ec.send(new DescribeSnapshotsCommand({}))).Snapshots ?? []).map((s) => s.SnapshotName)).to.deep.equal([snapshot]);
+    expect(lines['HIPAA-ElastiCacheSnapshotAndDelete mc-sessions']?.status).to.equal('STOPPED');
+    expect(lines['HIPAA-NotifyNonCompliantResource ward-cam']?.what).to.match(/^sns:Publish TopicArn=arn:aws:sns:us-east-1:123456789012:HIPAA-Safeguards-Notifications; message [0-9a-f-]{36}$/);
+    expect(out).to.contain('kinesis:StartStreamEncryption StreamName=phi-vitals-raw EncryptionType=KMS KeyId=alias/phi-streams');
+  });
+
+  it('scans again: what the remediations fixed is COMPLIANT, and the rest is named for a person', () => {
+    expect(verdicts(report.after)).to.deep.include({
+      'kinesis-stream-encrypted phi-vitals-raw': 'COMPLIANT',
+      'kinesis-stream-encrypted phi-claims': 'COMPLIANT',
+      'kinesis-stream-encrypted legacy-hl7-feed': 'COMPLIANT',
+      'kinesis-stream-encrypted research-sandbox': 'NOT_APPLICABLE',
+      'firehose-delivery-stream-encrypted phi-admissions': 'COMPLIANT',
+      'elasticache-encrypted-at-rest mc-sessions': 'NON_COMPLIANT',
+    });
+    expect(out).to.match(/^elasticache-engine-hipaa-eligible\s+mc-sessions\s+NON_COMPLIANT\s+NON_COMPLIANT\s+manual remediation: HIPAA-ElastiCacheSnapshotAndDelete$/m);
+  });
+
+  it('ends by telling the user the next step: scan their own account, then deploy', () => {
+    const lines = out.trimEnd().split('\n');
+    expect(lines.at(-2)).to.match(/^Next: scan your own account, read-only: npx safeguards scan --region <region>/);
+    expect(lines.at(-1)).to.contain('npx safeguards deploy --region <region> --stage prod --dry-run');
   });
 });

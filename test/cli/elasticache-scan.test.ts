@@ -132,7 +132,11 @@ describe('safeguards scan: ElastiCache', function () {
     });
     // Assert
     expect(code).to.equal(2);
-    const results = JSON.parse(out) as ScanResult[];
+    const doc = JSON.parse(out) as { results: ScanResult[]; failures: { resourceType: string }[]; summary: { failures: number; nonCompliant: number; exitCode: number } };
+    const results = doc.results;
+    // NON_COMPLIANT verdicts and a failed kind: the document says both.
+    expect(doc.failures.map((f) => f.resourceType)).to.deep.equal(['AWS::ElastiCache::ServerlessCache']);
+    expect(doc.summary).to.deep.include({ failures: 1, nonCompliant: 2, exitCode: 2 });
     expect(table(results)).to.deep.equal({ 'elasticache-encrypted-in-transit': ON_MOTO['elasticache-encrypted-in-transit'] });
     expect(results.find((r) => r.resourceId === 'phi-preferred')?.annotation).to.equal(
       'Replication group phi-preferred still accepts plaintext connections (TransitEncryptionMode preferred). Set TransitEncryptionMode to required once every client uses TLS. 45 CFR 164.312(e)(2)(ii)',

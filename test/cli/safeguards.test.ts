@@ -61,7 +61,8 @@ describe('safeguards CLI', function () {
     // Assert
     expect(code).to.equal(1);
     expect(out.split('\n')[0]).to.match(/^RULE\s+RESOURCE TYPE\s+RESOURCE ID\s+COMPLIANCE\s+ANNOTATION$/);
-    const rows = Object.fromEntries(out.split('\n').slice(2).filter(Boolean).map((l) => { const c = l.split(/\s{2,}/); return [c[2], c[3]]; }));
+    const [table = '', summary] = out.split('\n\n');
+    const rows = Object.fromEntries(table.split('\n').slice(2).filter(Boolean).map((l) => { const c = l.split(/\s{2,}/); return [c[2], c[3]]; }));
     expect(rows).to.deep.equal({
       'phi-vitals-raw': 'NON_COMPLIANT',
       'phi-claims': 'NON_COMPLIANT',
@@ -69,11 +70,14 @@ describe('safeguards CLI', function () {
       'research-sandbox': 'NOT_APPLICABLE',
       'legacy-hl7-feed': 'NON_COMPLIANT',
     });
+    expect(summary).to.equal(
+      'Summary: 5 evaluation(s): 3 NON_COMPLIANT, 1 COMPLIANT, 1 NOT_APPLICABLE; 0 failed, 0 skipped. Exit 1: NON_COMPLIANT resources found.\n',
+    );
     expect(err).to.contain('Scanning AWS::Kinesis::Stream for kinesis-stream-encrypted');
     expect(out).to.not.contain('Scanning');
   });
 
-  it('scan --format json writes the result array to --output and exits 0 when nothing fails', async () => {
+  it('scan --format json writes the result document to --output and exits 0 when nothing fails', async () => {
     // Arrange: one stream, encrypted; rules read from a file
     await seedKinesis(moto.endpoint, new Date());
     const dir = tmp();
@@ -86,7 +90,10 @@ describe('safeguards CLI', function () {
     // Assert
     expect(code).to.equal(0);
     expect(out).to.equal('');
-    const results = JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8')) as Record<string, string>[];
+    const doc = JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8')) as { results: Record<string, string>[]; failures: unknown[]; skipped: unknown[]; summary: Record<string, number> };
+    expect(doc.failures).to.deep.equal([]);
+    expect(doc.summary).to.deep.equal({ evaluations: 5, compliant: 2, nonCompliant: 0, notApplicable: 3, failures: 0, skipped: 0, exitCode: 0 });
+    const results = doc.results;
     expect(results).to.have.length(5);
     expect(results.find((r) => r.resourceId === 'phi-vitals-raw')).to.deep.equal({
       rule: 'kinesis-stream-encrypted',
@@ -131,11 +138,11 @@ describe('safeguards CLI', function () {
     expect(exitCodeOf(results, failures)).to.equal(2);
   });
 
-  it('invoke prints exactly the evaluations the handler sent', async () => {
+  it('invoke prints exactly the evaluations the handler sent, and exits 1 when one is NON_COMPLIANT', async () => {
     const dir = tmp();
     writeFileSync(join(dir, 'event.json'), JSON.stringify(changeEvent(kinesisItemEventStyle({ name: 'cli-stream', encryption: null }), { resultToken: 'real-token-from-config' })));
     const { code, out } = await run(['invoke', 'kinesis-stream-encrypted', '--event', join(dir, 'event.json'), '--endpoint-url', moto.endpoint, '--test-mode']);
-    expect(code).to.equal(0);
+    expect(code).to.equal(1);
     const evaluations = JSON.parse(out) as Record<string, string>[];
     expect(evaluations).to.have.length(1);
     expect(evaluations[0]).to.deep.include({ ComplianceResourceId: 'cli-stream', ComplianceType: 'NON_COMPLIANT', OrderingTimestamp: '2022-07-21T12:54:37.664Z' });
@@ -164,6 +171,6 @@ describe('safeguards CLI', function () {
       (e: { code: number; stdout: string }) => e,
     );
     expect(result.code).to.equal(1);
-    expect((JSON.parse(result.stdout) as unknown[]).length).to.equal(5);
+    expect((JSON.parse(result.stdout) as { results: unknown[] }).results.length).to.equal(5);
   });
 });

@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
-import { type DeployClients, awsDeployClients } from './clients';
-import { type OrgDeployOptions, orgDeployPlan } from './org-plan';
+// The plans and their SDK clients load when a deploy command runs, so `safeguards --help` and `scan` never pay for them.
+import type { DeployClients } from './clients';
+import type { OrgDeployOptions } from './org-plan';
 import { type CommandRunner, type Plan, executePlan, renderPlan, spawnRunner } from './plan';
-import { singleDeployPlan } from './single-plan';
 
 const ROOT = join(__dirname, '..', '..', '..');
 
@@ -13,8 +13,17 @@ export interface DeployDeps {
 }
 
 /** `sls` is the project's own osls, whatever is on PATH. */
+let awsDeployClients: ((options: { profile?: string }) => DeployClients) | undefined;
+async function loadDeployClients(): Promise<void> {
+  awsDeployClients ??= (await import('./clients.js')).awsDeployClients;
+}
+
 const defaultDeps: DeployDeps = {
-  clients: (options) => awsDeployClients(options),
+  clients: (options) => {
+    // Synchronous by contract: the module is already loaded by the command's action (loadDeployClients).
+    if (!awsDeployClients) throw new Error('Deploy clients were not loaded.');
+    return awsDeployClients(options);
+  },
   runner: (command, args) => spawnRunner(ROOT)(command === 'sls' ? join(ROOT, 'node_modules', '.bin', 'sls') : command, args),
 };
 
@@ -34,6 +43,7 @@ async function runOrPrint<S>(plan: Plan<S>, dryRun: boolean, io: Io, deps: Deplo
     io.out(renderPlan(plan as Plan<unknown>));
     return;
   }
+  if (deps === defaultDeps) await loadDeployClients();
   const { calls } = await executePlan(plan, {
     clients: () => deps.clients(profile ? { profile } : {}),
     runner: deps.runner,
@@ -67,21 +77,24 @@ export function addDeployCommands(program: Command, io: Io, deps: DeployDeps = d
         ...(opts.reservedConcurrency !== undefined ? { reservedConcurrency: opts.reservedConcurrency } : {}),
         poll: { initialDelayMs: 5_000, maxDelayMs: 60_000, factor: 1.5, timeoutMs: opts.timeoutMinutes * 60_000 },
       };
+      const { orgDeployPlan } = await import('./org-plan.js');
       await runOrPrint(orgDeployPlan(options), opts.dryRun === true, io, deps, opts.profile);
     });
 
   program
     .command('deploy')
     .description('Deploy to one account and region: conformance pack template to S3, then serverless package and deploy.')
-    .option('--region <region>', 'AWS region (default: AWS_REGION)')
+    .option('--region <region>', "AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, then the profile's region)")
     .option('--stage <stage>', 'stage name', 'dev')
     .option('--account <account>', 'refuse to deploy unless the credentials are of this account')
     .option('--profile <profile>', 'AWS shared-config profile')
     .option('--reserved-concurrency <n>', 'reserved concurrency of each rule Lambda (default: none)', positiveInteger)
     .option('--dry-run', 'print every call in order, with its account and region, and make none')
     .action(async (opts: { region?: string; stage: string; account?: string; profile?: string; reservedConcurrency?: number; dryRun?: boolean }) => {
-      const region = opts.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
-      if (!region) throw new InvalidArgumentError('No region: pass --region or set AWS_REGION.');
+      // As `scan` and the AWS CLI: --region, AWS_REGION / AWS_DEFAULT_REGION, then the profile's region.
+      const { resolveRegion } = await import('../cli-input.js');
+      const region = await resolveRegion(opts);
+      const { singleDeployPlan } = await import('./single-plan.js');
       const plan = singleDeployPlan({
         region,
         stage: opts.stage,
