@@ -226,7 +226,8 @@ export function describeOutcome(o: RemediationOutcome): { status: 'CHANGED' | 'S
   const shown = (params: Readonly<Record<string, unknown>>) =>
     Object.entries(params)
       .filter(([k]) => !['Message', 'Subject', 'RetainPrimaryCluster'].includes(k))
-      .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+      // Tags are shown by key: the values (execution id, dates) would drown the line.
+      .map(([k, v]) => (k === 'Tags' && Array.isArray(v) ? `Tags=${v.map((t: { Key?: unknown }) => String(t.Key)).join(',')}` : `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`))
       .join(' ');
   const what = changes.map((c) => `${c.service}:${c.api} ${shown(c.params)}`.trim());
   const snapshot = o.documentOutputs['DescribeFinalSnapshot.SnapshotName'];
