@@ -25,6 +25,7 @@ import {
   IAM_PREFIX_OF_CLIENT,
   motoCompatible,
   probeThenAnswer,
+  resolvePolicy,
   recordSdkCalls,
   roleForDocument,
   roleForRule,
@@ -149,6 +150,54 @@ describe('generated roles against an IAM-enforcing moto (every call the code mak
       { Sid: 'Scoped', Effect: 'Allow', Action: 'kinesis:DescribeStreamSummary', Resource: '*' },
       { Sid: 'PassOwnRole', Effect: 'Allow', Action: 'iam:PassRole', Resource: '*' },
     ]);
+  });
+
+  describe('finding roles and resolving their policies (no server)', () => {
+    it('resolves Ref, Fn::Join, Fn::Sub (both forms) and Fn::GetAtt in moto\'s account and region', () => {
+      const doc = resolvePolicy({
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: 'sns:Publish',
+            Resource: [
+              { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':sns:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':topic']] },
+              { 'Fn::Sub': 'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:hipaa-safeguards/*' },
+              { 'Fn::Sub': ['arn:aws:logs:${AWS::Region}:${AWS::AccountId}:log-group:${Name}:*', { Name: 'rule' }] },
+              { 'Fn::GetAtt': ['NotificationTopic', 'TopicArn'] },
+            ],
+          },
+        ],
+      });
+      expect((doc.Statement as unknown as { Resource: string[] }[])[0]?.Resource).to.deep.equal([
+        'arn:aws:sns:us-east-1:123456789012:topic',
+        'arn:aws:secretsmanager:us-east-1:123456789012:secret:hipaa-safeguards/*',
+        'arn:aws:logs:us-east-1:123456789012:log-group:rule:*',
+        'arn:aws:cloudformation:us-east-1:123456789012:placeholder/NotificationTopic/TopicArn',
+      ]);
+      expect(() => resolvePolicy({ Statement: { Effect: 'Allow', Resource: { 'Fn::ImportValue': 'x' } } })).to.throw('resolvePolicy does not handle Fn::ImportValue.');
+    });
+
+    it('picks the most specific SSM role that grants what a document declares, so one role per document is found unchanged', () => {
+      const ssmRole = (actions: string[]) => ({
+        Type: 'AWS::IAM::Role',
+        Properties: {
+          AssumeRolePolicyDocument: { Statement: [{ Effect: 'Allow', Principal: { Service: 'ssm.amazonaws.com' }, Action: 'sts:AssumeRole' }] },
+          Policies: [{ PolicyName: 'p', PolicyDocument: { Statement: [{ Effect: 'Allow', Action: actions, Resource: '*' }] } }],
+        },
+      });
+      const resources = {
+        Shared: ssmRole(['sns:Publish', 'config:DescribeConfigRules', 'elasticache:DeleteReplicationGroup']),
+        NotifyRole: ssmRole(['sns:Publish', 'config:DescribeConfigRules']),
+        Lambda: { Type: 'AWS::IAM::Role', Properties: { AssumeRolePolicyDocument: { Statement: [{ Principal: { Service: 'lambda.amazonaws.com' } }] }, Policies: [] } },
+      };
+      expect(roleForDocument(resources, ['sns:Publish', 'config:DescribeConfigRules'], 'notify').logicalId).to.equal('NotifyRole');
+      expect(roleForDocument(resources, ['elasticache:DeleteReplicationGroup'], 'delete').logicalId).to.equal('Shared');
+      expect(() => roleForDocument(resources, ['kinesis:StartStreamEncryption'], 'kinesis')).to.throw('No role that SSM may assume grants every action kinesis declares');
+    });
+
+    it('finds each rule\'s role in the generated template', () => {
+      for (const rule of catalog) expect(roleForRule(template, rule.name, ruleLogicalIds(rule).role).logicalId).to.equal(ruleLogicalIds(rule).role);
+    });
   });
 
   describe('rule roles: scan and a periodic invocation with exactly the rule role', () => {
