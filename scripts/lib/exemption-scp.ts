@@ -12,6 +12,8 @@ import type { Safeguard } from '../../rules/runtime/safeguard';
  * tag call and an untag call alike, so `ForAnyValue:StringLike` catches adding, overwriting (changing) and removing
  * an exemption tag; a request without tags has no `aws:TagKeys`, the ForAnyValue test is false and it stays allowed.
  * `aws:PrincipalArn` is the role's ARN (not the session's), so approvers are IAM role or user ARNs.
+ * The pack's own roles need no exception: rules and remediation documents only read exemption tags (the
+ * secrets and snapshots they create carry other keys), so a pack role that tried to write one would be denied.
  * @see https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps_examples_tagging.html
  * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html (aws:TagKeys, aws:PrincipalArn)
  */
