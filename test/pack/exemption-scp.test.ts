@@ -84,6 +84,36 @@ describe('conformance-packs/hipaa-safeguards-exemption-scp.json (scripts/lib/exe
     expect(Object.keys(statement?.Condition ?? {})).to.deep.equal(['ForAnyValue:StringLike', 'ArnNotLike']);
   });
 
+  describe('what it denies (evaluated as IAM evaluates one Deny statement)', () => {
+    const approvers = [APPROVER, 'arn:aws:iam::*:role/security/ExemptionApprover'];
+    const [statement] = exemptionScp(catalog, approvers).Statement;
+    /** IAM: the Deny applies when the action is listed and every condition block holds; ForAnyValue of an absent key is false. */
+    const denied = (r: { action: string; principal: string; tagKeys?: string[] }) => {
+      if (!statement?.Action.includes(r.action)) return false;
+      const keys = statement.Condition['ForAnyValue:StringLike']?.['aws:TagKeys'] ?? [];
+      const anyExemptKey = (r.tagKeys ?? []).some((k) => keys.some((p) => stringLike(p, k)));
+      const notApprover = !(statement.Condition.ArnNotLike?.['aws:PrincipalArn'] ?? []).some((p) => stringLike(p, r.principal));
+      return anyExemptKey && notApprover;
+    };
+    const developer = 'arn:aws:iam::222222222222:role/Developer';
+    const cases = [
+      { name: 'a developer exempting a cache', r: { action: 'elasticache:AddTagsToResource', principal: developer, tagKeys: [EXEMPT_TAG] }, denied: true },
+      { name: 'a developer extending an exemption', r: { action: 'kinesis:AddTagsToStream', principal: developer, tagKeys: ['team', EXEMPT_UNTIL_TAG] }, denied: true },
+      { name: 'a developer removing the expiry', r: { action: 'kinesisvideo:UntagResource', principal: developer, tagKeys: [EXEMPT_UNTIL_TAG] }, denied: true },
+      { name: 'a developer creating an exempt cache', r: { action: 'elasticache:CreateReplicationGroup', principal: developer, tagKeys: [EXEMPT_TAG] }, denied: true },
+      { name: 'a developer tagging through the Tagging API', r: { action: 'tag:TagResources', principal: developer, tagKeys: [EXEMPT_TAG] }, denied: true },
+      { name: 'a developer creating a stream without tags', r: { action: 'kinesis:CreateStream', principal: developer }, denied: false },
+      { name: 'a developer tagging other keys', r: { action: 'firehose:TagDeliveryStream', principal: developer, tagKeys: ['team', 'cost-center'] }, denied: false },
+      { name: 'the named approver', r: { action: 'elasticache:AddTagsToResource', principal: APPROVER, tagKeys: [EXEMPT_TAG] }, denied: false },
+      { name: 'the approver role of another account (pattern)', r: { action: 'elasticache:RemoveTagsFromResource', principal: 'arn:aws:iam::333333333333:role/security/ExemptionApprover', tagKeys: [EXEMPT_TAG] }, denied: false },
+    ];
+    for (const c of cases) {
+      it(`${c.denied ? 'denies' : 'allows'} ${c.name}`, () => {
+        expect(denied(c.r)).to.equal(c.denied);
+      });
+    }
+  });
+
   it('leaves no gap through letter case: a key the policy does not match (other case) does not exempt either', () => {
     const keys = exemptionScp(catalog, [APPROVER]).Statement[0]?.Condition['ForAnyValue:StringLike']?.['aws:TagKeys'] ?? [];
     const upper = EXEMPT_TAG.toUpperCase();
