@@ -13,7 +13,7 @@ import {
   parseConfigurationItem,
 } from './event';
 import { type ListingFailure, judge, judgeAll, newJudgeContext } from './judge';
-import { accountGuardFromEnvironment } from './organization';
+import { accountGuardFromEnvironment, assertOrganizationEvent } from './organization';
 import { parseParameters, type ParameterSchema, type ParameterValues } from './parameters';
 import { previouslyEvaluated } from './previous-evaluations';
 import { DEFAULT_RETRY, type RetryPolicy, TEST_MODE_TOKEN, putEvaluations } from './put-evaluations';
@@ -141,6 +141,7 @@ export function createRuleHandler<R extends NormalizedResource, S extends Parame
       const parsed = parseConfigRuleEvent(event);
       const params = parseParameters(safeguard.schema, parsed.ruleParameters);
       const ruleArn = parseArn(parsed.configRuleArn);
+      if (accountGuard) assertOrganizationEvent(parsed);
       await accountGuard?.(parsed.accountId);
       const clients = clientsFor({
         region: ruleArn.region,

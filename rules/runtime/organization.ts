@@ -2,7 +2,8 @@ import type { OrganizationsClient } from '@aws-sdk/client-organizations';
 import * as z from 'zod/mini';
 import { en } from 'zod/locales';
 import { AwsClients } from './clients';
-import { ForeignAccountError, SafeguardsError } from './errors';
+import { ForeignAccountError, MalformedEventError, SafeguardsError } from './errors';
+import { TEST_MODE_TOKEN } from './put-evaluations';
 
 // English messages, as in ./event (zod/mini loads no locale), should this module be used without it.
 if (!z.config().localeError) z.config(en());
@@ -109,6 +110,34 @@ export function organizationAccountGuard(options: OrganizationGuardOptions = {})
       );
     }
   };
+}
+
+/** The fields of a parsed Config rule event that organization mode checks. */
+export interface OrganizationEventFields {
+  readonly accountId: string;
+  readonly configRuleArn: string;
+  readonly resultToken: string;
+}
+
+/**
+ * Organization mode only: Config itself never sends `TESTMODE`, and a rule deployed by the organization conformance
+ * pack lives in the account it evaluates, so the account of `configRuleArn` is `accountId`. An event that breaks
+ * either came from someone invoking the hub Lambda directly; it throws MalformedEventError (the handler then writes
+ * no verdict and makes no AWS call).
+ * @example assertOrganizationEvent(parsed); // before the account guard and any AWS call
+ */
+export function assertOrganizationEvent(event: OrganizationEventFields): void {
+  if (event.resultToken === TEST_MODE_TOKEN) {
+    throw new MalformedEventError(
+      `resultToken is "${TEST_MODE_TOKEN}", which AWS Config never sends. Organization mode accepts only result tokens from AWS Config; the event is rejected and no evaluation is written.`,
+    );
+  }
+  const ruleAccount = event.configRuleArn.split(':')[4];
+  if (ruleAccount !== event.accountId) {
+    throw new MalformedEventError(
+      `accountId ${event.accountId} differs from the account ${ruleAccount ?? '(none)'} of configRuleArn ${event.configRuleArn}. Expected the rule's own account; the event is rejected and no evaluation is written.`,
+    );
+  }
 }
 
 /**

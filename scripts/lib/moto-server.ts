@@ -58,13 +58,13 @@ async function waitUntilUp(endpoint: string, child: ChildProcess, python: string
  * Starts `python3 -m moto.server` on 127.0.0.1 and a free port. Requires `moto[server]` (requirements-dev.txt).
  * @example const moto = await startMoto(); process.env.AWS_ENDPOINT_URL = moto.endpoint; ...; await moto.stop();
  */
-export async function startMoto(options: { python?: string; timeoutMs?: number } = {}): Promise<MotoServer> {
+export async function startMoto(options: { python?: string; timeoutMs?: number; env?: Readonly<Record<string, string>> } = {}): Promise<MotoServer> {
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
   const python = options.python ?? process.env.PYTHON ?? 'python3';
   const child = spawn(python, ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], {
     stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, MOTO_ALLOW_NONEXISTENT_REGION: 'false' },
+    env: { ...process.env, MOTO_ALLOW_NONEXISTENT_REGION: 'false', ...options.env },
   });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {

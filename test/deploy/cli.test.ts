@@ -49,6 +49,26 @@ describe('safeguards deploy-org and deploy (CLI)', () => {
     for (const m of all) expect(m.calls()).to.have.length(0);
   });
 
+  it('deploy-org --exemption-approvers --dry-run shows the exemption SCP step and its approvers, and calls nothing', async () => {
+    for (const k of CREDENTIAL_VARIABLES) delete process.env[k];
+    const approver = 'arn:aws:iam::999999999999:role/security/ExemptionApprover';
+    const { code, out } = await run([
+      'deploy-org', '--delegated-admin', '999999999999', '--regions', 'us-east-1', '--ou', 'ou-ab12-cdefgh34', '--exemption-approvers', ` ${approver}, `, '--dry-run',
+    ]);
+    expect(code).to.equal(0);
+    expect(out).to.include(`  exemption SCP hipaa-safeguards-prod-exemption-tags on ou-ab12-cdefgh34; exemption approvers ${approver}\n`);
+    expect(out).to.include(` 3. Govern exemptions: service control policy hipaa-safeguards-prod-exemption-tags attached to ou-ab12-cdefgh34; only ${approver} may change hipaa-safeguards:exempt* tags`);
+    expect(out).to.match(/organizations:AttachPolicy\s+account 999999999999 {2}region global {2}\(only when not yet attached to ou-ab12-cdefgh34/);
+    for (const m of all) expect(m.calls()).to.have.length(0);
+  });
+
+  it('deploy-org exits 2 naming --exemption-approvers when an approver is a session ARN', async () => {
+    const session = 'arn:aws:sts::999999999999:assumed-role/ExemptionApprover/alice';
+    const { code, err } = await run(['deploy-org', '--delegated-admin', '999999999999', '--regions', 'us-east-1', '--ou', 'ou-ab12-cdefgh34', '--exemption-approvers', session, '--dry-run']);
+    expect(code).to.equal(2);
+    expect(err).to.match(new RegExp(`^Error: --exemption-approvers: "${session}" is an STS session ARN`));
+  });
+
   it('deploy --dry-run prints the single-account plan', async () => {
     const { code, out } = await run(['deploy', '--region', 'eu-west-1', '--account', '123456789012', '--stage', 'qa', '--dry-run']);
     expect(code).to.equal(0);

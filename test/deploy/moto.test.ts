@@ -8,7 +8,11 @@ import {
   CreateAccountCommand,
   CreateOrganizationCommand,
   CreateOrganizationalUnitCommand,
+  DescribePolicyCommand,
+  EnablePolicyTypeCommand,
+  ListPoliciesCommand,
   ListRootsCommand,
+  ListTargetsForPolicyCommand,
   MoveAccountCommand,
   OrganizationsClient,
 } from '@aws-sdk/client-organizations';
@@ -20,6 +24,8 @@ import { parse } from 'yaml';
 import { awsDeployClients } from '../../scripts/lib/deploy/clients';
 import { type OrgDeployOptions, orgDeployPlan } from '../../scripts/lib/deploy/org-plan';
 import { executePlan } from '../../scripts/lib/deploy/plan';
+import { exemptionScpContent } from '../../scripts/lib/exemption-scp';
+import { catalog } from '../../rules/catalog';
 import type { MotoServer } from '../../scripts/lib/moto-server';
 import { fakeClock, fakeRunner, paramOf } from '../helpers/deploy';
 import { interceptClient } from '../helpers/intercept';
@@ -37,6 +43,7 @@ describe('deploy-org against moto (Organizations, S3, CloudFormation StackSets; 
   let ou: string;
   let members: string[];
   let others: string[];
+  let root: string;
 
   const client = <C>(Client: new (c: object) => C, region = 'us-east-1') =>
     new Client({ region, endpoint: moto.endpoint, requestHandler: new NodeHttpHandler(), ...(Client === (S3Client as unknown) ? { forcePathStyle: true } : {}) });
@@ -45,7 +52,7 @@ describe('deploy-org against moto (Organizations, S3, CloudFormation StackSets; 
     moto = await useMoto();
     const orgs = client(OrganizationsClient);
     await orgs.send(new CreateOrganizationCommand({ FeatureSet: 'ALL' }));
-    const root = (await orgs.send(new ListRootsCommand({}))).Roots?.[0]?.Id as string;
+    root = (await orgs.send(new ListRootsCommand({}))).Roots?.[0]?.Id as string;
     ou = (await orgs.send(new CreateOrganizationalUnitCommand({ ParentId: root, Name: 'phi-workloads' }))).OrganizationalUnit?.Id as string;
     const create = async (name: string) =>
       (await orgs.send(new CreateAccountCommand({ AccountName: name, Email: `${name}@example.org` }))).CreateAccountStatus?.AccountId as string;
@@ -74,9 +81,9 @@ describe('deploy-org against moto (Organizations, S3, CloudFormation StackSets; 
     poll: { initialDelayMs: 10, maxDelayMs: 10, factor: 1, timeoutMs: 5_000 },
     packageDir: (r) => `/tmp/hub-${r}`,
   });
-  const deploy = async () => {
+  const deploy = async (extra: Partial<OrgDeployOptions> = {}) => {
     const runner = fakeRunner();
-    const result = await executePlan(orgDeployPlan(options()), { clients: () => awsDeployClients({ endpoint: moto.endpoint }), runner, clock: fakeClock() });
+    const result = await executePlan(orgDeployPlan({ ...options(), ...extra }), { clients: () => awsDeployClients({ endpoint: moto.endpoint }), runner, clock: fakeClock() });
     return { ...result, runner };
   };
 
@@ -114,5 +121,24 @@ describe('deploy-org against moto (Organizations, S3, CloudFormation StackSets; 
     expect(ops).to.not.include.members(['cloudformation:CreateStackSet', 'cloudformation:CreateStackInstances', 's3:CreateBucket']);
     const instances = (await client(CloudFormationClient).send(new ListStackInstancesCommand({ StackSetName: 'hipaa-safeguards-prod-spoke' }))).Summaries ?? [];
     expect(instances).to.have.length(members.length * REGIONS.length);
+  });
+
+  it('--exemption-approvers creates the exemption SCP once, with the catalog and the approvers, attached to the OU only', async () => {
+    // Arrange: SCPs enabled in the root, as the management account would have them
+    const orgs = client(OrganizationsClient);
+    await orgs.send(new EnablePolicyTypeCommand({ RootId: root, PolicyType: 'SERVICE_CONTROL_POLICY' }));
+    const approvers = [`arn:aws:iam::${MANAGEMENT}:role/security/ExemptionApprover`];
+    // Act: twice, to show the second run changes nothing
+    await deploy({ exemptionApprovers: approvers });
+    const { calls } = await deploy({ exemptionApprovers: approvers });
+    // Assert
+    const policies = (await orgs.send(new ListPoliciesCommand({ Filter: 'SERVICE_CONTROL_POLICY' }))).Policies ?? [];
+    const ours = policies.filter((p) => p.Name === 'hipaa-safeguards-prod-exemption-tags');
+    expect(ours).to.have.length(1);
+    const described = await orgs.send(new DescribePolicyCommand({ PolicyId: ours[0]?.Id }));
+    expect(described.Policy?.Content).to.equal(exemptionScpContent(catalog, approvers));
+    const targets = (await orgs.send(new ListTargetsForPolicyCommand({ PolicyId: ours[0]?.Id }))).Targets ?? [];
+    expect(targets.map((t) => t.TargetId)).to.deep.equal([ou]);
+    for (const op of ['CreatePolicy', 'UpdatePolicy', 'AttachPolicy']) expect(calls.map((c) => c.operation)).to.not.include(op);
   });
 });

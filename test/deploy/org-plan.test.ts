@@ -12,7 +12,15 @@ import {
 } from '@aws-sdk/client-cloudformation';
 import { ConfigServiceClient, GetOrganizationConformancePackDetailedStatusCommand } from '@aws-sdk/client-config-service';
 import {
+  AccessDeniedException,
+  AttachPolicyCommand,
+  CreatePolicyCommand,
   DescribeOrganizationCommand,
+  DescribePolicyCommand,
+  ListPoliciesCommand,
+  ListRootsCommand,
+  ListTargetsForPolicyCommand,
+  UpdatePolicyCommand,
   ListAccountsCommand,
   ListAccountsForParentCommand,
   ListChildrenCommand,
@@ -43,6 +51,7 @@ import {
   WrongAccountError,
 } from '../../scripts/lib/deploy/errors';
 import { OPERATION_PREFERENCES } from '../../scripts/lib/deploy/stackset';
+import { exemptionScpContent } from '../../scripts/lib/exemption-scp';
 import { type OrgDeployOptions, type OrgState, orgDeployPlan } from '../../scripts/lib/deploy/org-plan';
 import { type ExecutedCall, type Plan, Service, executePlan, renderPlan } from '../../scripts/lib/deploy/plan';
 import { propertiesValidator } from '../pack/cfn';
@@ -421,6 +430,95 @@ describe('deploy-org plan (scripts/lib/deploy/org-plan.ts)', () => {
     expect(() => orgDeployPlan({ ...options, ou: 'sales' })).to.throw(PrerequisiteError, /not an OU ID/);
     expect(() => orgDeployPlan({ ...options, regions: ['us-east-1', 'us-east-1'] })).to.throw(PrerequisiteError, /twice/);
     expect(() => orgDeployPlan({ ...options, regions: ['mars-1'] })).to.throw(PrerequisiteError, /not a region name/);
+  });
+
+  describe('--exemption-approvers (exemption service control policy)', () => {
+    const APPROVER = `arn:aws:iam::${ADMIN}:role/security/ExemptionApprover`;
+    const withScp: OrgDeployOptions = { ...options, exemptionApprovers: [APPROVER] };
+    const NAME = 'hipaa-safeguards-prod-exemption-tags';
+    const content = () => exemptionScpContent(catalog, [APPROVER]);
+    const description = 'HIPAA Safeguards (stage prod): only the named approvers may add, change or remove hipaa-safeguards:exempt* tags.';
+    beforeEach(() => {
+      aws.orgs.on(ListRootsCommand).resolves({ Roots: [{ Id: 'r-ab12', PolicyTypes: [{ Type: 'SERVICE_CONTROL_POLICY', Status: 'ENABLED' }] }] });
+      aws.orgs
+        .on(ListPoliciesCommand, { NextToken: undefined })
+        .resolves({ Policies: [{ Id: 'p-FullAWSAccess', Name: 'FullAWSAccess' }], NextToken: 'p2' })
+        .on(ListPoliciesCommand, { NextToken: 'p2' })
+        .resolves({ Policies: [] });
+      aws.orgs.on(CreatePolicyCommand).resolves({ Policy: { PolicySummary: { Id: 'p-exempt0001', Name: NAME } } });
+      aws.orgs.on(ListTargetsForPolicyCommand).resolves({ Targets: [] });
+      aws.orgs.on(AttachPolicyCommand).resolves({});
+    });
+    const orgsOperations = () => aws.orgs.calls().map((c) => (c.args[0] as object).constructor.name.replace(/Command$/, ''));
+    const existing = (policyContent: string, targets: string[]) => {
+      aws.orgs.on(ListPoliciesCommand, { NextToken: 'p2' }).resolves({ Policies: [{ Id: 'p-exempt0001', Name: NAME }] });
+      aws.orgs.on(DescribePolicyCommand).resolves({ Policy: { Content: policyContent, PolicySummary: { Id: 'p-exempt0001', Name: NAME, Description: description } } });
+      aws.orgs.on(UpdatePolicyCommand).resolves({});
+      aws.orgs.on(ListTargetsForPolicyCommand).resolves({ Targets: targets.map((TargetId) => ({ TargetId })) });
+    };
+
+    it('creates the policy from the catalog with the approvers and attaches it to the OU, before any spoke or hub', async () => {
+      // Act
+      const { calls } = await run(orgDeployPlan(withScp));
+      // Assert
+      expect(names(calls).filter((n) => n.startsWith('3 '))).to.deep.equal([
+        '3 organizations:ListRoots us-east-1',
+        '3 organizations:ListPolicies us-east-1',
+        '3 organizations:ListPolicies us-east-1',
+        '3 organizations:CreatePolicy us-east-1',
+        '3 organizations:ListTargetsForPolicy us-east-1',
+        '3 organizations:AttachPolicy us-east-1',
+      ]);
+      expect(aws.orgs.commandCalls(CreatePolicyCommand)[0]?.args[0].input).to.deep.equal({ Name: NAME, Description: description, Type: 'SERVICE_CONTROL_POLICY', Content: content() });
+      expect(aws.orgs.commandCalls(AttachPolicyCommand)[0]?.args[0].input).to.deep.equal({ PolicyId: 'p-exempt0001', TargetId: OU });
+      const first = (service: string) => calls.findIndex((c) => c.service === service);
+      expect(calls.findIndex((c) => c.operation === 'AttachPolicy')).to.be.below(Math.min(first('s3'), first('cloudformation'), first('command')));
+    });
+
+    it('is idempotent: an attached policy with the same content is left alone', async () => {
+      existing(content(), ['r-other', OU]);
+      await run(orgDeployPlan(withScp));
+      expect(orgsOperations()).to.not.include.oneOf(['CreatePolicy', 'UpdatePolicy', 'AttachPolicy']);
+    });
+
+    it('updates the content when the approvers or the catalog changed, and attaches it where it is missing', async () => {
+      existing(exemptionScpContent(catalog, ['arn:aws:iam::111111111111:role/FormerApprover']), []);
+      await run(orgDeployPlan(withScp));
+      expect(aws.orgs.commandCalls(UpdatePolicyCommand).map((c) => c.args[0].input)).to.deep.equal([{ PolicyId: 'p-exempt0001', Description: description, Content: content() }]);
+      expect(aws.orgs.commandCalls(CreatePolicyCommand)).to.have.length(0);
+      expect(aws.orgs.commandCalls(AttachPolicyCommand)).to.have.length(1);
+    });
+
+    it('stops before deploying anything when SCPs are not enabled in the root, naming the command that enables them', async () => {
+      aws.orgs.on(ListRootsCommand).resolves({ Roots: [{ Id: 'r-ab12', PolicyTypes: [] }] });
+      const err = await run(orgDeployPlan(withScp)).catch((e: unknown) => e);
+      expect(err).to.be.instanceOf(PrerequisiteError);
+      expect((err as Error).message).to.include('aws organizations enable-policy-type --root-id r-ab12 --policy-type SERVICE_CONTROL_POLICY');
+      expect(aws.orgs.commandCalls(CreatePolicyCommand)).to.have.length(0);
+      for (const m of [aws.s3, aws.cfn, aws.config]) expect(m.calls()).to.have.length(0);
+    });
+
+    it('from a delegated administrator without a delegation policy: says what to delegate, deploys nothing', async () => {
+      aws.orgs.on(ListPoliciesCommand).rejects(new AccessDeniedException({ message: 'You don\'t have permissions to access this resource.', $metadata: {} }));
+      const runner = fakeRunner();
+      const err = await run(orgDeployPlan(withScp), runner).catch((e: unknown) => e);
+      expect(err).to.be.instanceOf(PrerequisiteError);
+      expect((err as Error).message).to.match(new RegExp(`^Account ${ADMIN} may not manage service control policies`));
+      expect((err as Error).message).to.include('organizations:CreatePolicy, organizations:UpdatePolicy, organizations:ListTargetsForPolicy, organizations:AttachPolicy');
+      expect((err as Error).message).to.include('aws organizations put-resource-policy');
+      for (const m of [aws.s3, aws.cfn, aws.config]) expect(m.calls()).to.have.length(0);
+      expect(runner.runs).to.deep.equal([]);
+    });
+
+    it('makes no policy call without --exemption-approvers', async () => {
+      await run(orgDeployPlan(options));
+      expect(orgsOperations()).to.not.include.oneOf(['ListRoots', 'ListPolicies', 'CreatePolicy', 'UpdatePolicy', 'AttachPolicy']);
+    });
+
+    it('refuses approvers the policy cannot hold before planning anything, naming the flag', () => {
+      expect(() => orgDeployPlan({ ...options, exemptionApprovers: ['arn:aws:iam::*:role/*'] })).to.throw(PrerequisiteError, '--exemption-approvers: "arn:aws:iam::*:role/*" matches every role');
+      expect(() => orgDeployPlan({ ...options, exemptionApprovers: [] })).to.throw(PrerequisiteError, '--exemption-approvers names no principal.');
+    });
   });
 
   describe('dry run', () => {

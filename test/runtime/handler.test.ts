@@ -356,6 +356,30 @@ describe('runtime/handler', function () {
   });
 
   describe('cross-account (organization) mode', () => {
+    const guarded = [
+      { name: 'a TESTMODE resultToken', event: () => scheduledEvent({ accountId: '111111111111' }), field: 'resultToken' },
+      {
+        name: 'an accountId that is not the account of configRuleArn',
+        event: () => ({ ...scheduledEvent({ accountId: '111111111111', resultToken: 'token-from-config' }), accountId: '222222222222' }),
+        field: 'accountId 222222222222 differs from the account 111111111111 of configRuleArn',
+      },
+    ];
+    for (const c of guarded) {
+      it(`with an account guard, rejects ${c.name} before the guard or any AWS call: no verdict`, async () => {
+        // Arrange
+        const config = interceptConfig(noHistory);
+        const accountGuard = sinon.fake.resolves(undefined);
+        const logger = new Logger({ serviceName: 'test', logLevel: 'SILENT' });
+        // Act
+        const err = await handlerWith({ accountGuard, logger })(c.event()).catch((e: unknown) => e);
+        // Assert
+        expect(err).to.be.instanceOf(MalformedEventError);
+        expect((err as Error).message).to.contain(c.field);
+        expect(accountGuard.called).to.equal(false);
+        expect(config.calls).to.have.length(0);
+      });
+    }
+
     it('assumes <executionRoleName> in the event account for every call, PutEvaluations included', async () => {
       // Arrange: a stream in the spoke account 111111111111 (moto keeps accounts apart by assumed-role credentials)
       const sts = new STSClient({ region: 'us-east-1', endpoint: moto.endpoint, requestHandler: new NodeHttpHandler() });

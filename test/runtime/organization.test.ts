@@ -4,13 +4,14 @@ import { expect } from 'chai';
 import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import { kinesisStreamEncrypted } from '../../rules/kinesis-stream-encrypted';
 import { clearClientCache } from '../../rules/runtime/clients';
-import { ForeignAccountError, SafeguardsError } from '../../rules/runtime/errors';
+import { ForeignAccountError, MalformedEventError, SafeguardsError } from '../../rules/runtime/errors';
 import { createRuleHandler } from '../../rules/runtime/handler';
 import {
   MEMBERSHIP_TTL_MS,
   ORGANIZATION_GUARD_ACTIONS,
   ORGANIZATION_MODE_VARIABLE,
   accountGuardFromEnvironment,
+  assertOrganizationEvent,
   organizationAccountGuard,
 } from '../../rules/runtime/organization';
 import { changeEvent, kinesisItemEventStyle } from '../helpers/fixtures';
@@ -18,6 +19,9 @@ import { changeEvent, kinesisItemEventStyle } from '../helpers/fixtures';
 const MEMBER = '111111111111';
 const OTHER_MEMBER = '222222222222';
 const FOREIGN = '999999999999';
+
+// Config sends an opaque token; organization mode refuses the TESTMODE one the fixtures default to.
+const CONFIG_TOKEN = 'eyJvcmRlcmluZ1RpbWVzdGFtcCI6MTcwMDAwMDAwMDAwMH0=';
 
 const account = (Id: string, State: AccountState = 'ACTIVE') => ({ Id, State, Arn: `arn:aws:organizations::123456789012:account/o-abcdefghij/${Id}` });
 
@@ -122,10 +126,33 @@ describe('runtime/organization (account guard)', () => {
     });
   });
 
+  describe('assertOrganizationEvent', () => {
+    const rule = (accountId: string) => `arn:aws:config:us-east-1:${accountId}:config-rule/config-rule-abc123`;
+
+    it('accepts a Config token and a rule of the event account', () => {
+      expect(() => assertOrganizationEvent({ accountId: MEMBER, configRuleArn: rule(MEMBER), resultToken: CONFIG_TOKEN })).not.to.throw();
+    });
+
+    it('rejects TESTMODE, naming resultToken', () => {
+      expect(() => assertOrganizationEvent({ accountId: MEMBER, configRuleArn: rule(MEMBER), resultToken: 'TESTMODE' })).to.throw(
+        MalformedEventError,
+        'resultToken is "TESTMODE", which AWS Config never sends. Organization mode accepts only result tokens from AWS Config; the event is rejected and no evaluation is written.',
+      );
+    });
+
+    it('rejects a rule of another account, naming accountId and configRuleArn', () => {
+      expect(() => assertOrganizationEvent({ accountId: MEMBER, configRuleArn: rule(FOREIGN), resultToken: CONFIG_TOKEN }))
+        .to.throw(MalformedEventError)
+        .with.property('message')
+        .that.matches(new RegExp(`^accountId ${MEMBER} differs from the account ${FOREIGN} of configRuleArn `));
+    });
+  });
+
   describe(`${ORGANIZATION_MODE_VARIABLE} (read where the handler is created)`, () => {
-    const event = (accountId: string) =>
+    const event = (accountId: string, resultToken = CONFIG_TOKEN) =>
       changeEvent(kinesisItemEventStyle({ name: 'vitals', encryption: null, accountId }), {
         accountId,
+        resultToken,
         ruleParameters: { executionRoleName: 'HIPAA-Safeguards-Evaluation-us-east-1' },
       });
 
@@ -167,6 +194,43 @@ describe('runtime/organization (account guard)', () => {
       expect(err).to.be.instanceOf(ForeignAccountError);
       expect((err as Error).message).to.include(`account ${MEMBER}`);
       expect(config.calls()).to.have.length(0);
+    });
+
+    it('rejects a TESTMODE result token before any call: no verdict, the error names resultToken', async () => {
+      // Arrange
+      process.env[ORGANIZATION_MODE_VARIABLE] = 'true';
+      orgs.on(ListAccountsCommand).resolves({ Accounts: [account(MEMBER)] });
+      const handler = createRuleHandler(kinesisStreamEncrypted);
+      // Act
+      const err = await handler(event(MEMBER, 'TESTMODE')).catch((e: unknown) => e);
+      // Assert
+      expect(err).to.be.instanceOf(MalformedEventError);
+      expect((err as Error).message).to.match(/^resultToken is "TESTMODE"/);
+      expect(config.calls()).to.have.length(0);
+      expect(orgs.calls()).to.have.length(0);
+    });
+
+    it('rejects an event whose accountId is not the account of configRuleArn, even for a member: no verdict', async () => {
+      // Arrange: both accounts are members; the rule is OTHER_MEMBER's, the event claims MEMBER
+      process.env[ORGANIZATION_MODE_VARIABLE] = 'true';
+      orgs.on(ListAccountsCommand).resolves({ Accounts: [account(MEMBER), account(OTHER_MEMBER)] });
+      const forged = { ...event(MEMBER), configRuleArn: (event(OTHER_MEMBER).configRuleArn as string) };
+      const handler = createRuleHandler(kinesisStreamEncrypted);
+      // Act
+      const err = await handler(forged).catch((e: unknown) => e);
+      // Assert
+      expect(err).to.be.instanceOf(MalformedEventError);
+      expect((err as Error).message).to.equal(
+        `accountId ${MEMBER} differs from the account ${OTHER_MEMBER} of configRuleArn ${forged.configRuleArn}. Expected the rule's own account; the event is rejected and no evaluation is written.`,
+      );
+      expect(config.calls()).to.have.length(0);
+      expect(orgs.calls()).to.have.length(0);
+    });
+
+    it('still accepts TESTMODE in single-account mode (safeguards invoke --test-mode)', async () => {
+      const { evaluations } = await createRuleHandler(kinesisStreamEncrypted)(event(MEMBER, 'TESTMODE'));
+      expect(evaluations).to.have.length(1);
+      expect(config.commandCalls(PutEvaluationsCommand)[0]?.args[0].input).to.deep.include({ TestMode: true });
     });
 
     it('leaves single-account mode alone: no Organizations call', async () => {

@@ -66,8 +66,12 @@ export function addDeployCommands(program: Command, io: Io, deps: DeployDeps = d
     .option('--profile <profile>', 'AWS shared-config profile')
     .option('--reserved-concurrency <n>', 'reserved concurrency of each rule Lambda (default 10)', positiveInteger)
     .option('--timeout-minutes <n>', 'longest wait for one StackSet operation or the pack rollout', positiveInteger, 60)
+    .option(
+      '--exemption-approvers <arns>',
+      'comma-separated IAM role or user ARNs that alone may change hipaa-safeguards:exempt* tags: creates (or updates) the exemption service control policy and attaches it to --ou',
+    )
     .option('--dry-run', 'print every call in order, with its account and region, and make none')
-    .action(async (opts: { delegatedAdmin: string; regions: string; ou: string; stage: string; profile?: string; reservedConcurrency?: number; timeoutMinutes: number; dryRun?: boolean }) => {
+    .action(async (opts: { delegatedAdmin: string; regions: string; ou: string; stage: string; profile?: string; reservedConcurrency?: number; timeoutMinutes: number; exemptionApprovers?: string; dryRun?: boolean }) => {
       const options: OrgDeployOptions = {
         delegatedAdmin: opts.delegatedAdmin,
         regions: opts.regions.split(',').map((r) => r.trim()).filter((r) => r !== ''),
@@ -75,6 +79,9 @@ export function addDeployCommands(program: Command, io: Io, deps: DeployDeps = d
         stage: opts.stage,
         ...(opts.profile ? { profile: opts.profile } : {}),
         ...(opts.reservedConcurrency !== undefined ? { reservedConcurrency: opts.reservedConcurrency } : {}),
+        ...(opts.exemptionApprovers !== undefined
+          ? { exemptionApprovers: opts.exemptionApprovers.split(',').map((a) => a.trim()).filter((a) => a !== '') }
+          : {}),
         poll: { initialDelayMs: 5_000, maxDelayMs: 60_000, factor: 1.5, timeoutMs: opts.timeoutMinutes * 60_000 },
       };
       const { orgDeployPlan } = await import('./org-plan.js');

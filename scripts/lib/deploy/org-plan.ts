@@ -4,12 +4,14 @@ import { join } from 'node:path';
 import type { CallAs } from '@aws-sdk/client-cloudformation';
 import { type OrganizationConformancePackDetailedStatus, paginateGetOrganizationConformancePackDetailedStatus } from '@aws-sdk/client-config-service';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import { catalog } from '../../../rules/catalog';
 import { DEFAULT_REMEDIATION_ROLE_NAME } from '../conformance-pack';
+import { ExemptionScpError, exemptionScpContent, parseApprovers } from '../exemption-scp';
 import { hubRolePath } from '../serverless-resources';
 import { DEFAULT_EVALUATION_ROLE_NAME, SpokeParameter } from '../spoke-template';
 import { type Artifact, artifactBucketName, ensureBucket, httpsUrl, packArtifact, s3Uri, spokeArtifact, upload } from './artifacts';
 import { OrganizationPackError, PrerequisiteError, WrongAccountError } from './errors';
-import { accountsUnder, activeAccounts, checkDelegatedAdmin, describeOrganization } from './organization';
+import { accountsUnder, activeAccounts, checkDelegatedAdmin, describeOrganization, ensureServiceControlPolicy } from './organization';
 import { type PlannedCall, type Plan, Service, type Step } from './plan';
 import { DEFAULT_POLL, type PollPolicy, pollUntil } from './poll';
 import { createInstances, createOrUpdateStackSet, listInstances, missingRegions, readySpokeAccounts } from './stackset';
@@ -25,6 +27,11 @@ export interface OrgDeployOptions {
   readonly evaluationRoleName?: string;
   readonly remediationRoleName?: string;
   readonly reservedConcurrency?: number;
+  /**
+   * IAM role or user ARNs that alone may add, change or remove `hipaa-safeguards:exempt*` tags. When set, the
+   * exemption service control policy is created (or updated) and attached to `ou` before anything is deployed.
+   */
+  readonly exemptionApprovers?: readonly string[];
   /** Passed to serverless as --aws-profile (the SDK calls take it through DeployClients). */
   readonly profile?: string;
   /** StackSet operations and the organization conformance pack rollout. */
@@ -64,11 +71,20 @@ export function validateOrgOptions(o: OrgDeployOptions): Required<Pick<OrgDeploy
   for (const r of o.regions) if (!REGION.test(r)) throw new PrerequisiteError(`--regions: "${r}" is not a region name such as us-east-1.`);
   if (new Set(o.regions).size !== o.regions.length) throw new PrerequisiteError('--regions names a region twice.');
   if (!STAGE.test(o.stage)) throw new PrerequisiteError(`--stage "${o.stage}" must be 1-16 lowercase letters, digits or dashes, starting with a letter.`);
+  if (o.exemptionApprovers !== undefined) {
+    try {
+      exemptionScpContent(catalog, o.exemptionApprovers);
+    } catch (e) {
+      if (e instanceof ExemptionScpError) throw new PrerequisiteError(e.message, { cause: e });
+      throw e;
+    }
+  }
   return { ...o, evaluationRoleName: o.evaluationRoleName ?? DEFAULT_EVALUATION_ROLE_NAME, remediationRoleName: o.remediationRoleName ?? DEFAULT_REMEDIATION_ROLE_NAME };
 }
 
 export const stackSetName = (stage: string) => `${SERVICE_NAME}-${stage}-spoke`;
 export const orgPackName = (stage: string) => `${SERVICE_NAME}-${stage}`;
+export const exemptionScpName = (stage: string) => `${SERVICE_NAME}-${stage}-exemption-tags`;
 
 /** The serverless arguments of the hub in one region (the same for package and deploy). */
 export function hubArguments(o: OrgDeployOptions & { evaluationRoleName: string; remediationRoleName: string }, region: string, state: OrgState | undefined): string[] {
@@ -150,6 +166,36 @@ export function orgDeployPlan(input: OrgDeployOptions): Plan<OrgState> {
         ctx.progress(`Organization ${org.id}: ${ctx.state.allAccounts.length} active account(s), ${ctx.state.ouAccounts.length} under ${o.ou}.`);
       },
     },
+    ...(o.exemptionApprovers
+      ? [
+          ((approvers: readonly string[]): Step<OrgState> => {
+            const name = exemptionScpName(o.stage);
+            const onlyBy = approvers.join(', ');
+            return {
+              title: `Govern exemptions: service control policy ${name} attached to ${o.ou}; only ${onlyBy} may change hipaa-safeguards:exempt* tags`,
+              calls: [
+                at(Service.Organizations, 'ListRoots', 'global', 'every page; SERVICE_CONTROL_POLICY must be enabled in the root'),
+                at(Service.Organizations, 'ListPolicies', 'global', `every page, SERVICE_CONTROL_POLICY, to find ${name}`),
+                at(Service.Organizations, 'CreatePolicy', 'global', 'only when it is missing; content generated from the catalog (conformance-packs/hipaa-safeguards-exemption-scp.json with these approvers)'),
+                at(Service.Organizations, 'DescribePolicy', 'global', 'only when it exists'),
+                at(Service.Organizations, 'UpdatePolicy', 'global', 'only when its content or description differs'),
+                at(Service.Organizations, 'ListTargetsForPolicy', 'global', 'every page'),
+                at(Service.Organizations, 'AttachPolicy', 'global', `only when not yet attached to ${o.ou}; management account, or a delegated administrator the organization's delegation policy allows`),
+              ],
+              async run(ctx) {
+                const out = await ensureServiceControlPolicy(ctx.aws.organizations(home), {
+                  name,
+                  description: `HIPAA Safeguards (stage ${o.stage}): only the named approvers may add, change or remove hipaa-safeguards:exempt* tags.`,
+                  content: exemptionScpContent(catalog, approvers),
+                  targetId: o.ou,
+                  caller: admin,
+                });
+                ctx.progress(`Service control policy ${name} (${out.policyId}) ${out.policy}, ${out.attachment} to ${o.ou}.`);
+              },
+            };
+          })(parseApprovers(o.exemptionApprovers)),
+        ]
+      : []),
     {
       title: 'Check the committed conformance pack and spoke templates against the catalog (local, no call)',
       calls: [
@@ -328,6 +374,9 @@ export function orgDeployPlan(input: OrgDeployOptions): Plan<OrgState> {
     summary: [
       `delegated administrator ${admin}; OU ${o.ou}; regions ${o.regions.join(', ')} (StackSet home ${home})`,
       `StackSet ${set}; spoke roles ${o.evaluationRoleName}-<region> and ${o.remediationRoleName}-<region>; hub role path ${hubRolePath(SERVICE_NAME, o.stage)}`,
+      o.exemptionApprovers
+        ? `exemption SCP ${exemptionScpName(o.stage)} on ${o.ou}; exemption approvers ${parseApprovers(o.exemptionApprovers).join(', ')}`
+        : 'exemption SCP: not managed (pass --exemption-approvers to create and attach it)',
     ],
     steps,
     initialState: () => ({ packageDirs: {} }),
