@@ -20,6 +20,9 @@ export interface InvokeIo {
 async function recordingPutEvaluations<T>(run: () => Promise<T>): Promise<{ value?: T; error?: unknown; attempted: unknown[] }> {
   const attempted = new Map<string, unknown>();
   const original = ConfigServiceClient.prototype.send;
+  // send is inherited from the SDK's base Client: restoring must remove our own property, not pin a copy of the
+  // inherited one on ConfigServiceClient (that would hide every later wrapper of the base, as tests install).
+  const hadOwnSend = Object.hasOwn(ConfigServiceClient.prototype, 'send');
   ConfigServiceClient.prototype.send = function (this: InstanceType<typeof ConfigServiceClient>, ...args: Parameters<typeof original>) {
     const command = args[0];
     if (command instanceof PutEvaluationsCommand) {
@@ -32,7 +35,8 @@ async function recordingPutEvaluations<T>(run: () => Promise<T>): Promise<{ valu
   } catch (error) {
     return { error, attempted: [...attempted.values()] };
   } finally {
-    ConfigServiceClient.prototype.send = original;
+    if (hadOwnSend) ConfigServiceClient.prototype.send = original;
+    else delete (ConfigServiceClient.prototype as { send?: unknown }).send;
   }
 }
 
