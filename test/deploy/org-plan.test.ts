@@ -243,7 +243,8 @@ describe('deploy-org plan (scripts/lib/deploy/org-plan.ts)', () => {
         { ParameterKey: 'HubAccountId', ParameterValue: ADMIN },
         { ParameterKey: 'HubRolePath', ParameterValue: '/hipaa-safeguards/prod/' },
         { ParameterKey: 'EvaluationRoleName', ParameterValue: 'HIPAA-Safeguards-Evaluation' },
-        { ParameterKey: 'RemediationRoleName', ParameterValue: 'HIPAA-Safeguards-Remediation' },
+        { ParameterKey: 'HubStage', ParameterValue: 'prod' },
+        { ParameterKey: 'ImportSecurityHubFindings', ParameterValue: 'false' },
       ],
     });
     const [instances] = aws.cfn.commandCalls(CreateStackInstancesCommand).map((c) => c.args[0].input);

@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import type { CallAs } from '@aws-sdk/client-cloudformation';
 import { type OrganizationConformancePackDetailedStatus, paginateGetOrganizationConformancePackDetailedStatus } from '@aws-sdk/client-config-service';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { DEFAULT_REMEDIATION_ROLE_NAME } from '../conformance-pack';
 import { hubRolePath } from '../serverless-resources';
 import { DEFAULT_EVALUATION_ROLE_NAME, SpokeParameter } from '../spoke-template';
 import { type Artifact, artifactBucketName, ensureBucket, httpsUrl, packArtifact, s3Uri, spokeArtifact, upload } from './artifacts';
@@ -23,7 +22,11 @@ export interface OrgDeployOptions {
   readonly ou: string;
   readonly stage: string;
   readonly evaluationRoleName?: string;
-  readonly remediationRoleName?: string;
+  /**
+   * Deploy-time option: whether the rules may import ASFF findings (rule parameter importSecurityHubFindings). Only
+   * then do the spoke evaluation roles hold the Security Hub calls. Default false.
+   */
+  readonly importSecurityHubFindings?: boolean;
   readonly reservedConcurrency?: number;
   /** Passed to serverless as --aws-profile (the SDK calls take it through DeployClients). */
   readonly profile?: string;
@@ -57,21 +60,21 @@ export const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 export const STAGE = /^[a-z][a-z0-9-]{0,15}$/;
 
 /** Checks the inputs (the CLI reports the error); returns them with defaults. */
-export function validateOrgOptions(o: OrgDeployOptions): Required<Pick<OrgDeployOptions, 'evaluationRoleName' | 'remediationRoleName'>> & OrgDeployOptions {
+export function validateOrgOptions(o: OrgDeployOptions): Required<Pick<OrgDeployOptions, 'evaluationRoleName'>> & OrgDeployOptions {
   if (!ACCOUNT_ID.test(o.delegatedAdmin)) throw new PrerequisiteError(`--delegated-admin "${o.delegatedAdmin}" is not a 12-digit account ID.`);
   if (!OU_ID.test(o.ou)) throw new PrerequisiteError(`--ou "${o.ou}" is not an OU ID (ou-xxxx-xxxxxxxx) or root ID (r-xxxx).`);
   if (o.regions.length === 0) throw new PrerequisiteError('--regions names no region.');
   for (const r of o.regions) if (!REGION.test(r)) throw new PrerequisiteError(`--regions: "${r}" is not a region name such as us-east-1.`);
   if (new Set(o.regions).size !== o.regions.length) throw new PrerequisiteError('--regions names a region twice.');
   if (!STAGE.test(o.stage)) throw new PrerequisiteError(`--stage "${o.stage}" must be 1-16 lowercase letters, digits or dashes, starting with a letter.`);
-  return { ...o, evaluationRoleName: o.evaluationRoleName ?? DEFAULT_EVALUATION_ROLE_NAME, remediationRoleName: o.remediationRoleName ?? DEFAULT_REMEDIATION_ROLE_NAME };
+  return { ...o, evaluationRoleName: o.evaluationRoleName ?? DEFAULT_EVALUATION_ROLE_NAME };
 }
 
 export const stackSetName = (stage: string) => `${SERVICE_NAME}-${stage}-spoke`;
 export const orgPackName = (stage: string) => `${SERVICE_NAME}-${stage}`;
 
 /** The serverless arguments of the hub in one region (the same for package and deploy). */
-export function hubArguments(o: OrgDeployOptions & { evaluationRoleName: string; remediationRoleName: string }, region: string, state: OrgState | undefined): string[] {
+export function hubArguments(o: OrgDeployOptions & { evaluationRoleName: string }, region: string, state: OrgState | undefined): string[] {
   const bucket = artifactBucketName(SERVICE_NAME, o.delegatedAdmin, region);
   const members = state?.memberAccounts ? state.memberAccounts.join(',') : '<accounts whose spokes SUCCEEDED>';
   const excluded = state?.excludedAccounts ? state.excludedAccounts.join(',') : '<every other account of the organization>';
@@ -83,12 +86,12 @@ export function hubArguments(o: OrgDeployOptions & { evaluationRoleName: string;
     region,
     '--param=mode=organization',
     `--param=evaluationRoleName=${o.evaluationRoleName}`,
-    `--param=remediationRoleName=${o.remediationRoleName}`,
     `--param=packTemplateS3Uri=${pack}`,
     `--param=memberAccounts=${members}`,
     `--param=excludedAccounts=${excluded}`,
     `--param=organizationId=${state?.organizationId ?? '<the organization ID>'}`,
     ...(o.reservedConcurrency !== undefined ? [`--param=reservedConcurrency=${o.reservedConcurrency}`] : []),
+    ...(o.importSecurityHubFindings ? ['--param=importSecurityHubFindings=true'] : []),
     ...(o.profile ? ['--aws-profile', o.profile] : []),
   ];
 }
@@ -205,7 +208,8 @@ export function orgDeployPlan(input: OrgDeployOptions): Plan<OrgState> {
               { ParameterKey: SpokeParameter.HubAccountId, ParameterValue: admin },
               { ParameterKey: SpokeParameter.HubRolePath, ParameterValue: hubRolePath(SERVICE_NAME, o.stage) },
               { ParameterKey: SpokeParameter.EvaluationRoleName, ParameterValue: o.evaluationRoleName },
-              { ParameterKey: SpokeParameter.RemediationRoleName, ParameterValue: o.remediationRoleName },
+              { ParameterKey: SpokeParameter.HubStage, ParameterValue: o.stage },
+              { ParameterKey: SpokeParameter.ImportSecurityHubFindings, ParameterValue: String(o.importSecurityHubFindings ?? false) },
             ],
             callAs: need(ctx.state.callAs, 'CallAs'),
           },
@@ -327,7 +331,7 @@ export function orgDeployPlan(input: OrgDeployOptions): Plan<OrgState> {
     title: `safeguards deploy-org plan (stage ${o.stage})`,
     summary: [
       `delegated administrator ${admin}; OU ${o.ou}; regions ${o.regions.join(', ')} (StackSet home ${home})`,
-      `StackSet ${set}; spoke roles ${o.evaluationRoleName}-<region> and ${o.remediationRoleName}-<region>; hub role path ${hubRolePath(SERVICE_NAME, o.stage)}`,
+      `StackSet ${set}; spoke roles ${o.evaluationRoleName}-<region> and <document>-<region>; hub role path ${hubRolePath(SERVICE_NAME, o.stage)}`,
     ],
     steps,
     initialState: () => ({ packageDirs: {} }),

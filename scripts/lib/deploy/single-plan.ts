@@ -13,6 +13,8 @@ export interface SingleDeployOptions {
   /** When given, the credentials must be of this account (and the dry run can name it). */
   readonly account?: string;
   readonly reservedConcurrency?: number;
+  /** Deploy-time option: the rule roles may import ASFF findings (rule parameter importSecurityHubFindings). */
+  readonly importSecurityHubFindings?: boolean;
   readonly profile?: string;
   readonly packageDir?: () => string;
 }
@@ -46,6 +48,7 @@ export function singleDeployPlan(o: SingleDeployOptions): Plan<SingleState> {
       '--param=mode=single',
       `--param=packTemplateS3Uri=${pack}`,
       ...(o.reservedConcurrency !== undefined ? [`--param=reservedConcurrency=${o.reservedConcurrency}`] : []),
+      ...(o.importSecurityHubFindings ? ['--param=importSecurityHubFindings=true'] : []),
       ...(o.profile ? ['--aws-profile', o.profile] : []),
     ];
   };
