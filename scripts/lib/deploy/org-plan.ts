@@ -168,12 +168,13 @@ export function orgDeployPlan(input: OrgDeployOptions): Plan<OrgState> {
       (region): Step<OrgState> => {
         const bucket = artifactBucketName(SERVICE_NAME, admin, region);
         return {
-          title: `Artifact bucket ${bucket}: the organization may read the conformance pack template`,
+          title: `Artifact bucket ${bucket}: Config's conformance-pack role in the organization may read the pack template`,
           calls: [
             at(Service.S3, 'HeadBucket', region, 'and again after CreateBucket, until it exists'),
             at(Service.S3, 'CreateBucket', region, 'only when the bucket is missing'),
             at(Service.S3, 'PutPublicAccessBlock', region),
-            at(Service.S3, 'PutBucketPolicy', region, 'TLS only; s3:GetObject on */conformance-packs/* for aws:PrincipalOrgID'),
+            at(Service.S3, 'PutBucketVersioning', region, 'Enabled'),
+            at(Service.S3, 'PutBucketPolicy', region, 'TLS only; s3:GetObject on */conformance-packs/* for AWSServiceRoleForConfigConforms of aws:PrincipalOrgID'),
             at(Service.S3, 'PutObject', region, `${o.stage}/conformance-packs/hipaa-safeguards-<sha256>.yaml`),
             ...(region === home ? [at(Service.S3, 'PutObject', region, `${o.stage}/spoke/hipaa-safeguards-spoke-<sha256>.yaml`)] : []),
           ],

@@ -76,6 +76,7 @@ export function singleDeployPlan(o: SingleDeployOptions): Plan<SingleState> {
         { service: Service.S3, operation: 'HeadBucket', account: shown, region: o.region, note: 'and again after CreateBucket, until it exists' },
         { service: Service.S3, operation: 'CreateBucket', account: shown, region: o.region, note: 'only when the bucket is missing' },
         { service: Service.S3, operation: 'PutPublicAccessBlock', account: shown, region: o.region },
+        { service: Service.S3, operation: 'PutBucketVersioning', account: shown, region: o.region, note: 'Enabled' },
         { service: Service.S3, operation: 'PutBucketPolicy', account: shown, region: o.region, note: 'TLS only' },
         { service: Service.S3, operation: 'PutObject', account: shown, region: o.region, note: `${o.stage}/conformance-packs/hipaa-safeguards-<sha256>.yaml` },
       ],
