@@ -47,6 +47,7 @@ export const FORWARD = {
 } as const;
 /** True when the hub deploys with importSecurityHubFindings: only then may the evaluation role write to Security Hub. */
 export const SECURITY_HUB_CONDITION = 'ImportsSecurityHubFindings';
+export const EVALUATION_SECURITY_HUB_POLICY_LOGICAL_ID = 'EvaluationRoleSecurityHubPolicy';
 export const DEFAULT_EVALUATION_ROLE_NAME = 'HIPAA-Safeguards-Evaluation';
 
 export { MAX_ROLE_BASE_NAME } from './iam';
@@ -94,14 +95,23 @@ function evaluationRole(safeguards: readonly Safeguard[]): Json {
       },
       Policies: [
         { PolicyName: 'rule-evaluations', PolicyDocument: { Version: '2012-10-17', Statement: readStatements(evaluationRoleActions(safeguards), 'sub') } },
-        {
-          'Fn::If': [
-            SECURITY_HUB_CONDITION,
-            { PolicyName: 'security-hub-findings', PolicyDocument: { Version: '2012-10-17', Statement: securityHubStatements('sub') } },
-            { Ref: 'AWS::NoValue' },
-          ],
-        },
       ],
+    },
+  };
+}
+
+/**
+ * The evaluation role's Security Hub import, only where the hub deploys with importSecurityHubFindings: a policy of
+ * its own under the condition (not an Fn::If in Policies, which moto cannot create).
+ */
+function evaluationSecurityHubPolicy(): Json {
+  return {
+    Type: 'AWS::IAM::Policy',
+    Condition: SECURITY_HUB_CONDITION,
+    Properties: {
+      PolicyName: 'security-hub-findings',
+      Roles: [{ Ref: EVALUATION_ROLE_LOGICAL_ID }],
+      PolicyDocument: { Version: '2012-10-17', Statement: securityHubStatements('sub') },
     },
   };
 }
@@ -191,6 +201,7 @@ export function buildSpoke(safeguards: readonly Safeguard[], documents: readonly
   };
   const Resources: Record<string, Json> = {
     [EVALUATION_ROLE_LOGICAL_ID]: evaluationRole(safeguards),
+    [EVALUATION_SECURITY_HUB_POLICY_LOGICAL_ID]: evaluationSecurityHubPolicy(),
     ...remediationRoles(documents, 'sub'),
   };
   Resources[NOTIFICATION_TOPIC_LOGICAL_ID] = notificationTopic();

@@ -28,7 +28,7 @@ import {
   hubRolePath,
   ruleLogicalIds,
 } from '../../scripts/lib/serverless-resources';
-import { EVALUATION_ROLE_LOGICAL_ID, FORWARD, SECURITY_HUB_CONDITION, SPOKE_PATH, SpokeParameter, hubFunctionKeys } from '../../scripts/lib/spoke-template';
+import { EVALUATION_ROLE_LOGICAL_ID, EVALUATION_SECURITY_HUB_POLICY_LOGICAL_ID, FORWARD, SECURITY_HUB_CONDITION, SPOKE_PATH, SpokeParameter, hubFunctionKeys } from '../../scripts/lib/spoke-template';
 import { type Template, resolveIntrinsics } from './cfn';
 import { type Policy, type Resource, type Statement, asList, policiesOf, policyViolations } from './policy-checks';
 
@@ -62,13 +62,21 @@ const spokeValues = {
 const resolveIn = (t: Template, value: unknown, params: Record<string, string> = {}) => resolveIntrinsics(t, value, params);
 const asTemplate = (Resources: Record<string, Resource>): Template => ({ Resources });
 
-/** The statements of a role's permission policies (spoke: the Security Hub policy as the condition decides). */
+/**
+ * The statements of a role's permission policies, its own and those of AWS::IAM::Policy resources attached to it
+ * whose condition holds (spoke: the Security Hub policy, as ImportSecurityHubFindings decides).
+ */
 function statements(resources: Record<string, Resource>, id: string, params: Record<string, string> = {}): Statement[] {
   const role = resources[id];
   if (role?.Type !== 'AWS::IAM::Role') throw new Error(`${id} is not a role.`);
   const t = resources === spoke ? spokeTemplate : asTemplate(resources);
-  const p = resolveIn(t, role.Properties, { ...spokeValues, ...params }) as { Policies: { PolicyDocument: { Statement: Statement[] } }[] };
-  return p.Policies.flatMap((x) => x.PolicyDocument.Statement);
+  const values = { ...spokeValues, ...params };
+  const p = resolveIn(t, role.Properties, values) as { Policies: { PolicyDocument: { Statement: Statement[] } }[] };
+  const attached = Object.values(resources)
+    .filter((r) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties?.Roles) === JSON.stringify([{ Ref: id }]))
+    .filter((r) => !r.Condition || resolveIn(t, { 'Fn::If': [r.Condition, true, false] }, values) === true)
+    .map((r) => resolveIn(t, { ...r.Properties, Roles: [] }, values) as { PolicyDocument: { Statement: Statement[] } });
+  return [...p.Policies, ...attached].flatMap((x) => x.PolicyDocument.Statement);
 }
 
 /** The actions a role's permission policies allow, logs of its own log group aside. */
@@ -211,6 +219,7 @@ describe('IAM across every template the project deploys', () => {
         [...evaluationRoleActions(catalog), ...RUNTIME_ACTIONS.securityHub].sort(),
       );
       expect(spokeTemplate.Conditions?.[SECURITY_HUB_CONDITION]).to.deep.equal({ 'Fn::Equals': [{ Ref: SpokeParameter.ImportSecurityHubFindings }, 'true'] });
+      expect(spoke[EVALUATION_SECURITY_HUB_POLICY_LOGICAL_ID]?.Condition).to.equal(SECURITY_HUB_CONDITION);
     });
 
     it('ElastiCache trigger: single-account role = its calls + its queue; hub role = sts:AssumeRole + its queue; the spoke forwarding role = events:PutEvents', () => {
