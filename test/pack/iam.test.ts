@@ -4,7 +4,10 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { parse } from 'yaml';
 import { catalog } from '../../rules/catalog';
-import { QUEUE_CONSUMER_ACTIONS, REEVALUATE_ACTIONS, RUNTIME_ACTIONS } from '../../rules/runtime/actions';
+import { BatchImportFindingsCommand, BatchUpdateFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
+import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
+import { QUEUE_CONSUMER_ACTIONS, REEVALUATE_ACTIONS, RUNTIME_ACTIONS, SECURITY_HUB_WORKFLOW_STATUSES } from '../../rules/runtime/actions';
+import { importFindings, toFinding } from '../../rules/runtime/securityhub';
 import { bucketPolicy } from '../../scripts/lib/deploy/artifacts';
 import { PACK_PATH, packNames } from '../../scripts/lib/conformance-pack';
 import {
@@ -292,6 +295,44 @@ describe('IAM across every template the project deploys', () => {
         .filter((s) => s.Effect === 'Deny' && asList(s.Action).includes('securityhub:BatchUpdateFindings'))
         .flatMap((s) => Object.keys(s.Condition?.Null ?? {}));
       expect(deniedFields).to.deep.equal(OTHER_UPDATABLE_FINDING_FIELDS.map((f) => `securityhub:ASFFSyntaxPath/${f}`));
+    });
+  });
+
+  describe('what the Security Hub code sends stays inside what the policy allows', () => {
+    let hub: AwsClientStub<SecurityHubClient>;
+    beforeEach(() => {
+      hub = mockClient(SecurityHubClient);
+    });
+    afterEach(() => hub.restore());
+
+    it('imports findings of its own product only, and updates no finding field but Workflow.Status, to an allowed status', async () => {
+      // Arrange
+      hub.on(BatchImportFindingsCommand).resolves({ FailedCount: 0, SuccessCount: 2, FailedFindings: [] });
+      hub.on(BatchUpdateFindingsCommand).resolves({ ProcessedFindings: [], UnprocessedFindings: [] });
+      const ctx = { accountId: '123456789012', region: 'us-east-1', partition: 'aws', now: new Date('2026-11-22T10:00:00Z') };
+      const s = catalog[0]!;
+      const evaluation = (id: string, ComplianceType: 'COMPLIANT' | 'NON_COMPLIANT') => ({
+        ComplianceResourceType: s.resource.resourceTypes[0]!,
+        ComplianceResourceId: id,
+        ComplianceType,
+        Annotation: 'x',
+        OrderingTimestamp: ctx.now,
+      });
+      // Act
+      await importFindings(new SecurityHubClient({ region: 'us-east-1' }), [toFinding(s, evaluation('a', 'COMPLIANT'), ctx), toFinding(s, evaluation('b', 'NON_COMPLIANT'), ctx)]);
+      // Assert: against the role's statements
+      const sts = statements(singleWithHub, ruleLogicalIds(s).role);
+      const importArns = sts.filter((st) => asList(st.Action).includes('securityhub:BatchImportFindings')).flatMap((st) => asList(st.Resource as string[]));
+      for (const f of hub.commandCalls(BatchImportFindingsCommand).flatMap((c) => c.args[0].input.Findings ?? [])) expect(importArns).to.include(f.ProductArn);
+      const updates = hub.commandCalls(BatchUpdateFindingsCommand).map((c) => c.args[0].input);
+      expect(updates).to.have.length(1);
+      for (const u of updates) {
+        const { FindingIdentifiers, Workflow, ...others } = u;
+        expect(others).to.deep.equal({});
+        expect(Object.keys(Workflow ?? {})).to.deep.equal(['Status']);
+        expect([...SECURITY_HUB_WORKFLOW_STATUSES]).to.include(Workflow?.Status);
+        for (const id of FindingIdentifiers ?? []) expect(importArns).to.include(id.ProductArn);
+      }
     });
   });
 
