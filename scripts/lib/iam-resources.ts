@@ -63,6 +63,8 @@ export const ACTION_RESOURCES: Readonly<Record<string, ActionScope>> = {
   'config:PutEvaluations': none('config'),
   'config:StartConfigRulesEvaluation': scoped('config', CONFIG_RULE_ARN),
 
+  // Only the snapshots the pack takes (the final snapshot of a delete): a role that could tag a cache could exempt it.
+  'elasticache:AddTagsToResource': scoped('elasticache', ...cache('snapshot')),
   'elasticache:BatchApplyUpdateAction': scoped('elasticache', ...cache('cluster', 'replicationgroup')),
   'elasticache:CreateSnapshot': scoped('elasticache', ...cache('cluster', 'replicationgroup', 'snapshot')),
   'elasticache:DeleteCacheCluster': scoped('elasticache', ...cache('cluster', 'snapshot')),
@@ -105,7 +107,9 @@ export const ACTION_RESOURCES: Readonly<Record<string, ActionScope>> = {
   'organizations:ListAccounts': none('organizations'),
 
   'secretsmanager:CreateSecret': scoped('secretsmanager', PACK_SECRET_ARN),
+  'secretsmanager:DeleteSecret': scoped('secretsmanager', PACK_SECRET_ARN),
   'secretsmanager:DescribeSecret': scoped('secretsmanager', PACK_SECRET_ARN),
+  'secretsmanager:GetResourcePolicy': scoped('secretsmanager', PACK_SECRET_ARN),
   'secretsmanager:GetRandomPassword': none('secretsmanager'),
   'secretsmanager:PutSecretValue': scoped('secretsmanager', PACK_SECRET_ARN),
   'secretsmanager:TagResource': scoped('secretsmanager', PACK_SECRET_ARN),

@@ -228,8 +228,9 @@ export const EXEMPT_TAG = 'hipaa-safeguards:exempt';
 
 /**
  * Deny guardrails on a remediation role holding ElastiCache writes, whatever a document's steps say: no
- * ModifyReplicationGroup that turns TLS or AUTH off, no delete of a resource tagged exempt. Condition keys from the
- * ElastiCache SAR page (elasticache:TransitEncryptionEnabled, elasticache:AuthTokenEnabled, aws:ResourceTag/${TagKey}).
+ * ModifyReplicationGroup that turns TLS or AUTH off, no delete of a resource tagged exempt, no exemption tag written.
+ * Condition keys from the ElastiCache SAR page (elasticache:TransitEncryptionEnabled, elasticache:AuthTokenEnabled,
+ * aws:ResourceTag/${TagKey}, aws:TagKeys).
  */
 export function elastiCacheGuardrails(actions: readonly string[]): Json[] {
   const out: Json[] = [];
@@ -250,6 +251,16 @@ export function elastiCacheGuardrails(actions: readonly string[]): Json[] {
         Condition: { Bool: { 'elasticache:AuthTokenEnabled': 'false' } },
       },
     );
+  }
+  if (actions.includes('elasticache:AddTagsToResource')) {
+    // Whatever it may tag, never the exemption tags (hipaa-safeguards:exempt, :exempt-until).
+    out.push({
+      Sid: 'NeverWriteExemptionTags',
+      Effect: 'Deny',
+      Action: 'elasticache:AddTagsToResource',
+      Resource: '*',
+      Condition: { 'ForAnyValue:StringLike': { 'aws:TagKeys': [`${EXEMPT_TAG}*`] } },
+    });
   }
   const deletes = actions.filter((a) => a === 'elasticache:DeleteReplicationGroup' || a === 'elasticache:DeleteCacheCluster');
   if (deletes.length > 0) {

@@ -18,6 +18,7 @@ import {
   hubReevaluateActions,
   hubRuleActions,
   remediationRoleLogicalId,
+  remediationRoleStatements,
   ruleActions,
 } from '../../scripts/lib/iam';
 import { ACTION_RESOURCES } from '../../scripts/lib/iam-resources';
@@ -281,7 +282,10 @@ describe('IAM across every template the project deploys', () => {
           const exempt = denies.find((s) => JSON.stringify(s.Condition) === JSON.stringify({ Null: { [`aws:ResourceTag/${EXEMPT_TAG}`]: 'false' } }));
           expect(asList(exempt?.Action).sort(), d.name).to.deep.equal(deletes.sort());
         }
-        if (!d.iamActions.some((a) => /^elasticache:(Modify|Delete)/.test(a))) expect(denies, d.name).to.deep.equal([]);
+        if (d.iamActions.includes('elasticache:AddTagsToResource')) {
+          expect(denies.map((s) => s.Condition), d.name).to.deep.include({ 'ForAnyValue:StringLike': { 'aws:TagKeys': [`${EXEMPT_TAG}*`] } });
+        }
+        if (!d.iamActions.some((a) => /^elasticache:(Modify|Delete|AddTags)/.test(a))) expect(denies, d.name).to.deep.equal([]);
       }
       expect(guarded).to.be.at.least(2);
     });
@@ -296,6 +300,17 @@ describe('IAM across every template the project deploys', () => {
         .flatMap((s) => Object.keys(s.Condition?.Null ?? {}));
       expect(deniedFields).to.deep.equal(OTHER_UPDATABLE_FINDING_FIELDS.map((f) => `securityhub:ASFFSyntaxPath/${f}`));
     });
+  });
+
+  it('guards a role that may tag ElastiCache: snapshots only, and never an exemption tag', () => {
+    // Arrange: a document as the snapshot-tagging work declares it
+    const doc = { ...documents[0]!, name: 'HIPAA-Example', iamActions: ['elasticache:AddTagsToResource', 'elasticache:DeleteReplicationGroup'] };
+    // Act
+    const sts = resolveIn(asTemplate({}), remediationRoleStatements(doc, { topicName: 'HIPAA-Safeguards-Notifications' })) as Statement[];
+    // Assert
+    const tag = sts.find((s) => s.Effect === 'Allow' && asList(s.Action).includes('elasticache:AddTagsToResource'));
+    expect(tag?.Resource).to.equal('arn:aws:elasticache:us-east-1:123456789012:snapshot:*');
+    expect(sts.filter((s) => s.Effect === 'Deny').map((s) => s.Sid)).to.deep.equal(['NeverWriteExemptionTags', 'NeverDeleteExempt']);
   });
 
   describe('what the Security Hub code sends stays inside what the policy allows', () => {
