@@ -142,12 +142,25 @@ describe('IAM across every template the project deploys', () => {
         finding: /Principal "\*" without an organization/,
       },
       { name: 'NotAction', kind: 'identity', st: { Effect: 'Allow', NotAction: 'iam:*', Resource: '*' }, finding: /NotAction/ },
+      {
+        name: 'a service granted by a resource policy without a source condition',
+        kind: 'resource',
+        st: { Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sqs:SendMessage', Resource: 'q' },
+        finding: /service principal without aws:SourceAccount or aws:SourceArn/,
+      },
     ];
     for (const c of cases) {
       it(`flags ${c.name}`, () => {
         expect(one(c.kind, c.st).join('\n')).to.match(c.finding);
       });
     }
+    it('flags a Lambda permission for a service without SourceAccount, and reads one with it as guarded', () => {
+      const permission = (extra: Record<string, unknown>): Record<string, Resource> => ({
+        P: { Type: 'AWS::Lambda::Permission', Properties: { Principal: 'config.amazonaws.com', Action: 'lambda:InvokeFunction', FunctionName: 'f', ...extra } },
+      });
+      expect(policyViolations(policiesOf('t', permission({}))).join('\n')).to.match(/service principal without aws:SourceAccount/);
+      expect(policyViolations(policiesOf('t', permission({ SourceAccount: '111111111111' })))).to.deep.equal([]);
+    });
     it('lets a Lambda trust and an exact role principal pass, and a Deny use wildcards', () => {
       expect(one('trust', { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' })).to.deep.equal([]);
       expect(one('trust', { Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::999999999999:role/x' }, Action: 'sts:AssumeRole' })).to.deep.equal([]);

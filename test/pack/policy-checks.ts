@@ -21,6 +21,8 @@ export const asList = <T>(a: T | T[] | undefined): T[] => (a === undefined ? [] 
 
 /** Condition keys that tie a trust to one account, organization, resource or principal (confused-deputy guards). */
 export const CONFUSED_DEPUTY_KEYS = ['aws:SourceAccount', 'aws:SourceArn', 'aws:SourceOrgID', 'aws:PrincipalOrgID', 'aws:ResourceOrgID', 'aws:PrincipalArn'];
+/** Condition keys that tie a grant to an AWS service to one account or resource of ours. */
+export const SOURCE_KEYS = ['aws:SourceAccount', 'aws:SourceArn', 'aws:SourceOrgID'];
 /** Condition keys that keep a `Principal: "*"` inside the organization. */
 export const ORGANIZATION_KEYS = ['aws:PrincipalOrgID', 'aws:SourceOrgID', 'aws:ResourceOrgID'];
 /**
@@ -56,6 +58,26 @@ export function policiesOf(name: string, resources: Record<string, Resource>): P
       out.push({ where: `${name} ${id}`, kind: 'resource', statements: docOf(p.PolicyDocument) });
     } else if (r.Type === 'AWS::Events::EventBusPolicy' && p.Statement) {
       out.push({ where: `${name} ${id}`, kind: 'resource', statements: asList(p.Statement as Statement) });
+    } else if (r.Type === 'AWS::Lambda::Permission') {
+      // A function policy statement, written the way Lambda stores it.
+      const principal = String(p.Principal);
+      const keys: Record<string, unknown> = {
+        ...(p.SourceAccount !== undefined ? { 'aws:SourceAccount': p.SourceAccount } : {}),
+        ...(p.SourceArn !== undefined ? { 'aws:SourceArn': p.SourceArn } : {}),
+        ...(p.PrincipalOrgID !== undefined ? { 'aws:PrincipalOrgID': p.PrincipalOrgID } : {}),
+      };
+      out.push({
+        where: `${name} ${id}`,
+        kind: 'resource',
+        statements: [
+          {
+            Effect: 'Allow',
+            Principal: principal.endsWith('.amazonaws.com') ? { Service: principal } : { AWS: principal },
+            Action: String(p.Action),
+            ...(Object.keys(keys).length > 0 ? { Condition: { StringEquals: keys } } : {}),
+          },
+        ],
+      });
     }
   }
   return out;
@@ -84,7 +106,8 @@ const isStar = (resource: unknown): boolean => asList(resource as unknown[]).inc
  * What is wrong with the policies, one line per finding: an Allow of a wildcard action, NotAction, NotResource or
  * NotPrincipal in an Allow; an Allow on `Resource: "*"` of an action that has resource types in the Service
  * Authorization Reference (or is missing from scripts/lib/iam-resources.ts); a trust without a confused-deputy
- * condition; an Allow to `Principal: "*"` without an organization condition. Denies may use wildcards: they take
+ * condition; an Allow to `Principal: "*"` without an organization condition; a resource policy (queue, topic, bus,
+ * function) granting an AWS service without a source condition. Denies may use wildcards: they take
  * rights away (TLS-only, guardrails), they grant none.
  */
 export function policyViolations(policies: readonly Policy[]): string[] {
@@ -109,6 +132,9 @@ export function policyViolations(policies: readonly Policy[]): string[] {
         if (!exempt && !hasAnyKey(st, CONFUSED_DEPUTY_KEYS) && !namesExactRoles(st.Principal)) found.push(`${label}: trust without a confused-deputy condition`);
       }
       if (isPublic(st.Principal) && !hasAnyKey(st, ORGANIZATION_KEYS)) found.push(`${label}: Principal "*" without an organization condition`);
+      if (kind === 'resource' && asList((st.Principal as { Service?: string | string[] } | undefined)?.Service).length > 0 && !hasAnyKey(st, SOURCE_KEYS)) {
+        found.push(`${label}: a service principal without aws:SourceAccount or aws:SourceArn`);
+      }
     }
   }
   return found;
