@@ -37,6 +37,8 @@ import { type Template, resolveIntrinsics } from './cfn';
 import { type Policy, type Resource, type Statement, asList, policiesOf, policyViolations } from './policy-checks';
 
 const documents = loadAllRemediationDocuments();
+/** IAM quota: the inline policies of one role hold at most 10,240 characters together (IAM and STS quotas). */
+const MAX_INLINE_POLICY_CHARS = 10_240;
 const ORG = 'o-abcdefghij';
 const HUB = '999999999999';
 const base: PartsInput = {
@@ -252,6 +254,23 @@ describe('IAM across every template the project deploys', () => {
         .filter((a) => !hubRuleActions().includes(a));
       expect(reads).to.deep.equal([]);
     });
+  });
+
+  it(`keeps every role's inline policies within IAM's ${MAX_INLINE_POLICY_CHARS} characters, in the longest partition and region`, () => {
+    const sizes: [string, number][] = [];
+    for (const [where, resources, params] of [
+      ['single', singleWithHub, {}],
+      ['hub', hub, {}],
+      ['spoke', spoke, { [SpokeParameter.ImportSecurityHubFindings]: 'true' }],
+    ] as const) {
+      for (const id of Object.keys(resources).filter((k) => resources[k]?.Type === 'AWS::IAM::Role')) {
+        // IAM counts the characters of every inline policy of the role, whitespace aside.
+        const text = JSON.stringify(statements(resources, id, params)).replaceAll('arn:aws:', 'arn:aws-us-gov:').replaceAll('us-east-1', 'eusc-de-east-1');
+        sizes.push([`${where} ${id}`, text.length + 200]);
+      }
+    }
+    expect(sizes.length).to.be.above(catalog.length * 2 + documents.length * 2);
+    expect(sizes.filter(([, n]) => n > MAX_INLINE_POLICY_CHARS)).to.deep.equal([]);
   });
 
   describe('scoping', () => {
