@@ -21,6 +21,7 @@ import {
   type ReevaluateOptions,
   createReevaluateHandler,
   elastiCacheChangeEventPattern,
+  ElastiCacheApiCallEventSchema,
   elastiCacheChangeInputTransformer,
   handler as exportedHandler,
   resolveRuleNames,
@@ -303,6 +304,15 @@ describe('triggers/elasticache-reevaluate', () => {
       ]);
       expect(targets.map((t) => [t.accountId, t.region])).to.deep.equal([['111111111111', 'us-east-1']]);
       expect(startedNames()).to.deep.equal([PACKED]);
+    });
+
+    it('keeps the parser and the input transformer in step: every field the schema reads is sent, nothing else', () => {
+      const sent = JSON.parse(elastiCacheChangeInputTransformer.InputTemplate.replace(/<[A-Za-z]+>/g, '"x"')) as { detail: object };
+      const { detail: detailSchema, ...top } = ElastiCacheApiCallEventSchema.shape;
+      const { detail, ...sentTop } = sent;
+      expect(Object.keys(sentTop).sort()).to.deep.equal(Object.keys(top).sort());
+      // errorCode is optional in the schema: the rule's pattern already keeps only calls without one.
+      expect(Object.keys(detail).sort()).to.deep.equal(Object.keys(detailSchema.shape).filter((k) => k !== 'errorCode').sort());
     });
 
     it('reads exactly what the rule\'s input transformer sends: the transformed event parses, and holds no request detail', async () => {
