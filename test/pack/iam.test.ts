@@ -156,6 +156,11 @@ describe('IAM across every template the project deploys', () => {
         expect(one(c.kind, c.st).join('\n')).to.match(c.finding);
       });
     }
+    it('flags a statement ID used twice in one policy', () => {
+      const st: Statement = { Sid: 'Same', Effect: 'Deny', Action: 's3:GetObject', Resource: '*' };
+      expect(policyViolations([{ where: 't', kind: 'identity', statements: [st, st] }])).to.deep.equal(['t: statement ID Same is used twice']);
+    });
+
     it('flags a Lambda permission for a service without SourceAccount, and reads one with it as guarded', () => {
       const permission = (extra: Record<string, unknown>): Record<string, Resource> => ({
         P: { Type: 'AWS::Lambda::Permission', Properties: { Principal: 'config.amazonaws.com', Action: 'lambda:InvokeFunction', FunctionName: 'f', ...extra } },

@@ -113,6 +113,9 @@ const isStar = (resource: unknown): boolean => asList(resource as unknown[]).inc
 export function policyViolations(policies: readonly Policy[]): string[] {
   const found: string[] = [];
   for (const { where, kind, statements } of policies) {
+    // IAM refuses a policy whose statement IDs repeat.
+    const sids = statements.flatMap((st) => (st.Sid ? [st.Sid] : []));
+    for (const d of sids.filter((x, i) => sids.indexOf(x) !== i)) found.push(`${where}: statement ID ${d} is used twice`);
     for (const st of statements) {
       const label = `${where}${st.Sid ? ` ${st.Sid}` : ''}`;
       if (st.Effect !== 'Allow') continue;
