@@ -17,11 +17,11 @@ const list = (value) =>
     .filter((v) => v !== '');
 
 async function context(resolveVariable) {
-  const [service, stage, remediationRoleName, mode, evaluationRoleName, reservedConcurrency, packTemplateS3Uri, memberAccounts, excludedAccounts, organizationId] =
+  const [service, stage, importSecurityHubFindings, mode, evaluationRoleName, reservedConcurrency, packTemplateS3Uri, memberAccounts, excludedAccounts, organizationId] =
     await Promise.all([
       resolveVariable('self:service'),
       resolveVariable('sls:stage'),
-      resolveVariable('param:remediationRoleName'),
+      resolveVariable('param:importSecurityHubFindings'),
       resolveVariable('param:mode'),
       resolveVariable('param:evaluationRoleName'),
       resolveVariable('param:reservedConcurrency'),
@@ -34,11 +34,15 @@ async function context(resolveVariable) {
     throw new Error(`--param="mode=${mode}" is not a deployment mode. Expected one of: ${Object.values(DeploymentMode).join(', ')}.`);
   }
   const reserved = String(reservedConcurrency ?? '').trim();
+  const securityHub = String(importSecurityHubFindings ?? 'false').trim();
+  if (securityHub !== 'true' && securityHub !== 'false') {
+    throw new Error(`--param="importSecurityHubFindings=${securityHub}" is not true or false.`);
+  }
   return {
     service,
     stage,
     mode,
-    remediationRoleName,
+    importSecurityHubFindings: securityHub === 'true',
     ...(reserved !== '' ? { reservedConcurrency: Number(reserved) } : {}),
     packTemplateS3Uri: String(packTemplateS3Uri ?? ''),
     ...(mode === DeploymentMode.Organization

@@ -3,13 +3,21 @@
  * call them: kept next to the calls so the least-privilege roles (scripts/lib/iam.ts) cannot drift from them.
  */
 export const RUNTIME_ACTIONS = {
-  /** Every invocation reports its verdicts, and imports them to Security Hub when importSecurityHubFindings is set. */
-  always: ['config:PutEvaluations', 'securityhub:BatchImportFindings', 'securityhub:BatchUpdateFindings'],
+  /** Every invocation reports its verdicts. */
+  always: ['config:PutEvaluations'],
   /** Oversized change notifications carry no item: the runtime reads it from the history. */
   change: ['config:GetResourceConfigHistory'],
   /** Periodic runs list the resources, and mark ones evaluated before but now gone as NOT_APPLICABLE. */
   periodic: ['config:GetComplianceDetailsByConfigRule'],
+  /**
+   * Only when the rule parameter importSecurityHubFindings is set (rules/runtime/securityhub.ts): granted only where
+   * the deployment enables it (deploy-time option importSecurityHubFindings), BatchUpdateFindings for Workflow.Status only.
+   */
+  securityHub: ['securityhub:BatchImportFindings', 'securityhub:BatchUpdateFindings'],
 } as const;
+
+/** The only workflow status rules/runtime/securityhub.ts sets with BatchUpdateFindings. */
+export const SECURITY_HUB_WORKFLOW_STATUSES = ['RESOLVED'] as const;
 
 /** What the ElastiCache re-evaluation trigger (rules/triggers/elasticache-reevaluate.ts) calls, queue reads aside. */
 export const REEVALUATE_ACTIONS = ['config:DescribeConfigRules', 'config:StartConfigRulesEvaluation'] as const;

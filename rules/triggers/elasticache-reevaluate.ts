@@ -50,6 +50,12 @@ export const elastiCacheChangeEventPattern = {
 export const RULE_NAMES_VARIABLE = 'ELASTICACHE_RULE_NAMES';
 /** Organization mode: the role assumed in the event's account (the spoke evaluation role), set by the deployment. */
 export const EXECUTION_ROLE_NAME_VARIABLE = 'EXECUTION_ROLE_NAME';
+/**
+ * The accounts and regions this deployment serves (comma-separated), set by the template: the account itself (single)
+ * or the served member accounts (hub), and the stack's region. Events of any other account or region are dropped.
+ */
+export const SERVED_ACCOUNTS_VARIABLE = 'SERVED_ACCOUNTS';
+export const SERVED_REGIONS_VARIABLE = 'SERVED_REGIONS';
 
 /** StartConfigRulesEvaluation takes at most 25 rule names per call (Config API model). */
 const MAX_RULES_PER_CALL = 25;
@@ -87,6 +93,28 @@ export const ElastiCacheApiCallEventSchema = z.object({
 });
 export type ElastiCacheApiCallEvent = z.output<typeof ElastiCacheApiCallEventSchema>;
 
+/**
+ * What the EventBridge rule sends the queue: exactly the fields ElastiCacheApiCallEventSchema reads, nothing of the
+ * request (parameters, user identity) that CloudTrail records. `errorCode` is left out: the pattern keeps only
+ * calls without one. A test feeds the template's output to the schema, so the two cannot drift apart.
+ * @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-transform-target-input.html
+ */
+export const elastiCacheChangeInputTransformer = {
+  InputPathsMap: {
+    id: '$.id',
+    detailType: '$.detail-type',
+    source: '$.source',
+    account: '$.account',
+    time: '$.time',
+    region: '$.region',
+    eventSource: '$.detail.eventSource',
+    eventName: '$.detail.eventName',
+  },
+  // EventBridge writes each <variable> as a JSON value (strings quoted).
+  InputTemplate:
+    '{"id":<id>,"detail-type":<detailType>,"source":<source>,"account":<account>,"time":<time>,"region":<region>,"detail":{"eventSource":<eventSource>,"eventName":<eventName>}}',
+} as const;
+
 const SqsRecordSchema = z.object({
   messageId: z.string().check(z.minLength(1)),
   body: jsonString(ElastiCacheApiCallEventSchema),
@@ -109,6 +137,9 @@ export interface ReevaluateOptions {
   readonly ruleNamePrefix?: string;
   /** Organization mode: role assumed in the account of the event (env EXECUTION_ROLE_NAME). */
   readonly executionRoleName?: string;
+  /** Accounts and regions served (env SERVED_ACCOUNTS, SERVED_REGIONS); an event of any other is dropped, with an error log. */
+  readonly servedAccounts?: readonly string[];
+  readonly servedRegions?: readonly string[];
   readonly endpoint?: string;
   readonly clients?: (target: ClientTarget) => AwsClients;
   readonly clock?: () => Date;
@@ -195,6 +226,10 @@ export function createReevaluateHandler(options: ReevaluateOptions = {}): (event
       // Failing keeps the messages for redelivery instead of acknowledging changes nobody evaluated.
       throw new ConfigurationError(`No ElastiCache rule names to start: set ${RULE_NAMES_VARIABLE} (comma-separated), as the deployment does.`);
     }
+    if (!options.servedAccounts?.length || !options.servedRegions?.length) {
+      // Without them any forwarded event would be acted on: fail closed, keeping the messages.
+      throw new ConfigurationError(`No served accounts or regions: set ${SERVED_ACCOUNTS_VARIABLE} and ${SERVED_REGIONS_VARIABLE}, as the deployment does.`);
+    }
     const batch = SqsEventSchema.safeParse(event);
     if (!batch.success) {
       const error = new MalformedEventError(`Malformed SQS event: ${describeIssues(batch.error, 'event')}.`);
@@ -216,6 +251,11 @@ export function createReevaluateHandler(options: ReevaluateOptions = {}): (event
       const e = parsed.data.body;
       if (e.detail.errorCode || !(ELASTICACHE_CHANGE_EVENT_NAMES as readonly string[]).includes(e.detail.eventName)) {
         logger.debug('Event ignored', { eventName: e.detail.eventName, errorCode: e.detail.errorCode });
+        return;
+      }
+      if (!options.servedAccounts?.includes(e.account) || !options.servedRegions?.includes(e.region)) {
+        // Not ours to act on (another stage's account, a region this stack does not serve): acknowledged, not retried.
+        logger.error('Event rejected: account or region not served by this deployment', { messageId: record.messageId, account: e.account, region: e.region });
         return;
       }
       const key = `${e.account}/${e.region}`;
@@ -268,8 +308,16 @@ export function createReevaluateHandler(options: ReevaluateOptions = {}): (event
   };
 }
 
+const list = (value: string | undefined) =>
+  (value ?? '')
+    .split(',')
+    .map((v) => v.trim())
+    .filter((v) => v !== '');
+
 export const handler = createReevaluateHandler({
-  ruleNames: (process.env[RULE_NAMES_VARIABLE] ?? '').split(',').filter((n) => n !== ''),
+  ruleNames: list(process.env[RULE_NAMES_VARIABLE]),
   ...(process.env.CONFIG_RULE_NAME_PREFIX ? { ruleNamePrefix: process.env.CONFIG_RULE_NAME_PREFIX } : {}),
   ...(process.env[EXECUTION_ROLE_NAME_VARIABLE] ? { executionRoleName: process.env[EXECUTION_ROLE_NAME_VARIABLE] } : {}),
+  servedAccounts: list(process.env[SERVED_ACCOUNTS_VARIABLE]),
+  servedRegions: list(process.env[SERVED_REGIONS_VARIABLE]),
 });

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { defaultAsString } from '../../rules/runtime/parameters';
 import type { Safeguard } from '../../rules/runtime/safeguard';
+import { remediationRoleArn } from './iam';
 
 /** A CloudFormation template value. */
 export type Json = string | number | boolean | null | readonly Json[] | { readonly [key: string]: Json };
@@ -24,8 +25,6 @@ export const MAX_RETRY_ATTEMPT_SECONDS = 2_678_000;
 /** Config appends `-conformance-pack-<8 random characters>` to the name of every rule a pack creates. */
 export const PACK_RULE_NAME_SUFFIX_LENGTH = '-conformance-pack-'.length + 8;
 
-export const REMEDIATION_ROLE_NAME_PARAMETER = 'RemediationRoleName';
-export const DEFAULT_REMEDIATION_ROLE_NAME = 'HIPAA-Safeguards-Remediation';
 /** The SNS topic every deployment creates in each account and region for remediations that notify a person. */
 export const NOTIFICATION_TOPIC_NAME_PARAMETER = 'NotificationTopicName';
 export const DEFAULT_NOTIFICATION_TOPIC_NAME = 'HIPAA-Safeguards-Notifications';
@@ -118,11 +117,6 @@ export function buildPack(safeguards: readonly Safeguard[]): PackTemplate {
     throw new Error(`The catalog has ${safeguards.length} safeguards; a conformance pack holds at most ${MAX_PACK_RULES} rules.`);
   }
   const Parameters: Record<string, Json> = {
-    [REMEDIATION_ROLE_NAME_PARAMETER]: {
-      Type: 'String',
-      Default: DEFAULT_REMEDIATION_ROLE_NAME,
-      Description: 'Name of the IAM role SSM Automation assumes to run the remediation documents (in this account).',
-    },
     [NOTIFICATION_TOPIC_NAME_PARAMETER]: {
       Type: 'String',
       Default: DEFAULT_NOTIFICATION_TOPIC_NAME,
@@ -188,19 +182,8 @@ export function buildPack(safeguards: readonly Safeguard[]): PackTemplate {
     const r = s.remediation;
     if (!r) continue;
     const remediationParameters: Record<string, Json> = {
-      AutomationAssumeRole: {
-        StaticValue: {
-          Values: [
-            // Fn::Join, not Fn::Sub: serverless.yml embeds this text and would read ${...} as its own variables.
-            {
-              'Fn::Join': [
-                '',
-                ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':role/', { Ref: REMEDIATION_ROLE_NAME_PARAMETER }],
-              ],
-            },
-          ],
-        },
-      },
+      // Each document runs as its own role, holding only that document's actions (scripts/lib/iam.ts).
+      AutomationAssumeRole: { StaticValue: { Values: [remediationRoleArn(r.document)] } },
       [r.resourceIdParameter]: { ResourceValue: { Value: 'RESOURCE_ID' } },
     };
     for (const [name, value] of Object.entries(r.fixed ?? {})) remediationParameters[name] = { StaticValue: { Values: [packValue(value)] } };
@@ -233,7 +216,8 @@ export function buildPack(safeguards: readonly Safeguard[]): PackTemplate {
 
 const HEADER = `# HIPAA Safeguards conformance pack.
 # Generated from rules/catalog.ts by \`npm run build:pack\`: do not edit; a test fails when it drifts.
-# Deployed by serverless.yml, which fills in every *LambdaArn parameter and ${REMEDIATION_ROLE_NAME_PARAMETER}.
+# Deployed by serverless.yml, which fills in every *LambdaArn parameter. Each remediation runs as its document's
+# own role, <document>-<region>, which the stack (or the spoke) creates.
 `;
 
 /** The pack file's exact text: deterministic, so the committed file can be compared with it. */

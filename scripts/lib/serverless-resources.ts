@@ -1,10 +1,31 @@
 import { QUEUE_CONSUMER_ACTIONS, REEVALUATE_ACTIONS } from '../../rules/runtime/actions';
 import { elastiCacheRuleNames } from '../../rules/catalog';
-import { EXECUTION_ROLE_NAME_VARIABLE, RULE_NAMES_VARIABLE, elastiCacheChangeEventPattern } from '../../rules/triggers/elasticache-reevaluate';
+import {
+  EXECUTION_ROLE_NAME_VARIABLE,
+  RULE_NAMES_VARIABLE,
+  SERVED_ACCOUNTS_VARIABLE,
+  SERVED_REGIONS_VARIABLE,
+  elastiCacheChangeEventPattern,
+  elastiCacheChangeInputTransformer,
+} from '../../rules/triggers/elasticache-reevaluate';
 import type { Safeguard } from '../../rules/runtime/safeguard';
-import { ORGANIZATION_MODE_VARIABLE } from '../../rules/runtime/organization';
-import { type Json, MAX_TEMPLATE_BODY_BYTES, REMEDIATION_ROLE_NAME_PARAMETER, packNames, pascal, DEFAULT_NOTIFICATION_TOPIC_NAME } from './conformance-pack';
-import { hubRuleActions, isWildcardAction, remediationActions, ruleActions, wantsReevaluateTrigger } from './iam';
+import { ORGANIZATION_GUARD_ACTIONS, ORGANIZATION_MODE_VARIABLE } from '../../rules/runtime/organization';
+import { type Json, MAX_TEMPLATE_BODY_BYTES, packNames, pascal, DEFAULT_NOTIFICATION_TOPIC_NAME } from './conformance-pack';
+import {
+  type RuleRoleOptions,
+  hubRoleBaseName,
+  readStatements,
+  regionalName,
+  remediationRoleArn,
+  remediationRoleLogicalId,
+  remediationRoleName,
+  remediationRoleStatements,
+  ruleActions,
+  scopedStatements,
+  securityHubStatements,
+  wantsReevaluateTrigger,
+} from './iam';
+import type { ArnStyle } from './iam-resources';
 import type { RemediationDocument } from './remediation-docs';
 
 /** Lambda's limit on function names. */
@@ -12,7 +33,6 @@ export const MAX_FUNCTION_NAME = 64;
 /** PutConformancePack takes at most 60 input parameters: one Lambda ARN per rule plus the role name. */
 export const MAX_PACK_INPUT_PARAMETERS = 60;
 
-export const REMEDIATION_ROLE_LOGICAL_ID = 'RemediationRole';
 export const CONFORMANCE_PACK_LOGICAL_ID = 'HipaaSafeguardsConformancePack';
 export const ORGANIZATION_CONFORMANCE_PACK_LOGICAL_ID = 'HipaaSafeguardsOrganizationConformancePack';
 
@@ -69,7 +89,8 @@ export const REEVALUATE = {
   deadLetterQueue: 'ElastiCacheChangeDeadLetterQueue',
   queuePolicy: 'ElastiCacheChangeQueuePolicy',
   rule: 'ElastiCacheChangeRule',
-  /** Organization mode: lets the member accounts' forwarding rules (the spoke) put events on the hub's default bus. */
+  /** Organization mode: the pack's own event bus the spokes forward to, and its policy. */
+  bus: 'ElastiCacheChangeBus',
   busPolicy: 'ElastiCacheChangeBusPolicy',
   /** Lambda timeout; the queue hides a message 6x as long plus the batching window, as Lambda advises. */
   timeoutSeconds: 30,
@@ -77,8 +98,12 @@ export const REEVALUATE = {
 
 /** EventBridge's default limit on an event pattern, in characters (the hub's lists the member accounts). */
 export const MAX_EVENT_PATTERN_CHARS = 2048;
-/** Resources the organization trigger adds: function, log group, SQS mapping, two queues, queue policy, rule, role, bus policy. */
-const REEVALUATE_ORGANIZATION_RESOURCES = 9;
+/** Resources the organization trigger adds: function, log group, SQS mapping, two queues, queue policy, rule, role, bus, bus policy. */
+const REEVALUATE_ORGANIZATION_RESOURCES = 10;
+/** Organization mode: the hub's event bus is `<prefix><stage>` (hubEventBusName). */
+export const HUB_EVENT_BUS_PREFIX = 'hipaa-safeguards-changes-';
+/** The spoke's forwarding role is `<base>-<region>` in every member account: the hub bus accepts exactly it. */
+export const FORWARD_ROLE_BASE_NAME = 'HIPAA-Safeguards-Forward';
 
 /**
  * Organization mode (the hub, in the delegated administrator account): the rule Lambdas assume the spoke evaluation
@@ -107,8 +132,11 @@ export interface PartsInput {
   readonly packText: string;
   readonly service: string;
   readonly stage: string;
-  /** Single account: the role's name. Organization: the spoke remediation role's base name. */
-  readonly remediationRoleName: string;
+  /**
+   * Deploy-time option importSecurityHubFindings: only then may the rule roles import findings and resolve them
+   * (single account; the spoke has its own parameter).
+   */
+  readonly importSecurityHubFindings?: boolean;
   /** s3:// URI of the uploaded pack (`safeguards deploy` and `deploy-org` upload it); empty: TemplateBody. */
   readonly packTemplateS3Uri?: string;
   /** Present in organization mode. */
@@ -123,7 +151,7 @@ export interface FunctionsInput {
   /** Per rule Lambda; organization mode defaults to DEFAULT_HUB_RESERVED_CONCURRENCY. */
   readonly reservedConcurrency?: number;
   /** Organization mode: the trigger assumes the spoke evaluation role (`<evaluationRoleName>-<region>`). */
-  readonly organization?: Pick<OrganizationHub, 'evaluationRoleName'>;
+  readonly organization?: Pick<OrganizationHub, 'evaluationRoleName'> & Partial<Pick<OrganizationHub, 'memberAccounts'>>;
 }
 
 /** IAM path of the hub Lambda roles: the spoke evaluation role trusts roles of this path in the hub account. */
@@ -132,9 +160,7 @@ export function hubRolePath(service: string, stage: string): string {
 }
 
 /** `<base>-<region>`: the spoke roles are created once per region (scripts/lib/spoke-template.ts). */
-export function regionalRoleName(base: string): Json {
-  return { 'Fn::Join': ['-', [base, { Ref: 'AWS::Region' }]] };
-}
+export const regionalRoleName = regionalName;
 
 /** One function per safeguard; its key is the rule name (one id everywhere). */
 export function buildFunctions(input: FunctionsInput): Record<string, ServerlessFunction> {
@@ -172,6 +198,9 @@ export function buildFunctions(input: FunctionsInput): Record<string, Serverless
       environment: {
         [RULE_NAMES_VARIABLE]: elastiCacheRuleNames.join(','),
         ...(organization && evaluationRoleName ? { [EXECUTION_ROLE_NAME_VARIABLE]: regionalRoleName(evaluationRoleName) } : {}),
+        // The trigger drops events of any other account or region (defence in depth behind the rule's pattern).
+        [SERVED_ACCOUNTS_VARIABLE]: organization ? [...(input.organization?.memberAccounts ?? [])].join(',') : { Ref: 'AWS::AccountId' },
+        [SERVED_REGIONS_VARIABLE]: { Ref: 'AWS::Region' },
       },
       // One at a time: the batching window coalesces bursts, and Config allows one evaluation per rule at once.
       reservedConcurrency: 1,
@@ -195,7 +224,8 @@ export function buildFunctions(input: FunctionsInput): Record<string, Serverless
 interface ReevaluateHub {
   readonly hub: OrganizationHub;
   readonly organizationId: string;
-  /** The hub role path: the spoke evaluation role trusts roles under it. */
+  readonly stage: string;
+  /** The hub role path: the spoke evaluation role trusts exact role ARNs under it. */
   readonly path: string;
 }
 
@@ -205,16 +235,39 @@ function spokeEvaluationRoleArn(hub: OrganizationHub): Json {
 }
 
 /**
+ * sts:AssumeRole on the spoke evaluation role of any member account (the `*` is the account field: the role is one),
+ * only in accounts of this organization (aws:ResourceOrgID), so a role of the same name outside it is never reached.
+ */
+function assumeSpokeEvaluationRole(hub: OrganizationHub, organizationId: string): Json {
+  return {
+    Sid: 'AssumeSpokeEvaluationRoleInOrganization',
+    Effect: 'Allow',
+    Action: 'sts:AssumeRole',
+    Resource: spokeEvaluationRoleArn(hub),
+    Condition: { StringEquals: { 'aws:ResourceOrgID': organizationId } },
+  };
+}
+
+/**
+ * Organization mode: the dedicated event bus the spokes forward ElastiCache changes to, `<prefix><stage>` in each
+ * region of the hub: not the delegated administrator's default bus, which other producers share.
+ */
+export function hubEventBusName(stage: string): string {
+  return `${HUB_EVENT_BUS_PREFIX}${stage}`;
+}
+
+/**
  * The queue, dead-letter queue, EventBridge rule and role of the ElastiCache re-evaluation trigger. Single account:
- * the rule sees this account's CloudTrail events and the role starts its Config rules. Organization (the hub): the
- * spokes forward their events to this region's default bus, which accepts them from the organization only; the rule
- * keeps the served member accounts' events, and the role, under the hub role path, assumes their evaluation role.
+ * the rule sees this account's CloudTrail events on the default bus and the role starts its Config rules.
+ * Organization (the hub): the spokes' fixed-name forwarding roles put their events on the pack's own bus, which
+ * accepts only ElastiCache CloudTrail events from the organization; the rule keeps the served member accounts'
+ * events, and the role, with a fixed name under the hub role path, assumes their evaluation role. Both: the rule
+ * sends the queue only the fields the trigger reads (input transformer), and the queue refuses any other sender.
  */
 function reevaluateResources(org?: ReevaluateHub): Record<string, Json> {
   const queueArn = { 'Fn::GetAtt': [REEVALUATE.queue, 'Arn'] };
   const pattern: Json = org
-    ? // Only accounts this stage serves: another stage's accounts (one stage per OU) reach the same bus, and their
-      // evaluation roles trust another path.
+    ? // Only accounts this stage serves: another stage's accounts (one stage per OU) have their own bus.
       { account: [...org.hub.memberAccounts], ...(elastiCacheChangeEventPattern as unknown as Record<string, Json>) }
     : (elastiCacheChangeEventPattern as unknown as Json);
   // About 1,100 characters at the most accounts checkOrganizationCapacity lets one stage serve.
@@ -222,35 +275,26 @@ function reevaluateResources(org?: ReevaluateHub): Record<string, Json> {
     throw new Error(`The ElastiCache change rule's event pattern exceeds EventBridge's ${MAX_EVENT_PATTERN_CHARS} characters; deploy one stage per OU.`);
   }
   const permissions: Json[] = org
-    ? [
-        {
-          Sid: 'AssumeSpokeEvaluationRole',
-          Effect: 'Allow',
-          Action: 'sts:AssumeRole',
-          Resource: spokeEvaluationRoleArn(org.hub),
-        },
-      ]
-    : [
-        // DescribeConfigRules has no resource-level permission; StartConfigRulesEvaluation is scoped to rules.
-        { Sid: 'FindRules', Effect: 'Allow', Action: [REEVALUATE_ACTIONS[0]], Resource: '*' },
-        {
-          Sid: 'StartRules',
-          Effect: 'Allow',
-          Action: [REEVALUATE_ACTIONS[1]],
-          Resource: {
-            'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':config:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':config-rule/*']],
-          },
-        },
-      ];
+    ? [assumeSpokeEvaluationRole(org.hub, org.organizationId)]
+    : scopedStatements([...REEVALUATE_ACTIONS]);
+  const busArn: Json = org ? { 'Fn::GetAtt': [REEVALUATE.bus, 'Arn'] } : { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':events:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':event-bus/default']] };
+  const ruleArn = { 'Fn::GetAtt': [REEVALUATE.rule, 'Arn'] };
   const resources: Record<string, Json> = {
     [REEVALUATE.deadLetterQueue]: {
       Type: 'AWS::SQS::Queue',
+      // Change notifications, not evidence: nothing to keep once the stack is gone.
+      DeletionPolicy: 'Delete',
+      UpdateReplacePolicy: 'Delete',
       Properties: { SqsManagedSseEnabled: true, MessageRetentionPeriod: 1_209_600 },
     },
     [REEVALUATE.queue]: {
       Type: 'AWS::SQS::Queue',
+      DeletionPolicy: 'Delete',
+      UpdateReplacePolicy: 'Delete',
       Properties: {
         SqsManagedSseEnabled: true,
+        // Four days (SQS's default, stated): longer than any Config outage the retries ride out.
+        MessageRetentionPeriod: 345_600,
         VisibilityTimeout: REEVALUATE.timeoutSeconds * 6 + 60,
         RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [REEVALUATE.deadLetterQueue, 'Arn'] }, maxReceiveCount: 10 },
       },
@@ -261,9 +305,10 @@ function reevaluateResources(org?: ReevaluateHub): Record<string, Json> {
         Description: org
           ? 'ElastiCache changes (CloudTrail) of the served member accounts, forwarded by their spokes, to be judged within minutes.'
           : 'ElastiCache changes (CloudTrail) that should be judged by the HIPAA safeguards within minutes.',
+        ...(org ? { EventBusName: { Ref: REEVALUATE.bus } } : {}),
         EventPattern: pattern,
         State: 'ENABLED',
-        Targets: [{ Id: 'elasticache-reevaluate-queue', Arn: queueArn }],
+        Targets: [{ Id: 'elasticache-reevaluate-queue', Arn: queueArn, InputTransformer: elastiCacheChangeInputTransformer as unknown as Json }],
       },
     },
     [REEVALUATE.queuePolicy]: {
@@ -279,7 +324,16 @@ function reevaluateResources(org?: ReevaluateHub): Record<string, Json> {
               Principal: { Service: 'events.amazonaws.com' },
               Action: 'sqs:SendMessage',
               Resource: queueArn,
-              Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [REEVALUATE.rule, 'Arn'] } } },
+              Condition: { ArnEquals: { 'aws:SourceArn': ruleArn } },
+            },
+            {
+              // Nobody else, whatever their own policies allow: a direct SendMessage has no aws:SourceArn.
+              Sid: 'DenyAnyOtherSender',
+              Effect: 'Deny',
+              Principal: '*',
+              Action: 'sqs:SendMessage',
+              Resource: queueArn,
+              Condition: { ArnNotEquals: { 'aws:SourceArn': ruleArn } },
             },
           ],
         },
@@ -291,8 +345,8 @@ function reevaluateResources(org?: ReevaluateHub): Record<string, Json> {
         Description: org
           ? 'Hub role of the ElastiCache re-evaluation trigger Lambda: assumes the spoke evaluation role of the changed account.'
           : 'Least privilege for the ElastiCache re-evaluation trigger Lambda.',
-        // The spoke evaluation role trusts the roles under this path in the hub account (aws:PrincipalArn).
-        ...(org ? { Path: org.path } : {}),
+        // Fixed name under the hub path: the spoke evaluation role trusts this exact ARN (aws:PrincipalArn).
+        ...(org ? { Path: org.path, RoleName: regionalName(hubRoleBaseName(org.stage, REEVALUATE.functionKey)) } : {}),
         AssumeRolePolicyDocument: lambdaTrust,
         Policies: [
           {
@@ -300,12 +354,7 @@ function reevaluateResources(org?: ReevaluateHub): Record<string, Json> {
             PolicyDocument: {
               Version: '2012-10-17',
               Statement: [
-                {
-                  Sid: 'OwnLogGroupOnly',
-                  Effect: 'Allow',
-                  Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-                  Resource: { 'Fn::GetAtt': [serverlessLogicalIds(REEVALUATE.functionKey).logGroup, 'Arn'] },
-                },
+                ownLogGroup(REEVALUATE.functionKey),
                 ...permissions,
                 { Sid: 'ConsumeItsQueue', Effect: 'Allow', Action: [...QUEUE_CONSUMER_ACTIONS], Resource: queueArn },
               ],
@@ -316,18 +365,29 @@ function reevaluateResources(org?: ReevaluateHub): Record<string, Json> {
     },
   };
   if (org) {
+    resources[REEVALUATE.bus] = {
+      Type: 'AWS::Events::EventBus',
+      Properties: { Name: hubEventBusName(org.stage), Description: 'ElastiCache changes the HIPAA Safeguards spokes forward to the hub.' },
+    };
     resources[REEVALUATE.busPolicy] = {
       Type: 'AWS::Events::EventBusPolicy',
       Properties: {
-        // Unique per stage: several stages (one per OU) may share the hub's default bus.
-        StatementId: `${pascal(REEVALUATE.functionKey)}-${org.path.split('/').filter((x) => x !== '').join('-')}`.slice(0, 64),
+        EventBusName: { Ref: REEVALUATE.bus },
+        StatementId: 'SpokeForwardingRolesOfTheOrganization',
         Statement: {
           Effect: 'Allow',
+          // The forwarding roles are in member accounts; the conditions name them exactly.
           Principal: '*',
           Action: 'events:PutEvents',
-          Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':events:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':event-bus/default']] },
-          // The spokes' forwarding roles are in member accounts: any principal of the organization, nobody else.
-          Condition: { StringEquals: { 'aws:PrincipalOrgID': org.organizationId } },
+          Resource: busArn,
+          Condition: {
+            StringEquals: {
+              'aws:PrincipalOrgID': org.organizationId,
+              'events:source': [...elastiCacheChangeEventPattern.source],
+              'events:detail-type': [...elastiCacheChangeEventPattern['detail-type']],
+            },
+            ArnLike: { 'aws:PrincipalArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::*:role/', FORWARD_ROLE_BASE_NAME, '-', { Ref: 'AWS::Region' }]] } },
+          },
         },
       },
     };
@@ -335,62 +395,56 @@ function reevaluateResources(org?: ReevaluateHub): Record<string, Json> {
   return resources;
 }
 
-const lambdaTrust: Json = {
+/**
+ * Lambda's trust. No confused-deputy condition: only principals of this account can pass a role to Lambda
+ * (iam:PassRole does not cross accounts), and Lambda documents none for the execution role's AssumeRole.
+ */
+export const lambdaTrust: Json = {
   Version: '2012-10-17',
   Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
 };
 
-/** Resources that accept a Config rule ARN; the rule IDs are random, so the scope is "rules of this account". */
-const CONFIG_RULE_SCOPED = new Set(['config:GetComplianceDetailsByConfigRule']);
+function ownLogGroup(functionKey: string): Json {
+  return {
+    Sid: 'OwnLogGroupOnly',
+    Effect: 'Allow',
+    Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+    Resource: { 'Fn::GetAtt': [serverlessLogicalIds(functionKey).logGroup, 'Arn'] },
+  };
+}
 
-function ruleRole(s: Safeguard, functionKey: string): Json {
-  const actions = ruleActions(s);
-  const ruleScoped = actions.filter((a) => CONFIG_RULE_SCOPED.has(a));
-  const anyResource = actions.filter((a) => !CONFIG_RULE_SCOPED.has(a));
-  const statements: Json[] = [
-    {
-      Sid: 'OwnLogGroupOnly',
-      Effect: 'Allow',
-      Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-      Resource: { 'Fn::GetAtt': [serverlessLogicalIds(functionKey).logGroup, 'Arn'] },
-    },
-  ];
-  // PutEvaluations, GetResourceConfigHistory and the List*/Describe* reads have no resource-level permissions.
-  if (anyResource.length > 0) statements.push({ Sid: 'RuleCalls', Effect: 'Allow', Action: anyResource, Resource: '*' });
-  if (ruleScoped.length > 0) {
-    statements.push({
-      Sid: 'ConfigRuleReads',
-      Effect: 'Allow',
-      Action: ruleScoped,
-      Resource: {
-        'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':config:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':config-rule/*']],
-      },
-    });
-  }
+/**
+ * The statements of a single-account rule role, without its log group: its calls scoped by iam-resources.ts, and
+ * the Security Hub import only when the deployment enables it. Exported for the moto IAM-enforcement test.
+ */
+export function ruleRoleStatements(s: Safeguard, options: RuleRoleOptions & { style?: ArnStyle } = {}): Json[] {
+  const style = options.style ?? 'join';
+  return [...readStatements(ruleActions(s), style), ...(options.securityHub ? securityHubStatements(style) : [])];
+}
+
+function ruleRole(s: Safeguard, functionKey: string, options: RuleRoleOptions): Json {
   return {
     Type: 'AWS::IAM::Role',
     Properties: {
       Description: `Least privilege for the ${s.name} AWS Config rule Lambda.`,
       AssumeRolePolicyDocument: lambdaTrust,
-      Policies: [{ PolicyName: s.name, PolicyDocument: { Version: '2012-10-17', Statement: statements } }],
+      Policies: [{ PolicyName: s.name, PolicyDocument: { Version: '2012-10-17', Statement: [ownLogGroup(functionKey), ...ruleRoleStatements(s, options)] } }],
     },
   };
 }
 
 /**
  * Organization mode: the hub rule Lambda's role. It reads nothing itself: it assumes the spoke evaluation role of the
- * evaluated account (any account: the `*` is the account field of the resource, the action is one) and lists the
- * organization's accounts for the account guard.
+ * evaluated account and lists the organization's accounts for the account guard. Fixed name under the hub path, so
+ * the spoke evaluation role trusts exactly it.
  */
-function hubRole(s: Safeguard, functionKey: string, hub: OrganizationHub, path: string): Json {
-  const actions = hubRuleActions();
-  const guard = actions.filter((a) => a !== 'sts:AssumeRole');
+function hubRole(s: Safeguard, functionKey: string, hub: ReevaluateHub): Json {
   return {
     Type: 'AWS::IAM::Role',
     Properties: {
+      RoleName: regionalName(hubRoleBaseName(hub.stage, functionKey)),
       Description: `Hub role of the ${s.name} AWS Config rule Lambda: assumes the spoke evaluation role of each member account.`,
-      // The spoke evaluation role trusts the roles under this path in the hub account (aws:PrincipalArn).
-      Path: path,
+      Path: hub.path,
       AssumeRolePolicyDocument: lambdaTrust,
       Policies: [
         {
@@ -398,20 +452,10 @@ function hubRole(s: Safeguard, functionKey: string, hub: OrganizationHub, path: 
           PolicyDocument: {
             Version: '2012-10-17',
             Statement: [
-              {
-                Sid: 'OwnLogGroupOnly',
-                Effect: 'Allow',
-                Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-                Resource: { 'Fn::GetAtt': [serverlessLogicalIds(functionKey).logGroup, 'Arn'] },
-              },
-              {
-                Sid: 'AssumeSpokeEvaluationRole',
-                Effect: 'Allow',
-                Action: 'sts:AssumeRole',
-                Resource: spokeEvaluationRoleArn(hub),
-              },
-              // ListAccounts has no resource-level permissions.
-              { Sid: 'OrganizationMembership', Effect: 'Allow', Action: guard, Resource: '*' },
+              ownLogGroup(functionKey),
+              assumeSpokeEvaluationRole(hub.hub, hub.organizationId),
+              // ListAccounts has no resource-level permissions (iam-resources.ts).
+              ...scopedStatements([...ORGANIZATION_GUARD_ACTIONS]).map((st) => ({ ...(st as Record<string, Json>), Sid: 'OrganizationMembership' })),
             ],
           },
         },
@@ -435,36 +479,31 @@ export function serviceTrustPolicy(service: string): Json {
   };
 }
 
-/** The remediation role; `roleName` is a plain name or a template value (the spoke's `<name>-<region>`). */
-export function remediationRole(documents: readonly RemediationDocument[], roleName: Json): Json {
-  const actions = remediationActions(documents);
-  const wild = actions.filter(isWildcardAction);
-  if (wild.length > 0) throw new Error(`Remediation documents declare wildcard actions ${wild.join(', ')}; list each action.`);
-  const roleArn: Json = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':role/', roleName]] };
-  const passRole = actions.includes('iam:PassRole');
-  const statements: Json[] = [
-    { Sid: 'DeclaredByDocuments', Effect: 'Allow', Action: actions.filter((a) => a !== 'iam:PassRole'), Resource: '*' },
-  ];
-  // Only ever this role, to SSM (a document that starts a child automation passes its own role on).
-  if (passRole) {
-    statements.push({
-      Sid: 'PassOwnRoleToSsm',
-      Effect: 'Allow',
-      Action: 'iam:PassRole',
-      Resource: roleArn,
-      Condition: { StringEquals: { 'iam:PassedToService': 'ssm.amazonaws.com' } },
-    });
-  }
+/**
+ * One document's remediation role, `<document>-<region>` (remediationRoleName): SSM Automation of this account
+ * assumes it to run that document only, holding exactly what the document declares (remediationRoleStatements).
+ */
+export function remediationRole(document: RemediationDocument, style: ArnStyle = 'join'): Json {
   return {
     Type: 'AWS::IAM::Role',
     Properties: {
       // Fixed name: the conformance pack builds AutomationAssumeRole from it.
-      RoleName: roleName,
-      Description: 'Assumed by SSM Automation to run the HIPAA Safeguards remediation documents.',
+      RoleName: remediationRoleName(document.name),
+      Description: `Assumed by SSM Automation to run the ${document.name} remediation document, and nothing else.`,
       AssumeRolePolicyDocument: serviceTrustPolicy('ssm.amazonaws.com'),
-      Policies: [{ PolicyName: 'remediation-documents', PolicyDocument: { Version: '2012-10-17', Statement: statements } }],
+      Policies: [
+        {
+          PolicyName: document.name,
+          PolicyDocument: { Version: '2012-10-17', Statement: remediationRoleStatements(document, { style, topicName: DEFAULT_NOTIFICATION_TOPIC_NAME }) },
+        },
+      ],
     },
   };
+}
+
+/** Every document's remediation role, keyed by logical ID. */
+export function remediationRoles(documents: readonly RemediationDocument[], style: ArnStyle = 'join'): Record<string, Json> {
+  return Object.fromEntries(documents.map((d) => [remediationRoleLogicalId(d.name), remediationRole(d, style)]));
 }
 
 /** A document's parsed content, refused when CloudFormation would read part of it as an intrinsic function. */
@@ -557,28 +596,26 @@ function organizationResources(input: PartsInput, hub: OrganizationHub): Record<
   const both = hub.memberAccounts.filter((a) => hub.excludedAccounts.includes(a));
   if (both.length > 0) throw new Error(`Accounts ${both.join(', ')} are both served and excluded.`);
   checkOrganizationCapacity(input, hub.memberAccounts.length);
-  const inputs = 1 + input.safeguards.length * 2;
+  const inputs = input.safeguards.length * 2;
   if (inputs > MAX_PACK_INPUT_PARAMETERS) {
     throw new Error(`${input.safeguards.length} rules need ${inputs} conformance pack input parameters in organization mode; Config takes ${MAX_PACK_INPUT_PARAMETERS}.`);
   }
-
-  const path = hubRolePath(input.service, input.stage);
-  const Resources: Record<string, Json> = {};
-  if (wantsReevaluateTrigger(input.safeguards)) {
-    const organizationId = hub.organizationId ?? '';
-    if (!/^o-[a-z0-9]{10,32}$/.test(organizationId)) {
-      throw new Error(
-        `Organization mode needs organizationId (o-...) for the ElastiCache trigger's event bus policy; got "${organizationId}". safeguards deploy-org sets it.`,
-      );
-    }
-    Object.assign(Resources, reevaluateResources({ hub, organizationId, path }));
+  const organizationId = hub.organizationId ?? '';
+  if (!/^o-[a-z0-9]{10,32}$/.test(organizationId)) {
+    throw new Error(
+      `Organization mode needs organizationId (o-...): the hub roles assume spoke roles of this organization only (aws:ResourceOrgID); got "${organizationId}". safeguards deploy-org sets it.`,
+    );
   }
+
+  const org: ReevaluateHub = { hub, organizationId, stage: input.stage, path: hubRolePath(input.service, input.stage) };
+  const Resources: Record<string, Json> = {};
+  if (wantsReevaluateTrigger(input.safeguards)) Object.assign(Resources, reevaluateResources(org));
   const permissions: string[] = [];
-  const packInputs: Json[] = [{ ParameterName: REMEDIATION_ROLE_NAME_PARAMETER, ParameterValue: regionalRoleName(input.remediationRoleName) }];
+  const packInputs: Json[] = [];
   for (const s of input.safeguards) {
     const ids = ruleLogicalIds(s);
     const fn = serverlessLogicalIds(s.name).function;
-    Resources[ids.role] = hubRole(s, s.name, hub, path);
+    Resources[ids.role] = hubRole(s, s.name, org);
     for (const account of hub.memberAccounts) {
       const id = `${ids.permission}${account}`;
       Resources[id] = {
@@ -618,13 +655,22 @@ function organizationResources(input: PartsInput, hub: OrganizationHub): Record<
 }
 
 /**
- * The CloudFormation resources serverless.yml adds to its functions. Single account: one role and one Config invoke
- * permission per rule, the SSM documents, the remediation role and the conformance pack wired to the Lambdas.
- * Organization (hub): one role per rule that assumes the spoke evaluation role, one invoke permission per rule and
- * member account, and the organization conformance pack; the documents and the spoke roles come from the StackSet.
- * Both: the ElastiCache re-evaluation trigger when the catalog has ElastiCache rules (reevaluateResources).
+ * Log groups are audit evidence (every verdict and every failure is logged): kept when the stack is deleted or the
+ * group replaced. serverless creates them; `resources.extensions` adds the policies to its own resources.
  */
-export function buildResources(input: PartsInput): { Resources: Record<string, Json> } {
+export function logGroupExtensions(functionKeys: readonly string[]): Record<string, Json> {
+  return Object.fromEntries(functionKeys.map((k) => [serverlessLogicalIds(k).logGroup, { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' }]));
+}
+
+/**
+ * The CloudFormation resources serverless.yml adds to its functions. Single account: one role and one Config invoke
+ * permission per rule, the SSM documents, one remediation role per document, the notification topic and the
+ * conformance pack wired to the Lambdas. Organization (hub): one fixed-name role per rule that assumes the spoke
+ * evaluation role, one invoke permission per rule and member account, and the organization conformance pack; the
+ * documents and the spoke roles come from the StackSet. Both: the ElastiCache re-evaluation trigger when the
+ * catalog has ElastiCache rules (reevaluateResources), and retained log groups.
+ */
+export function buildResources(input: PartsInput): { Resources: Record<string, Json>; extensions: Record<string, Json> } {
   // serverless resolves ${...} in everything this returns: a document or pack with one would be corrupted.
   for (const [what, text] of [['conformance pack', input.packText], ...input.documents.map((d) => [d.name, d.text])] as const) {
     if (text.includes('${')) throw new Error(`${what} contains "\${", which serverless would resolve as a variable.`);
@@ -635,26 +681,28 @@ export function buildResources(input: PartsInput): { Resources: Record<string, J
       throw new Error(`Safeguard ${s.name} links remediation ${s.remediation.document}, but remediations/${s.remediation.document}.yaml is missing.`);
     }
   }
-  if (input.safeguards.length + 1 > MAX_PACK_INPUT_PARAMETERS) {
-    throw new Error(
-      `${input.safeguards.length} rules need ${input.safeguards.length + 1} conformance pack input parameters; Config takes ${MAX_PACK_INPUT_PARAMETERS}.`,
-    );
+  if (input.safeguards.length > MAX_PACK_INPUT_PARAMETERS) {
+    throw new Error(`${input.safeguards.length} rules need ${input.safeguards.length} conformance pack input parameters; Config takes ${MAX_PACK_INPUT_PARAMETERS}.`);
   }
-  if (input.organization) return { Resources: organizationResources(input, input.organization) };
+  const functionKeys = [...input.safeguards.map((s) => s.name), ...(wantsReevaluateTrigger(input.safeguards) ? [REEVALUATE.functionKey] : [])];
+  const extensions = logGroupExtensions(functionKeys);
+  if (input.organization) return { Resources: organizationResources(input, input.organization), extensions };
 
+  const roles = remediationRoles(input.documents);
   const Resources: Record<string, Json> = {
     [NOTIFICATION_TOPIC_LOGICAL_ID]: notificationTopic(),
+    [NOTIFICATION_TOPIC_POLICY_LOGICAL_ID]: notificationTopicPolicy(input.documents),
     ...(wantsReevaluateTrigger(input.safeguards) ? reevaluateResources() : {}),
+    ...roles,
   };
-  const packDependsOn: string[] = [REMEDIATION_ROLE_LOGICAL_ID, NOTIFICATION_TOPIC_LOGICAL_ID];
-  // IAM names are global: <name>-<region>, so the pack can be deployed to several regions of one account.
-  const remediationRoleName = regionalRoleName(input.remediationRoleName);
-  const packInputs: Json[] = [{ ParameterName: REMEDIATION_ROLE_NAME_PARAMETER, ParameterValue: remediationRoleName }];
+  const packDependsOn: string[] = [...Object.keys(roles), NOTIFICATION_TOPIC_LOGICAL_ID];
+  const packInputs: Json[] = [];
+  const options: RuleRoleOptions = { securityHub: input.importSecurityHubFindings ?? false };
 
   for (const s of input.safeguards) {
     const ids = ruleLogicalIds(s);
     const fn = serverlessLogicalIds(s.name).function;
-    Resources[ids.role] = ruleRole(s, s.name);
+    Resources[ids.role] = ruleRole(s, s.name, options);
     Resources[ids.permission] = {
       Type: 'AWS::Lambda::Permission',
       Properties: {
@@ -675,7 +723,6 @@ export function buildResources(input: PartsInput): { Resources: Record<string, J
     packDependsOn.push(id);
   }
 
-  Resources[REMEDIATION_ROLE_LOGICAL_ID] = remediationRole(input.documents, remediationRoleName);
   Resources[CONFORMANCE_PACK_LOGICAL_ID] = {
     Type: 'AWS::Config::ConformancePack',
     // Config invokes each Lambda as soon as its rule exists, and checks that remediation documents exist.
@@ -686,10 +733,11 @@ export function buildResources(input: PartsInput): { Resources: Record<string, J
       ConformancePackInputParameters: packInputs,
     },
   };
-  return { Resources };
+  return { Resources, extensions };
 }
 
 export const NOTIFICATION_TOPIC_LOGICAL_ID = 'NotificationTopic';
+export const NOTIFICATION_TOPIC_POLICY_LOGICAL_ID = 'NotificationTopicPolicy';
 
 /**
  * The topic notification remediations publish to (fixed name per account and region, so one pack names it
@@ -699,6 +747,54 @@ export function notificationTopic(): Json {
   return {
     Type: 'AWS::SNS::Topic',
     Properties: { TopicName: DEFAULT_NOTIFICATION_TOPIC_NAME, KmsMasterKeyId: 'alias/aws/sns', DisplayName: 'HIPAA Safeguards' },
+  };
+}
+
+/**
+ * Who may publish to the topic: only the remediation roles of documents that declare sns:Publish, and nobody
+ * without TLS. The Deny names every other principal: an account admin's own Allow does not open it either.
+ */
+export function notificationTopicPolicy(documents: readonly RemediationDocument[]): Json {
+  const topic = { Ref: NOTIFICATION_TOPIC_LOGICAL_ID };
+  const publishers = documents.filter((d) => d.iamActions.includes('sns:Publish')).map((d) => remediationRoleArn(d.name));
+  return {
+    Type: 'AWS::SNS::TopicPolicy',
+    Properties: {
+      Topics: [topic],
+      PolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [
+          ...(publishers.length > 0
+            ? [
+                {
+                  Sid: 'RemediationRolesPublish',
+                  Effect: 'Allow',
+                  Principal: { AWS: { Ref: 'AWS::AccountId' } },
+                  Action: 'sns:Publish',
+                  Resource: topic,
+                  Condition: { ArnEquals: { 'aws:PrincipalArn': publishers } },
+                },
+                {
+                  Sid: 'NoOtherPublisher',
+                  Effect: 'Deny',
+                  Principal: '*',
+                  Action: 'sns:Publish',
+                  Resource: topic,
+                  Condition: { ArnNotEquals: { 'aws:PrincipalArn': publishers } },
+                },
+              ]
+            : []),
+          {
+            Sid: 'TlsOnly',
+            Effect: 'Deny',
+            Principal: '*',
+            Action: ['sns:Publish', 'sns:Subscribe'],
+            Resource: topic,
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          },
+        ],
+      },
+    },
   };
 }
 

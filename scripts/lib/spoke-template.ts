@@ -1,11 +1,23 @@
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { Safeguard } from '../../rules/runtime/safeguard';
-import { DEFAULT_REMEDIATION_ROLE_NAME, type Json } from './conformance-pack';
+import type { Json } from './conformance-pack';
 import { elastiCacheChangeEventPattern } from '../../rules/triggers/elasticache-reevaluate';
-import { evaluationRoleActions, isWildcardAction, wantsReevaluateTrigger } from './iam';
+import { MAX_ROLE_BASE_NAME, evaluationRoleActions, hubRoleBaseName, readStatements, securityHubStatements, wantsReevaluateTrigger } from './iam';
 import type { RemediationDocument } from './remediation-docs';
-import { documentLogicalId, documentResource, remediationRole, NOTIFICATION_TOPIC_LOGICAL_ID, notificationTopic, serviceTrustPolicy } from './serverless-resources';
+import {
+  FORWARD_ROLE_BASE_NAME,
+  HUB_EVENT_BUS_PREFIX,
+  NOTIFICATION_TOPIC_LOGICAL_ID,
+  NOTIFICATION_TOPIC_POLICY_LOGICAL_ID,
+  REEVALUATE,
+  documentLogicalId,
+  documentResource,
+  notificationTopic,
+  notificationTopicPolicy,
+  remediationRoles,
+  serviceTrustPolicy,
+} from './serverless-resources';
 
 /**
  * The spoke: what every member account needs in every region before the organization conformance pack reaches it.
@@ -22,26 +34,23 @@ export const SPOKE_PATH = join(__dirname, '..', '..', 'conformance-packs', 'hipa
 export const SpokeParameter = {
   HubAccountId: 'HubAccountId',
   HubRolePath: 'HubRolePath',
+  HubStage: 'HubStage',
   EvaluationRoleName: 'EvaluationRoleName',
-  RemediationRoleName: 'RemediationRoleName',
+  ImportSecurityHubFindings: 'ImportSecurityHubFindings',
 } as const;
 
 export const EVALUATION_ROLE_LOGICAL_ID = 'EvaluationRole';
-export const SPOKE_REMEDIATION_ROLE_LOGICAL_ID = 'RemediationRole';
-/** The ElastiCache change forwarding: a rule on this account's default bus, and the role it puts events with. */
+/** The ElastiCache change forwarding: a rule on this account's default bus, and the fixed-name role it puts events with. */
 export const FORWARD = {
   rule: 'ElastiCacheChangeForwardRule',
   role: 'ElastiCacheChangeForwardRole',
-  /** Not in the hub account itself: its own events reach its rule directly (a rule cannot target its own bus). */
-  condition: 'NotTheHubAccount',
 } as const;
+/** True when the hub deploys with importSecurityHubFindings: only then may the evaluation role write to Security Hub. */
+export const SECURITY_HUB_CONDITION = 'ImportsSecurityHubFindings';
+export const EVALUATION_SECURITY_HUB_POLICY_LOGICAL_ID = 'EvaluationRoleSecurityHubPolicy';
 export const DEFAULT_EVALUATION_ROLE_NAME = 'HIPAA-Safeguards-Evaluation';
 
-/** IAM role names hold 64 characters; `-<region>` takes up to 16 (`-eusc-de-east-1`). */
-export const MAX_ROLE_BASE_NAME = 48;
-
-/** Actions that accept a Config rule ARN, scoped to the Config rules of this account and region. */
-const CONFIG_RULE_SCOPED = new Set(['config:GetComplianceDetailsByConfigRule', 'config:StartConfigRulesEvaluation']);
+export { MAX_ROLE_BASE_NAME } from './iam';
 
 const regional = (parameter: string): Json => ({ 'Fn::Sub': `\${${parameter}}-\${AWS::Region}` });
 
@@ -54,24 +63,18 @@ export interface SpokeTemplate {
   readonly Outputs: Record<string, Json>;
 }
 
+/** The hub Lambdas that assume the evaluation role: every rule, and the ElastiCache trigger when deployed. */
+export function hubFunctionKeys(safeguards: readonly Safeguard[]): string[] {
+  return [...safeguards.map((s) => s.name), ...(wantsReevaluateTrigger(safeguards) ? [REEVALUATE.functionKey] : [])];
+}
+
+/** The exact ARN of one hub Lambda role (serverless-resources hubRole: `<path><stage>-<key>-<region>`). */
+function hubRoleArn(functionKey: string): Json {
+  const p = SpokeParameter;
+  return { 'Fn::Sub': `arn:\${AWS::Partition}:iam::\${${p.HubAccountId}}:role\${${p.HubRolePath}}${hubRoleBaseName(`\${${p.HubStage}}`, functionKey)}-\${AWS::Region}` };
+}
+
 function evaluationRole(safeguards: readonly Safeguard[]): Json {
-  const actions = evaluationRoleActions(safeguards);
-  const wild = actions.filter(isWildcardAction);
-  if (wild.length > 0) throw new Error(`Rules declare wildcard actions ${wild.join(', ')}; list each action.`);
-  const ruleScoped = actions.filter((a) => CONFIG_RULE_SCOPED.has(a));
-  const statements: Json[] = [
-    // PutEvaluations, GetResourceConfigHistory, DescribeConfigRules and the List*/Describe* reads have no
-    // resource-level permissions.
-    { Sid: 'RuleCalls', Effect: 'Allow', Action: actions.filter((a) => !CONFIG_RULE_SCOPED.has(a)), Resource: '*' },
-  ];
-  if (ruleScoped.length > 0) {
-    statements.push({
-      Sid: 'ConfigRuleReads',
-      Effect: 'Allow',
-      Action: ruleScoped,
-      Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:config:${AWS::Region}:${AWS::AccountId}:config-rule/*' },
-    });
-  }
   return {
     Type: 'AWS::IAM::Role',
     Properties: {
@@ -82,38 +85,54 @@ function evaluationRole(safeguards: readonly Safeguard[]): Json {
         Statement: [
           {
             Effect: 'Allow',
+            // The account as principal, so the stack can be created before the hub roles exist; the condition names them.
             Principal: { AWS: { 'Fn::Sub': `arn:\${AWS::Partition}:iam::\${${SpokeParameter.HubAccountId}}:root` } },
             Action: 'sts:AssumeRole',
-            // Only the hub rule Lambda roles (serverless.yml gives them this path), not every principal of the hub.
-            Condition: {
-              ArnLike: {
-                'aws:PrincipalArn': {
-                  'Fn::Sub': `arn:\${AWS::Partition}:iam::\${${SpokeParameter.HubAccountId}}:role\${${SpokeParameter.HubRolePath}}*`,
-                },
-              },
-            },
+            // Exactly the hub Lambda roles (fixed names), not every principal of the hub or of a path.
+            Condition: { ArnEquals: { 'aws:PrincipalArn': hubFunctionKeys(safeguards).map(hubRoleArn) } },
           },
         ],
       },
-      Policies: [{ PolicyName: 'rule-evaluations', PolicyDocument: { Version: '2012-10-17', Statement: statements } }],
+      Policies: [
+        { PolicyName: 'rule-evaluations', PolicyDocument: { Version: '2012-10-17', Statement: readStatements(evaluationRoleActions(safeguards), 'sub') } },
+      ],
     },
   };
 }
 
-/** The hub account's default event bus in this region: where the spoke forwards ElastiCache changes. */
-const HUB_BUS_ARN: Json = { 'Fn::Sub': `arn:\${AWS::Partition}:events:\${AWS::Region}:\${${SpokeParameter.HubAccountId}}:event-bus/default` };
+/**
+ * The evaluation role's Security Hub import, only where the hub deploys with importSecurityHubFindings: a policy of
+ * its own under the condition (not an Fn::If in Policies, which moto cannot create).
+ */
+function evaluationSecurityHubPolicy(): Json {
+  return {
+    Type: 'AWS::IAM::Policy',
+    Condition: SECURITY_HUB_CONDITION,
+    Properties: {
+      PolicyName: 'security-hub-findings',
+      Roles: [{ Ref: EVALUATION_ROLE_LOGICAL_ID }],
+      PolicyDocument: { Version: '2012-10-17', Statement: securityHubStatements('sub') },
+    },
+  };
+}
+
+/** The pack's event bus of the hub account in this region: where the spoke forwards ElastiCache changes. */
+const HUB_BUS_ARN: Json = {
+  'Fn::Sub': `arn:\${AWS::Partition}:events:\${AWS::Region}:\${${SpokeParameter.HubAccountId}}:event-bus/${HUB_EVENT_BUS_PREFIX}\${${SpokeParameter.HubStage}}`,
+};
 
 /**
- * The ElastiCache change forwarding: this account's CloudTrail ElastiCache calls go to the hub's default bus in the
- * same region, where the hub's trigger starts the ElastiCache rules of this account (assuming the evaluation role).
+ * The ElastiCache change forwarding: this account's CloudTrail ElastiCache calls go to the pack's bus in the hub, same
+ * region, where the hub's trigger starts the ElastiCache rules of this account (assuming the evaluation role). The
+ * role's name is fixed: the hub bus accepts events from exactly that role of the organization's accounts.
  */
 function forwardingResources(): Record<string, Json> {
   return {
     [FORWARD.role]: {
       Type: 'AWS::IAM::Role',
-      Condition: FORWARD.condition,
       Properties: {
-        Description: 'Lets the ElastiCache change rule of this account put its events on the hub default event bus of this region.',
+        RoleName: { 'Fn::Sub': `${FORWARD_ROLE_BASE_NAME}-\${AWS::Region}` },
+        Description: 'Lets the ElastiCache change rule of this account put its events on the HIPAA Safeguards hub event bus of this region.',
         // Only EventBridge rules of this account.
         AssumeRolePolicyDocument: serviceTrustPolicy('events.amazonaws.com'),
         Policies: [
@@ -121,7 +140,7 @@ function forwardingResources(): Record<string, Json> {
             PolicyName: 'forward-elasticache-changes',
             PolicyDocument: {
               Version: '2012-10-17',
-              Statement: [{ Sid: 'HubDefaultBusOnly', Effect: 'Allow', Action: 'events:PutEvents', Resource: HUB_BUS_ARN }],
+              Statement: [{ Sid: 'HubPackBusOnly', Effect: 'Allow', Action: 'events:PutEvents', Resource: HUB_BUS_ARN }],
             },
           },
         ],
@@ -129,7 +148,6 @@ function forwardingResources(): Record<string, Json> {
     },
     [FORWARD.rule]: {
       Type: 'AWS::Events::Rule',
-      Condition: FORWARD.condition,
       Properties: {
         Description: 'ElastiCache changes (CloudTrail) of this account, forwarded to the HIPAA Safeguards hub to be judged within minutes.',
         EventPattern: elastiCacheChangeEventPattern as unknown as Json,
@@ -160,7 +178,18 @@ export function buildSpoke(safeguards: readonly Safeguard[], documents: readonly
     [SpokeParameter.HubRolePath]: {
       Type: 'String',
       AllowedPattern: '^/([A-Za-z0-9+=,.@_-]+/)+$',
-      Description: 'IAM path of the hub rule Lambda roles (/<service>/<stage>/): only roles under it may assume the evaluation role.',
+      Description: 'IAM path of the hub rule Lambda roles (/<service>/<stage>/).',
+    },
+    [SpokeParameter.HubStage]: {
+      Type: 'String',
+      AllowedPattern: '^[a-z][a-z0-9-]{0,15}$',
+      Description: 'Stage of the hub deployment: names its Lambda roles (<stage>-<function>-<region>), the only principals that may assume the evaluation role, and its event bus.',
+    },
+    [SpokeParameter.ImportSecurityHubFindings]: {
+      Type: 'String',
+      AllowedValues: ['false', 'true'],
+      Default: 'false',
+      Description: 'true: the evaluation role may import findings for this account\'s own Security Hub product and set their workflow status to RESOLVED (rule parameter importSecurityHubFindings).',
     },
     [SpokeParameter.EvaluationRoleName]: {
       Type: 'String',
@@ -169,42 +198,35 @@ export function buildSpoke(safeguards: readonly Safeguard[], documents: readonly
       MaxLength: MAX_ROLE_BASE_NAME,
       Description: 'Evaluation role name; the region is appended (<name>-<region>). The hub passes the same name as executionRoleName.',
     },
-    [SpokeParameter.RemediationRoleName]: {
-      Type: 'String',
-      Default: DEFAULT_REMEDIATION_ROLE_NAME,
-      AllowedPattern: '^[\\w+=,.@-]+$',
-      MaxLength: MAX_ROLE_BASE_NAME,
-      Description: 'Remediation role name; the region is appended (<name>-<region>). The conformance pack builds AutomationAssumeRole from it.',
-    },
   };
   const Resources: Record<string, Json> = {
     [EVALUATION_ROLE_LOGICAL_ID]: evaluationRole(safeguards),
-    [SPOKE_REMEDIATION_ROLE_LOGICAL_ID]: remediationRole(documents, regional(SpokeParameter.RemediationRoleName)),
+    [EVALUATION_SECURITY_HUB_POLICY_LOGICAL_ID]: evaluationSecurityHubPolicy(),
+    ...remediationRoles(documents, 'sub'),
   };
   Resources[NOTIFICATION_TOPIC_LOGICAL_ID] = notificationTopic();
+  Resources[NOTIFICATION_TOPIC_POLICY_LOGICAL_ID] = notificationTopicPolicy(documents);
   for (const d of documents) Resources[documentLogicalId(d.name)] = documentResource(d);
   const forwards = wantsReevaluateTrigger(safeguards);
   if (forwards) Object.assign(Resources, forwardingResources());
   return {
     AWSTemplateFormatVersion: '2010-09-09',
     Description: forwards
-      ? 'HIPAA Safeguards spoke: the evaluation role the hub assumes, the remediation role, the SSM Automation documents and the ElastiCache change forwarding to the hub.'
-      : 'HIPAA Safeguards spoke: the evaluation role the hub assumes, the remediation role and the SSM Automation documents.',
+      ? 'HIPAA Safeguards spoke: the evaluation role the hub assumes, one remediation role per document, the SSM Automation documents and the ElastiCache change forwarding to the hub.'
+      : 'HIPAA Safeguards spoke: the evaluation role the hub assumes, one remediation role per document and the SSM Automation documents.',
     Parameters,
-    ...(forwards
-      ? { Conditions: { [FORWARD.condition]: { 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'AWS::AccountId' }, { Ref: SpokeParameter.HubAccountId }] }] } } }
-      : {}),
+    Conditions: { [SECURITY_HUB_CONDITION]: { 'Fn::Equals': [{ Ref: SpokeParameter.ImportSecurityHubFindings }, 'true'] } },
     Resources,
     Outputs: {
       EvaluationRoleArn: { Value: { 'Fn::GetAtt': [EVALUATION_ROLE_LOGICAL_ID, 'Arn'] } },
-      RemediationRoleArn: { Value: { 'Fn::GetAtt': [SPOKE_REMEDIATION_ROLE_LOGICAL_ID, 'Arn'] } },
     },
   };
 }
 
 const HEADER = `# HIPAA Safeguards spoke template (one stack per member account and region, from a service-managed StackSet).
 # Generated from rules/catalog.ts and remediations/ by \`npm run build:pack\`: do not edit; a test fails when it drifts.
-# Deployed by \`safeguards deploy-org\`, which sets ${SpokeParameter.HubAccountId} and ${SpokeParameter.HubRolePath}.
+# Deployed by \`safeguards deploy-org\`, which sets ${SpokeParameter.HubAccountId}, ${SpokeParameter.HubRolePath}, ${SpokeParameter.HubStage}
+# and ${SpokeParameter.ImportSecurityHubFindings}.
 `;
 
 /** The spoke file's exact text, deterministic like the pack's. */

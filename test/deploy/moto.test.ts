@@ -103,7 +103,7 @@ describe('deploy-org against moto (Organizations, S3, CloudFormation StackSets; 
     const cfn = client(CloudFormationClient);
     const set = (await cfn.send(new DescribeStackSetCommand({ StackSetName: 'hipaa-safeguards-prod-spoke' }))).StackSet;
     expect(set?.PermissionModel).to.equal('SERVICE_MANAGED');
-    expect(Object.keys((parse(set?.TemplateBody ?? '') as { Resources: object }).Resources)).to.include.members(['EvaluationRole', 'RemediationRole']);
+    expect(Object.keys((parse(set?.TemplateBody ?? '') as { Resources: object }).Resources)).to.include.members(['EvaluationRole', 'HIPAANotifyNonCompliantResourceRole']);
     const instances = (await cfn.send(new ListStackInstancesCommand({ StackSetName: 'hipaa-safeguards-prod-spoke' }))).Summaries ?? [];
     expect(instances.map((i) => `${i.Account} ${i.Region}`).sort()).to.deep.equal(members.flatMap((a) => REGIONS.map((r) => `${a} ${r}`)).sort());
     // The hub serves the OU's accounts and its pack excludes the others

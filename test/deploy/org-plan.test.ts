@@ -32,6 +32,7 @@ import {
   HeadBucketCommand,
   NotFound,
   PutBucketPolicyCommand,
+  PutBucketVersioningCommand,
   PutObjectCommand,
   PutPublicAccessBlockCommand,
   S3Client,
@@ -116,6 +117,7 @@ function organization() {
   });
   s3.on(PutPublicAccessBlockCommand).resolves({});
   s3.on(PutBucketPolicyCommand).resolves({});
+  s3.on(PutBucketVersioningCommand).resolves({});
   s3.on(PutObjectCommand).resolves({});
   // No StackSet yet.
   let instances: StackInstanceSummary[] = [];
@@ -198,6 +200,7 @@ describe('deploy-org plan (scripts/lib/deploy/org-plan.ts)', () => {
       '4 s3:CreateBucket us-east-1',
       '4 s3:HeadBucket us-east-1',
       '4 s3:PutPublicAccessBlock us-east-1',
+      '4 s3:PutBucketVersioning us-east-1',
       '4 s3:PutBucketPolicy us-east-1',
       '4 s3:PutObject us-east-1',
       '4 s3:PutObject us-east-1',
@@ -205,6 +208,7 @@ describe('deploy-org plan (scripts/lib/deploy/org-plan.ts)', () => {
       '5 s3:CreateBucket eu-west-1',
       '5 s3:HeadBucket eu-west-1',
       '5 s3:PutPublicAccessBlock eu-west-1',
+      '5 s3:PutBucketVersioning eu-west-1',
       '5 s3:PutBucketPolicy eu-west-1',
       '5 s3:PutObject eu-west-1',
       '6 cloudformation:DescribeStackSet us-east-1',
@@ -252,7 +256,8 @@ describe('deploy-org plan (scripts/lib/deploy/org-plan.ts)', () => {
         { ParameterKey: 'HubAccountId', ParameterValue: ADMIN },
         { ParameterKey: 'HubRolePath', ParameterValue: '/hipaa-safeguards/prod/' },
         { ParameterKey: 'EvaluationRoleName', ParameterValue: 'HIPAA-Safeguards-Evaluation' },
-        { ParameterKey: 'RemediationRoleName', ParameterValue: 'HIPAA-Safeguards-Remediation' },
+        { ParameterKey: 'HubStage', ParameterValue: 'prod' },
+        { ParameterKey: 'ImportSecurityHubFindings', ParameterValue: 'false' },
       ],
     });
     const [instances] = aws.cfn.commandCalls(CreateStackInstancesCommand).map((c) => c.args[0].input);
@@ -269,7 +274,7 @@ describe('deploy-org plan (scripts/lib/deploy/org-plan.ts)', () => {
     expect(validate({ ...asResource, OperationPreferences: OPERATION_PREFERENCES }), JSON.stringify(validate.errors)).to.equal(true);
   });
 
-  it('shares only conformance pack templates with the organization, over TLS, in a bucket that cannot go public', async () => {
+  it('shares only conformance pack templates, only with Config\'s conformance-pack role in the organization, over TLS, in a versioned bucket that cannot go public', async () => {
     await run(orgDeployPlan(options));
     const policy = JSON.parse(String(aws.s3.commandCalls(PutBucketPolicyCommand)[0]?.args[0].input.Policy)) as { Statement: unknown[] };
     const bucket = `awsconfigconforms-hipaa-safeguards-${ADMIN}-us-east-1`;
@@ -283,14 +288,18 @@ describe('deploy-org plan (scripts/lib/deploy/org-plan.ts)', () => {
         Condition: { Bool: { 'aws:SecureTransport': 'false' } },
       },
       {
-        Sid: 'OrganizationReadsConformancePackTemplates',
+        Sid: 'ConfigConformsRoleOfTheOrganizationReadsPackTemplates',
         Effect: 'Allow',
         Principal: '*',
         Action: 's3:GetObject',
         Resource: `arn:aws:s3:::${bucket}/*/conformance-packs/*`,
-        Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-abcdefghij' } },
+        Condition: {
+          StringEquals: { 'aws:PrincipalOrgID': 'o-abcdefghij' },
+          ArnLike: { 'aws:PrincipalArn': 'arn:aws:iam::*:role/aws-service-role/config-conforms.amazonaws.com/AWSServiceRoleForConfigConforms' },
+        },
       },
     ]);
+    expect(aws.s3.commandCalls(PutBucketVersioningCommand)[0]?.args[0].input.VersioningConfiguration).to.deep.equal({ Status: 'Enabled' });
     expect(aws.s3.commandCalls(PutPublicAccessBlockCommand)[0]?.args[0].input.PublicAccessBlockConfiguration).to.deep.equal({
       BlockPublicAcls: true,
       IgnorePublicAcls: true,
@@ -537,7 +546,7 @@ describe('deploy-org plan (scripts/lib/deploy/org-plan.ts)', () => {
         'organizations:ListChildren',
         'local:render',
         'local:render',
-        ...REGIONS.flatMap((r) => ['s3:HeadBucket', 's3:CreateBucket', 's3:PutPublicAccessBlock', 's3:PutBucketPolicy', 's3:PutObject', ...(r === 'us-east-1' ? ['s3:PutObject'] : [])]),
+        ...REGIONS.flatMap((r) => ['s3:HeadBucket', 's3:CreateBucket', 's3:PutPublicAccessBlock', 's3:PutBucketVersioning', 's3:PutBucketPolicy', 's3:PutObject', ...(r === 'us-east-1' ? ['s3:PutObject'] : [])]),
         'cloudformation:DescribeStackSet',
         'cloudformation:CreateStackSet',
         'cloudformation:UpdateStackSet',

@@ -3,6 +3,7 @@ import {
   HeadBucketCommand,
   NotFound,
   PutBucketPolicyCommand,
+  PutBucketVersioningCommand,
   PutObjectCommand,
   PutPublicAccessBlockCommand,
   S3Client,
@@ -40,6 +41,7 @@ describe('deploy plan, single account (scripts/lib/deploy/single-plan.ts)', () =
     });
     s3.on(PutPublicAccessBlockCommand).resolves({});
     s3.on(PutBucketPolicyCommand).resolves({});
+    s3.on(PutBucketVersioningCommand).resolves({});
     s3.on(PutObjectCommand).resolves({});
   });
   afterEach(() => {
@@ -64,6 +66,7 @@ describe('deploy plan, single account (scripts/lib/deploy/single-plan.ts)', () =
       's3:CreateBucket',
       's3:HeadBucket',
       's3:PutPublicAccessBlock',
+      's3:PutBucketVersioning',
       's3:PutBucketPolicy',
       's3:PutObject',
       'command:sls package',

@@ -14,9 +14,19 @@ export interface LintMatch {
   readonly path: readonly (string | number)[];
 }
 
-/** Runs cfn-lint on a template file; every match it reports, warnings included. */
+/**
+ * Informational checks not worth acting on, with the reason. I1022 (prefer Fn::Sub over Fn::Join): serverless reads
+ * every `${...}` in what it deploys as its own variable, so the templates it processes, and the pack it embeds,
+ * join instead; the spoke, which serverless never sees, uses Fn::Sub.
+ */
+export const IGNORED_INFORMATIONAL = ['I1022'] as const;
+
+/**
+ * Runs cfn-lint on a template file, informational checks included (I3011 found the log groups that were not
+ * retained); every match it reports but IGNORED_INFORMATIONAL.
+ */
 export function cfnLint(file: string): LintMatch[] {
-  const run = spawnSync('cfn-lint', ['--format', 'json', '--', file], { encoding: 'utf8' });
+  const run = spawnSync('cfn-lint', ['--format', 'json', '--include-checks', 'I', '--', file], { encoding: 'utf8' });
   if (run.error) throw new Error(`cfn-lint could not start: ${run.error.message}`);
   // Exit codes 2, 4, 8 flag errors, warnings, informational matches; anything else with no JSON is a crash.
   let parsed: unknown;
@@ -26,12 +36,14 @@ export function cfnLint(file: string): LintMatch[] {
     throw new Error(`cfn-lint exited ${run.status} without JSON output: ${run.stderr}`);
   }
   if (!Array.isArray(parsed)) throw new Error('cfn-lint --format json did not print a list.');
-  return parsed.map((m: { Rule?: { Id?: string }; Level?: string; Message?: string; Location?: { Path?: (string | number)[] } }) => ({
-    rule: m.Rule?.Id ?? '?',
-    level: m.Level ?? '?',
-    message: m.Message ?? '',
-    path: m.Location?.Path ?? [],
-  }));
+  return parsed
+    .map((m: { Rule?: { Id?: string }; Level?: string; Message?: string; Location?: { Path?: (string | number)[] } }) => ({
+      rule: m.Rule?.Id ?? '?',
+      level: m.Level ?? '?',
+      message: m.Message ?? '',
+      path: m.Location?.Path ?? [],
+    }))
+    .filter((m) => !(IGNORED_INFORMATIONAL as readonly string[]).includes(m.rule));
 }
 
 export function describeMatches(matches: readonly LintMatch[]): string {

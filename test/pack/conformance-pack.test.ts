@@ -14,7 +14,6 @@ import {
   MAX_TEMPLATE_S3_BYTES,
   PACK_PATH,
   PACK_RULE_NAME_SUFFIX_LENGTH,
-  REMEDIATION_ROLE_NAME_PARAMETER,
   buildPack,
   packNames,
   renderPack,
@@ -81,7 +80,7 @@ describe('conformance-packs/hipaa-safeguards.yaml', () => {
 
     it(`goes inline as TemplateBody only within ${MAX_TEMPLATE_BODY_BYTES} bytes (plain sls deploy), else deploys refuse it`, () => {
       // serverless-resources.ts picks TemplateBody without an S3 URI; test/pack/organization-hub.test.ts checks the refusal.
-      const parts = { safeguards: catalog, documents: [], packText: committed, service: 's', stage: 'd', remediationRoleName: 'r' };
+      const parts = { safeguards: catalog, documents: [], packText: committed, service: 's', stage: 'd' };
       const inline = Buffer.byteLength(committed, 'utf8') <= MAX_TEMPLATE_BODY_BYTES;
       const noDocs = catalog.map((s) => ({ ...s, remediation: undefined }) as Safeguard);
       const build = () => buildResources({ ...parts, safeguards: noDocs });
@@ -179,7 +178,7 @@ describe('conformance-packs/hipaa-safeguards.yaml', () => {
       it(`remediates with ${link.document} as the catalog links it`, () => {
         const r = resource(names.remediation);
         expect(r.DependsOn).to.equal(names.rule);
-        const p = resolvedProperties(names.remediation, { [REMEDIATION_ROLE_NAME_PARAMETER]: 'Custom-Role' });
+        const p = resolvedProperties(names.remediation);
         const extras = Object.fromEntries(
           [
             // An empty default is left out, so the document's own default applies.
@@ -196,7 +195,8 @@ describe('conformance-packs/hipaa-safeguards.yaml', () => {
           MaximumAutomaticAttempts: link.maximumAutomaticAttempts,
           RetryAttemptSeconds: link.retryAttemptSeconds,
           Parameters: {
-            AutomationAssumeRole: { StaticValue: { Values: ['arn:aws:iam::123456789012:role/Custom-Role'] } },
+            // The document's own role (scripts/lib/iam.ts remediationRoleName), in this account and region.
+            AutomationAssumeRole: { StaticValue: { Values: [`arn:aws:iam::123456789012:role/${link.document}-us-east-1`] } },
             [link.resourceIdParameter]: { ResourceValue: { Value: 'RESOURCE_ID' } },
             ...extras,
           },

@@ -5,7 +5,14 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { catalog, elastiCacheRuleNames } from '../../rules/catalog';
 import { QUEUE_CONSUMER_ACTIONS } from '../../rules/runtime/actions';
-import { EXECUTION_ROLE_NAME_VARIABLE, RULE_NAMES_VARIABLE, elastiCacheChangeEventPattern } from '../../rules/triggers/elasticache-reevaluate';
+import {
+  EXECUTION_ROLE_NAME_VARIABLE,
+  RULE_NAMES_VARIABLE,
+  SERVED_ACCOUNTS_VARIABLE,
+  SERVED_REGIONS_VARIABLE,
+  elastiCacheChangeEventPattern,
+  elastiCacheChangeInputTransformer,
+} from '../../rules/triggers/elasticache-reevaluate';
 import { ORGANIZATION_MODE_VARIABLE } from '../../rules/runtime/organization';
 import { MAX_TEMPLATE_BODY_BYTES, PACK_PATH, packNames } from '../../scripts/lib/conformance-pack';
 import { hubReevaluateActions, hubRuleActions } from '../../scripts/lib/iam';
@@ -24,6 +31,7 @@ import {
 } from '../../scripts/lib/serverless-resources';
 import { SpokeParameter } from '../../scripts/lib/spoke-template';
 import { type Template, cfnLint, describeMatches, propertiesValidator, resolveIntrinsics } from './cfn';
+import { type Resource, policiesOf, policyViolations } from './policy-checks';
 
 const ROOT = join(__dirname, '..', '..');
 const STAGE = 'prod';
@@ -76,6 +84,10 @@ describe('serverless.yml in organization mode (the hub: --param="mode=organizati
     expect(matches, describeMatches(matches)).to.deep.equal([]);
   });
 
+  it('passes the security review of every policy serverless writes (test/pack/policy-checks.ts)', () => {
+    expect(policyViolations(policiesOf('packaged hub stack', template.Resources as Record<string, Resource>))).to.deep.equal([]);
+  });
+
   it('has no SSM document, remediation role or single-account pack: the spokes hold them', () => {
     const types = Object.values(template.Resources).map((r) => r.Type);
     expect(types).to.not.include('AWS::SSM::Document');
@@ -85,42 +97,54 @@ describe('serverless.yml in organization mode (the hub: --param="mode=organizati
     expect(roles.sort()).to.deep.equal([...catalog.map((s) => ruleLogicalIds(s).role), REEVALUATE.role].sort());
   });
 
-  describe('ElastiCache re-evaluation trigger (spokes forward -> hub default bus -> SQS -> Lambda)', () => {
+  describe('ElastiCache re-evaluation trigger (spokes forward -> the pack\'s hub bus -> SQS -> Lambda)', () => {
     const fnId = serverlessLogicalIds(REEVALUATE.functionKey).function;
     const statements = () =>
       (resolveIntrinsics(template, res(REEVALUATE.role).Properties?.Policies, {}) as { PolicyDocument: { Statement: Statement[] } }[]).flatMap(
         (x) => x.PolicyDocument.Statement,
       );
 
-    it('lets only the organization put events on the default bus', () => {
-      expect(resolveIntrinsics(template, res(REEVALUATE.busPolicy).Properties, {})).to.deep.equal({
-        StatementId: 'ElasticacheReevaluate-hipaa-safeguards-prod',
+    it('has its own event bus, where only the spokes\' forwarding roles of the organization may put ElastiCache CloudTrail events', () => {
+      expect(res(REEVALUATE.bus).Properties).to.deep.include({ Name: `hipaa-safeguards-changes-${STAGE}` });
+      expect(resolveIntrinsics(template, res(REEVALUATE.busPolicy).Properties, { [REEVALUATE.bus]: 'bus' })).to.deep.equal({
+        EventBusName: 'bus',
+        StatementId: 'SpokeForwardingRolesOfTheOrganization',
         Statement: {
           Effect: 'Allow',
           Principal: '*',
           Action: 'events:PutEvents',
-          Resource: 'arn:aws:events:us-east-1:123456789012:event-bus/default',
-          Condition: { StringEquals: { 'aws:PrincipalOrgID': ORG_ID } },
+          Resource: `arn:aws:test:us-east-1:123456789012:${REEVALUATE.bus}/Arn`,
+          Condition: {
+            StringEquals: { 'aws:PrincipalOrgID': ORG_ID, 'events:source': ['aws.elasticache'], 'events:detail-type': ['AWS API Call via CloudTrail'] },
+            ArnLike: { 'aws:PrincipalArn': 'arn:aws:iam::*:role/HIPAA-Safeguards-Forward-us-east-1' },
+          },
         },
       });
-      expect(res(REEVALUATE.busPolicy).Properties).to.not.have.property('EventBusName');
     });
 
-    it('routes the ElastiCache CloudTrail pattern of the served member accounts to its queue, which only that rule may write to', () => {
+    it('routes the ElastiCache CloudTrail pattern of the served member accounts on that bus to its queue, only the fields the trigger reads, and the queue refuses any other sender', () => {
       const p = res(REEVALUATE.rule).Properties ?? {};
       expect(p.EventPattern).to.deep.equal({ account: MEMBERS, ...elastiCacheChangeEventPattern });
-      expect(p).to.not.have.property('EventBusName');
-      expect(p.Targets).to.deep.equal([{ Id: 'elasticache-reevaluate-queue', Arn: { 'Fn::GetAtt': [REEVALUATE.queue, 'Arn'] } }]);
+      expect(p.EventBusName).to.deep.equal({ Ref: REEVALUATE.bus });
+      expect(p.Targets).to.deep.equal([
+        { Id: 'elasticache-reevaluate-queue', Arn: { 'Fn::GetAtt': [REEVALUATE.queue, 'Arn'] }, InputTransformer: elastiCacheChangeInputTransformer },
+      ]);
       expect(res(REEVALUATE.queue).Properties).to.deep.include({ SqsManagedSseEnabled: true });
       expect(res(REEVALUATE.deadLetterQueue).Properties).to.deep.include({ SqsManagedSseEnabled: true });
-      const [statement] = (res(REEVALUATE.queuePolicy).Properties?.PolicyDocument as { Statement: Statement[] }).Statement;
-      expect(statement).to.deep.include({
+      const [allow, deny] = (res(REEVALUATE.queuePolicy).Properties?.PolicyDocument as { Statement: Statement[] }).Statement;
+      expect(allow).to.deep.include({
         Principal: { Service: 'events.amazonaws.com' },
         Action: 'sqs:SendMessage',
         Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [REEVALUATE.rule, 'Arn'] } } },
       });
+      expect(deny).to.deep.include({
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 'sqs:SendMessage',
+        Condition: { ArnNotEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [REEVALUATE.rule, 'Arn'] } } },
+      });
       const validate = propertiesValidator('AWS::Events::Rule');
-      expect(validate(resolveIntrinsics(template, p, {})), JSON.stringify(validate.errors)).to.equal(true);
+      expect(validate(resolveIntrinsics(template, p, { [REEVALUATE.bus]: 'bus' })), JSON.stringify(validate.errors)).to.equal(true);
     });
 
     it('runs the trigger on that queue, assuming the regional spoke evaluation role (EXECUTION_ROLE_NAME)', () => {
@@ -129,6 +153,8 @@ describe('serverless.yml in organization mode (the hub: --param="mode=organizati
       expect(p.Role).to.deep.equal({ 'Fn::GetAtt': [REEVALUATE.role, 'Arn'] });
       const env = resolveIntrinsics(template, (p.Environment as { Variables: Record<string, unknown> }).Variables, {}) as Record<string, string>;
       expect(env[EXECUTION_ROLE_NAME_VARIABLE]).to.equal('HIPAA-Safeguards-Evaluation-us-east-1');
+      expect(env[SERVED_ACCOUNTS_VARIABLE]?.split(',')).to.deep.equal(MEMBERS);
+      expect(env[SERVED_REGIONS_VARIABLE]).to.equal('us-east-1');
       expect(env[RULE_NAMES_VARIABLE]?.split(',')).to.deep.equal([...elastiCacheRuleNames]);
       const mappings = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::EventSourceMapping');
       expect(mappings.map((m) => m.Properties)).to.deep.equal([
@@ -143,18 +169,20 @@ describe('serverless.yml in organization mode (the hub: --param="mode=organizati
       ]);
     });
 
-    it('has a role under the hub path that may only assume the spoke evaluation role and consume its queue', () => {
+    it('has a fixed-name role under the hub path that may only assume the spoke evaluation role in the organization and consume its queue', () => {
       expect(res(REEVALUATE.role).Properties?.Path).to.equal(`/hipaa-safeguards/${STAGE}/`);
+      expect(resolveIntrinsics(template, res(REEVALUATE.role).Properties?.RoleName, {})).to.equal(`${STAGE}-${REEVALUATE.functionKey}-us-east-1`);
       const actions = statements()
         .filter((st) => st.Sid !== 'OwnLogGroupOnly')
         .flatMap((st) => asList(st.Action));
       expect([...actions].sort()).to.deep.equal(hubReevaluateActions());
       expect(hubReevaluateActions()).to.deep.equal(['sts:AssumeRole', ...QUEUE_CONSUMER_ACTIONS].sort());
-      expect(statements().find((st) => st.Sid === 'AssumeSpokeEvaluationRole')).to.deep.equal({
-        Sid: 'AssumeSpokeEvaluationRole',
+      expect(statements().find((st) => st.Sid === 'AssumeSpokeEvaluationRoleInOrganization')).to.deep.equal({
+        Sid: 'AssumeSpokeEvaluationRoleInOrganization',
         Effect: 'Allow',
         Action: 'sts:AssumeRole',
         Resource: 'arn:aws:iam::*:role/HIPAA-Safeguards-Evaluation-us-east-1',
+        Condition: { StringEquals: { 'aws:ResourceOrgID': ORG_ID } },
       });
       expect(statements().find((st) => st.Sid === 'ConsumeItsQueue')?.Resource).to.equal(`arn:aws:test:us-east-1:123456789012:${REEVALUATE.queue}/Arn`);
     });
@@ -172,19 +200,21 @@ describe('serverless.yml in organization mode (the hub: --param="mode=organizati
         expect(p.Role).to.deep.equal({ 'Fn::GetAtt': [roleId, 'Arn'] });
       });
 
-      it('has a role under the hub path that may only assume the spoke evaluation role of any account and list the accounts', () => {
+      it('has a fixed-name role under the hub path that may only assume the spoke evaluation role in the organization and list the accounts', () => {
         const p = res(roleId).Properties ?? {};
         expect(p.Path).to.equal(`/hipaa-safeguards/${STAGE}/`);
+        expect(resolveIntrinsics(template, p.RoleName, {})).to.equal(`${STAGE}-${s.name}-us-east-1`);
         const statements = (resolveIntrinsics(template, p.Policies, {}) as { PolicyDocument: { Statement: Statement[] } }[]).flatMap(
           (x) => x.PolicyDocument.Statement,
         );
         const actions = statements.filter((st) => st.Sid !== 'OwnLogGroupOnly').flatMap((st) => asList(st.Action));
         expect([...actions].sort()).to.deep.equal(hubRuleActions());
-        expect(statements.find((st) => st.Sid === 'AssumeSpokeEvaluationRole')).to.deep.equal({
-          Sid: 'AssumeSpokeEvaluationRole',
+        expect(statements.find((st) => st.Sid === 'AssumeSpokeEvaluationRoleInOrganization')).to.deep.equal({
+          Sid: 'AssumeSpokeEvaluationRoleInOrganization',
           Effect: 'Allow',
           Action: 'sts:AssumeRole',
           Resource: 'arn:aws:iam::*:role/HIPAA-Safeguards-Evaluation-us-east-1',
+          Condition: { StringEquals: { 'aws:ResourceOrgID': ORG_ID } },
         });
       });
 
@@ -215,10 +245,9 @@ describe('serverless.yml in organization mode (the hub: --param="mode=organizati
       expect(p.ExcludedAccounts).to.deep.equal(EXCLUDED);
     });
 
-    it('fills in each Lambda ARN, each rule\'s executionRoleName and the remediation role, named for the region', () => {
+    it('fills in each Lambda ARN and each rule\'s executionRoleName, named for the region', () => {
       const inputs = resolveIntrinsics(template, pack().Properties?.ConformancePackInputParameters, {}) as { ParameterName: string; ParameterValue: string }[];
       expect(inputs).to.deep.equal([
-        { ParameterName: 'RemediationRoleName', ParameterValue: 'HIPAA-Safeguards-Remediation-us-east-1' },
         ...catalog.flatMap((s) => [
           { ParameterName: packNames(s).lambdaArn, ParameterValue: `arn:aws:test:us-east-1:123456789012:${serverlessLogicalIds(s.name).function}/Arn` },
           { ParameterName: packNames(s).parameter('executionRoleName'), ParameterValue: 'HIPAA-Safeguards-Evaluation-us-east-1' },
@@ -242,7 +271,6 @@ describe('serverless.yml in organization mode (the hub: --param="mode=organizati
       // The spoke appends -<region> to these parameters' defaults; the hub appends it to the same base names.
       const spoke = readFileSync(join(ROOT, 'conformance-packs', 'hipaa-safeguards-spoke.yaml'), 'utf8');
       expect(spoke).to.include(`${SpokeParameter.EvaluationRoleName}:\n    Type: String\n    Default: HIPAA-Safeguards-Evaluation\n`);
-      expect(spoke).to.include(`${SpokeParameter.RemediationRoleName}:\n    Type: String\n    Default: HIPAA-Safeguards-Remediation\n`);
     });
   });
 });
@@ -255,7 +283,6 @@ describe('scripts/lib/serverless-resources (pack source and organization limits)
     packText,
     service: 'hipaa-safeguards',
     stage: 'dev',
-    remediationRoleName: 'HIPAA-Safeguards-Remediation',
   };
   const single = (overrides: Partial<PartsInput>) => buildResources({ ...base, ...overrides }).Resources[CONFORMANCE_PACK_LOGICAL_ID] as { Properties: Record<string, unknown> };
   const org = (overrides: Partial<NonNullable<PartsInput['organization']>>, uri = PACK_URI) =>
@@ -287,7 +314,7 @@ describe('scripts/lib/serverless-resources (pack source and organization limits)
     expect(() => org({ excludedAccounts: [MEMBERS[0] as string] })).to.throw(/both served and excluded/);
   });
 
-  it('organization: refuses a missing or malformed organization ID (the ElastiCache trigger\'s bus policy needs it)', () => {
+  it('organization: refuses a missing or malformed organization ID (aws:ResourceOrgID on every hub role needs it)', () => {
     expect(() => org({ organizationId: undefined })).to.throw(/needs organizationId \(o-\.\.\.\)/);
     expect(() => org({ organizationId: 'r-abcd' })).to.throw(/got "r-abcd"/);
     expect(() => org({})).to.not.throw();

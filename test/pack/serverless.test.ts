@@ -5,20 +5,25 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { catalog, elastiCacheRuleNames } from '../../rules/catalog';
 import { QUEUE_CONSUMER_ACTIONS, REEVALUATE_ACTIONS } from '../../rules/runtime/actions';
-import { elastiCacheChangeEventPattern } from '../../rules/triggers/elasticache-reevaluate';
+import {
+  SERVED_ACCOUNTS_VARIABLE,
+  SERVED_REGIONS_VARIABLE,
+  elastiCacheChangeEventPattern,
+  elastiCacheChangeInputTransformer,
+} from '../../rules/triggers/elasticache-reevaluate';
 import { PACK_PATH, packNames } from '../../scripts/lib/conformance-pack';
-import { isWildcardAction, remediationActions, ruleActions } from '../../scripts/lib/iam';
+import { documentActions, isWildcardAction, remediationRoleLogicalId, ruleActions } from '../../scripts/lib/iam';
 import { loadAllRemediationDocuments } from '../../scripts/lib/remediation-docs';
 import {
   CONFORMANCE_PACK_LOGICAL_ID,
   MAX_PACK_INPUT_PARAMETERS,
   REEVALUATE,
-  REMEDIATION_ROLE_LOGICAL_ID,
   documentLogicalId,
   ruleLogicalIds,
   serverlessLogicalIds,
 } from '../../scripts/lib/serverless-resources';
 import { type Template, cfnLint, describeMatches, propertiesValidator, resolveIntrinsics } from './cfn';
+import { type Resource, policiesOf, policyViolations } from './policy-checks';
 
 const ROOT = join(__dirname, '..', '..');
 const STAGE = 'dev';
@@ -65,10 +70,12 @@ describe('serverless.yml (npm run package)', function () {
     it('runs the trigger handler alone, as its own role, one batch at a time', () => {
       expect(fn().Properties).to.deep.include({ Handler: `rules/triggers/${REEVALUATE.functionKey}.handler`, ReservedConcurrentExecutions: 1, Timeout: REEVALUATE.timeoutSeconds });
       expect(fn().Properties?.Role).to.deep.equal({ 'Fn::GetAtt': [REEVALUATE.role, 'Arn'] });
-      const env = (fn().Properties?.Environment as { Variables: Record<string, string> }).Variables;
-      expect(env.ELASTICACHE_RULE_NAMES?.split(',')).to.deep.equal([...elastiCacheRuleNames]);
+      const env = (fn().Properties?.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(String(env.ELASTICACHE_RULE_NAMES).split(',')).to.deep.equal([...elastiCacheRuleNames]);
       // Single account: the trigger starts the rules of this account as its own role, and no other account sends events.
       expect(env).to.not.have.property('EXECUTION_ROLE_NAME');
+      expect(env[SERVED_ACCOUNTS_VARIABLE]).to.deep.equal({ Ref: 'AWS::AccountId' });
+      expect(env[SERVED_REGIONS_VARIABLE]).to.deep.equal({ Ref: 'AWS::Region' });
       expect(template.Resources).to.not.have.property(REEVALUATE.busPolicy);
     });
 
@@ -92,7 +99,9 @@ describe('serverless.yml (npm run package)', function () {
 
     it('routes the ElastiCache CloudTrail pattern to an encrypted queue only that rule may write to', () => {
       expect(res(REEVALUATE.rule).Properties).to.deep.include({ EventPattern: elastiCacheChangeEventPattern });
-      expect(res(REEVALUATE.rule).Properties?.Targets).to.deep.equal([{ Id: 'elasticache-reevaluate-queue', Arn: { 'Fn::GetAtt': [REEVALUATE.queue, 'Arn'] } }]);
+      expect(res(REEVALUATE.rule).Properties?.Targets).to.deep.equal([
+        { Id: 'elasticache-reevaluate-queue', Arn: { 'Fn::GetAtt': [REEVALUATE.queue, 'Arn'] }, InputTransformer: elastiCacheChangeInputTransformer },
+      ]);
       expect(res(REEVALUATE.queue).Properties).to.deep.include({ SqsManagedSseEnabled: true, VisibilityTimeout: 240 });
       expect(res(REEVALUATE.deadLetterQueue).Properties).to.deep.include({ SqsManagedSseEnabled: true });
       const [statement] = (res(REEVALUATE.queuePolicy).Properties?.PolicyDocument as PolicyDocument).Statement;
@@ -206,9 +215,24 @@ describe('serverless.yml (npm run package)', function () {
       'kinesis:ListStreams',
       'kinesis:ListTagsForStream',
       'kms:DescribeKey',
-      'securityhub:BatchImportFindings',
-      'securityhub:BatchUpdateFindings',
     ]);
+  });
+
+  it('passes the security review of every policy serverless writes, its deployment bucket\'s included (test/pack/policy-checks.ts)', () => {
+    expect(policyViolations(policiesOf('packaged single-account stack', template.Resources as Record<string, Resource>))).to.deep.equal([]);
+  });
+
+  it('keeps the deployment bucket private and versioned, and the Lambda log groups (audit evidence) when the stack goes', () => {
+    expect(res('ServerlessDeploymentBucket').Properties).to.deep.include({
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      VersioningConfiguration: { Status: 'Enabled' },
+    });
+    const logGroups = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Logs::LogGroup');
+    expect(logGroups).to.have.length(catalog.length + 1);
+    for (const g of logGroups) {
+      expect(g, JSON.stringify(g.Properties)).to.deep.include({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+      expect(g.Properties?.RetentionInDays).to.equal(365);
+    }
   });
 
   it('never grants a wildcard action (*, service:*) or NotAction in any IAM policy', () => {
@@ -232,28 +256,27 @@ describe('serverless.yml (npm run package)', function () {
   describe('remediation', () => {
     const documents = loadAllRemediationDocuments();
 
-    it('has a fixed-name role per region SSM Automation of this account assumes, with exactly the actions the documents declare', () => {
-      const role = res(REMEDIATION_ROLE_LOGICAL_ID);
-      const p = role.Properties ?? {};
-      // IAM names are global: the region suffix lets one account run the pack in several regions.
-      expect(p.RoleName).to.deep.equal({ 'Fn::Join': ['-', ['HIPAA-Safeguards-Remediation', { Ref: 'AWS::Region' }]] });
-      expect(p.AssumeRolePolicyDocument).to.deep.equal({
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Effect: 'Allow',
-            Principal: { Service: 'ssm.amazonaws.com' },
-            Action: 'sts:AssumeRole',
-            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
-          },
-        ],
-      });
-      const actions = policies(REMEDIATION_ROLE_LOGICAL_ID).flatMap((d) => d.Statement.flatMap((st) => asList(st.Action)));
-      const declared = [...new Set(documents.flatMap((d) => d.iamActions))].sort();
-      expect(declared.length, 'no document declares any action').to.be.above(0);
-      expect([...actions].sort()).to.deep.equal(declared);
-      expect(remediationActions(documents)).to.deep.equal(declared);
-      if (!declared.includes('iam:PassRole')) expect(actions).to.not.include('iam:PassRole');
+    it('has one fixed-name role per document and region, SSM Automation of this account assumes, with exactly the actions its document declares', () => {
+      for (const d of documents) {
+        const id = remediationRoleLogicalId(d.name);
+        const p = res(id).Properties ?? {};
+        // IAM names are global: the region suffix lets one account run the pack in several regions.
+        expect(p.RoleName, d.name).to.deep.equal({ 'Fn::Join': ['-', [d.name, { Ref: 'AWS::Region' }]] });
+        expect(p.AssumeRolePolicyDocument, d.name).to.deep.equal({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Principal: { Service: 'ssm.amazonaws.com' },
+              Action: 'sts:AssumeRole',
+              Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+            },
+          ],
+        });
+        const actions = policies(id).flatMap((doc) => doc.Statement.filter((st) => st.Effect === 'Allow').flatMap((st) => asList(st.Action)));
+        expect(d.iamActions.length, `${d.name} declares no action`).to.be.above(0);
+        expect([...actions].sort(), d.name).to.deep.equal(documentActions(d));
+      }
     });
 
     it('deploys every document as a fixed-name Automation document, updated as a new version', () => {
@@ -275,20 +298,17 @@ describe('serverless.yml (npm run package)', function () {
       expect(packResource().Properties?.TemplateBody).to.equal(readFileSync(PACK_PATH, 'utf8'));
     });
 
-    it('fills in each rule Lambda ARN and the remediation role name', () => {
+    it('fills in each rule Lambda ARN (each remediation names its own role in the pack)', () => {
       const inputs = packResource().Properties?.ConformancePackInputParameters as { ParameterName: string; ParameterValue: unknown }[];
-      const expected = [
-        { ParameterName: 'RemediationRoleName', ParameterValue: { 'Fn::Join': ['-', ['HIPAA-Safeguards-Remediation', { Ref: 'AWS::Region' }]] } },
-        ...catalog.map((s) => ({ ParameterName: packNames(s).lambdaArn, ParameterValue: { 'Fn::GetAtt': [serverlessLogicalIds(s.name).function, 'Arn'] } })),
-      ];
+      const expected = catalog.map((s) => ({ ParameterName: packNames(s).lambdaArn, ParameterValue: { 'Fn::GetAtt': [serverlessLogicalIds(s.name).function, 'Arn'] } }));
       expect(inputs).to.deep.equal(expected);
       expect(inputs.length).to.be.at.most(MAX_PACK_INPUT_PARAMETERS);
     });
 
-    it('is created after the Lambda permissions, the documents and the remediation role', () => {
+    it('is created after the Lambda permissions, the documents and the remediation roles', () => {
       const dependsOn = packResource().DependsOn;
       expect(dependsOn).to.include.members([
-        REMEDIATION_ROLE_LOGICAL_ID,
+        ...loadAllRemediationDocuments().map((d) => remediationRoleLogicalId(d.name)),
         ...catalog.map((s) => ruleLogicalIds(s).permission),
         ...loadAllRemediationDocuments().map((d) => documentLogicalId(d.name)),
       ]);

@@ -4,16 +4,17 @@ import { parse } from 'yaml';
 import { catalog } from '../../rules/catalog';
 import { REEVALUATE_ACTIONS } from '../../rules/runtime/actions';
 import { elastiCacheChangeEventPattern } from '../../rules/triggers/elasticache-reevaluate';
-import { evaluationRoleActions, remediationActions, ruleActions } from '../../scripts/lib/iam';
+import { documentActions, evaluationRoleActions, remediationRoleLogicalId, ruleActions } from '../../scripts/lib/iam';
 import { loadAllRemediationDocuments } from '../../scripts/lib/remediation-docs';
-import { documentLogicalId, hubRolePath, NOTIFICATION_TOPIC_LOGICAL_ID } from '../../scripts/lib/serverless-resources';
+import { documentLogicalId, hubRolePath, NOTIFICATION_TOPIC_LOGICAL_ID, NOTIFICATION_TOPIC_POLICY_LOGICAL_ID } from '../../scripts/lib/serverless-resources';
 import {
   DEFAULT_EVALUATION_ROLE_NAME,
   EVALUATION_ROLE_LOGICAL_ID,
+  EVALUATION_SECURITY_HUB_POLICY_LOGICAL_ID,
   FORWARD,
   MAX_ROLE_BASE_NAME,
+  SECURITY_HUB_CONDITION,
   SPOKE_PATH,
-  SPOKE_REMEDIATION_ROLE_LOGICAL_ID,
   SpokeParameter,
   buildSpoke,
   renderSpoke,
@@ -24,7 +25,11 @@ const committed = readFileSync(SPOKE_PATH, 'utf8');
 const spoke = parse(committed) as Template & { Outputs?: Record<string, unknown>; Resources: Record<string, { Condition?: string }> };
 const documents = loadAllRemediationDocuments();
 const HUB = '999999999999';
-const values = { [SpokeParameter.HubAccountId]: HUB, [SpokeParameter.HubRolePath]: hubRolePath('hipaa-safeguards', 'prod') };
+const values = { [SpokeParameter.HubAccountId]: HUB, [SpokeParameter.HubRolePath]: hubRolePath('hipaa-safeguards', 'prod'), [SpokeParameter.HubStage]: 'prod',
+  // Ref of a resource: the resolver takes its value like a parameter's.
+  [NOTIFICATION_TOPIC_LOGICAL_ID]: 'arn:aws:sns:us-east-1:123456789012:HIPAA-Safeguards-Notifications',
+};
+const HUB_BUS = `arn:aws:events:us-east-1:${HUB}:event-bus/hipaa-safeguards-changes-prod`;
 
 type Statement = { Sid?: string; Effect: string; Action: string | string[]; Resource: unknown; Condition?: unknown; Principal?: unknown };
 const asList = (a: string | string[]) => (Array.isArray(a) ? a : [a]);
@@ -45,18 +50,20 @@ describe('conformance-packs/hipaa-safeguards-spoke.yaml (StackSet template)', ()
     expect(committed, 'run npm run build:pack and commit the result').to.equal(renderSpoke(catalog, documents));
   });
 
-  it('passes cfn-lint with no error or warning', function () {
+  it('passes cfn-lint with no error, warning or informational finding worth acting on', function () {
     this.timeout(60_000);
     const matches = cfnLint(SPOKE_PATH);
     expect(matches, describeMatches(matches)).to.deep.equal([]);
   });
 
-  it('holds the two roles, the notification topic, every remediation document and the ElastiCache forwarding, nothing else', () => {
+  it('holds the evaluation role, one remediation role per document, the notification topic and its policy, every document and the ElastiCache forwarding, nothing else', () => {
     expect(Object.keys(spoke.Resources).sort()).to.deep.equal(
       [
         EVALUATION_ROLE_LOGICAL_ID,
-        SPOKE_REMEDIATION_ROLE_LOGICAL_ID,
+        EVALUATION_SECURITY_HUB_POLICY_LOGICAL_ID,
+        ...documents.map((d) => remediationRoleLogicalId(d.name)),
         NOTIFICATION_TOPIC_LOGICAL_ID,
+        NOTIFICATION_TOPIC_POLICY_LOGICAL_ID,
         FORWARD.rule,
         FORWARD.role,
         ...documents.map((d) => documentLogicalId(d.name)),
@@ -70,22 +77,23 @@ describe('conformance-packs/hipaa-safeguards-spoke.yaml (StackSet template)', ()
       documents,
     );
     expect(template.Resources).to.not.have.any.keys(FORWARD.rule, FORWARD.role);
-    expect(template).to.not.have.property('Conditions');
+    expect(Object.keys(template.Conditions ?? {})).to.deep.equal([SECURITY_HUB_CONDITION]);
   });
 
   describe('ElastiCache change forwarding to the hub', () => {
-    it('sends the ElastiCache CloudTrail pattern to the hub account\'s default bus of the same region, as its own role', () => {
+    it('sends the ElastiCache CloudTrail pattern to the pack\'s bus in the hub account, same region, as its own role', () => {
       expect(resolved(FORWARD.rule)).to.deep.equal({
         Description: 'ElastiCache changes (CloudTrail) of this account, forwarded to the HIPAA Safeguards hub to be judged within minutes.',
         EventPattern: elastiCacheChangeEventPattern,
         State: 'ENABLED',
         Targets: [
-          { Id: 'hipaa-safeguards-hub', Arn: `arn:aws:events:us-east-1:${HUB}:event-bus/default`, RoleArn: `arn:aws:test:us-east-1:123456789012:${FORWARD.role}/Arn` },
+          { Id: 'hipaa-safeguards-hub', Arn: HUB_BUS, RoleArn: `arn:aws:test:us-east-1:123456789012:${FORWARD.role}/Arn` },
         ],
       });
     });
 
-    it('has a role EventBridge of this account only may assume, allowed exactly events:PutEvents on that bus', () => {
+    it('has a fixed-name role (the hub bus accepts exactly it) EventBridge of this account only may assume, allowed exactly events:PutEvents on that bus', () => {
+      expect(resolved(FORWARD.role).RoleName).to.equal('HIPAA-Safeguards-Forward-us-east-1');
       expect(resolved(FORWARD.role).AssumeRolePolicyDocument).to.deep.equal({
         Version: '2012-10-17',
         Statement: [
@@ -98,15 +106,12 @@ describe('conformance-packs/hipaa-safeguards-spoke.yaml (StackSet template)', ()
         ],
       });
       expect(statementsOf(FORWARD.role)).to.deep.equal([
-        { Sid: 'HubDefaultBusOnly', Effect: 'Allow', Action: 'events:PutEvents', Resource: `arn:aws:events:us-east-1:${HUB}:event-bus/default` },
+        { Sid: 'HubPackBusOnly', Effect: 'Allow', Action: 'events:PutEvents', Resource: HUB_BUS },
       ]);
     });
 
-    it('is left out of the hub account itself (its events reach the hub rule directly)', () => {
-      for (const id of [FORWARD.rule, FORWARD.role]) expect(spoke.Resources[id]?.Condition, id).to.equal(FORWARD.condition);
-      const condition = { 'Fn::If': [FORWARD.condition, true, false] };
-      expect(resolveIntrinsics(spoke, condition, values)).to.equal(true);
-      expect(resolveIntrinsics(spoke, condition, { ...values, [SpokeParameter.HubAccountId]: '123456789012' })).to.equal(false);
+    it('forwards from the hub account too: its default bus is not the pack\'s bus', () => {
+      for (const id of [FORWARD.rule, FORWARD.role]) expect(spoke.Resources[id]?.Condition, id).to.equal(undefined);
     });
   });
 
@@ -116,55 +121,51 @@ describe('conformance-packs/hipaa-safeguards-spoke.yaml (StackSet template)', ()
       expect(resolved(EVALUATION_ROLE_LOGICAL_ID, { [SpokeParameter.EvaluationRoleName]: 'Custom' }).RoleName).to.equal('Custom-us-east-1');
     });
 
-    it('trusts only roles under the hub role path of the hub account', () => {
-      expect(resolved(EVALUATION_ROLE_LOGICAL_ID).AssumeRolePolicyDocument).to.deep.equal({
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Effect: 'Allow',
-            Principal: { AWS: `arn:aws:iam::${HUB}:root` },
-            Action: 'sts:AssumeRole',
-            Condition: { ArnLike: { 'aws:PrincipalArn': `arn:aws:iam::${HUB}:role/hipaa-safeguards/prod/*` } },
-          },
-        ],
+    it('trusts exactly the hub Lambda roles by ARN (fixed names under the hub path), through the hub account principal', () => {
+      const trust = resolved(EVALUATION_ROLE_LOGICAL_ID).AssumeRolePolicyDocument as { Statement: { Principal: unknown; Condition: { ArnEquals: Record<string, string[]> } }[] };
+      expect(trust.Statement).to.have.length(1);
+      expect(trust.Statement[0]?.Principal).to.deep.equal({ AWS: `arn:aws:iam::${HUB}:root` });
+      const functions = [...catalog.map((s) => s.name), 'elasticache-reevaluate'];
+      expect(trust.Statement[0]?.Condition).to.deep.equal({
+        ArnEquals: { 'aws:PrincipalArn': functions.map((f) => `arn:aws:iam::${HUB}:role/hipaa-safeguards/prod/prod-${f}-us-east-1`) },
       });
     });
 
     it('holds exactly the actions the rules and the ElastiCache trigger call: ruleActions and REEVALUATE_ACTIONS (scripts/lib/iam.ts)', () => {
       const actions = statementsOf(EVALUATION_ROLE_LOGICAL_ID).flatMap((st) => asList(st.Action));
-      const union = [...new Set([...catalog.flatMap(ruleActions), ...REEVALUATE_ACTIONS])].sort();
+      const union = [...new Set([...catalog.flatMap((s) => ruleActions(s)), ...REEVALUATE_ACTIONS])].sort();
       expect([...actions].sort()).to.deep.equal(union);
       expect(evaluationRoleActions(catalog)).to.deep.equal(union);
       expect(new Set(actions).size, 'an action is granted twice').to.equal(actions.length);
     });
 
     it('scopes GetComplianceDetailsByConfigRule and StartConfigRulesEvaluation to the Config rules of its own account and region', () => {
-      const scoped = statementsOf(EVALUATION_ROLE_LOGICAL_ID).find((st) => st.Sid === 'ConfigRuleReads');
+      const scoped = statementsOf(EVALUATION_ROLE_LOGICAL_ID).find((st) => st.Sid === 'ConfigInThisAccount');
       expect(scoped?.Action).to.deep.equal(['config:GetComplianceDetailsByConfigRule', 'config:StartConfigRulesEvaluation']);
       expect(scoped?.Resource).to.equal('arn:aws:config:us-east-1:123456789012:config-rule/*');
     });
   });
 
-  describe('remediation role', () => {
-    it('is named <RemediationRoleName>-<region> and trusted by SSM Automation of this account only', () => {
-      const p = resolved(SPOKE_REMEDIATION_ROLE_LOGICAL_ID);
-      expect(p.RoleName).to.equal('HIPAA-Safeguards-Remediation-us-east-1');
-      expect(p.AssumeRolePolicyDocument).to.deep.equal({
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Effect: 'Allow',
-            Principal: { Service: 'ssm.amazonaws.com' },
-            Action: 'sts:AssumeRole',
-            Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } },
-          },
-        ],
-      });
-    });
-
-    it('holds exactly the actions the documents declare', () => {
-      const actions = statementsOf(SPOKE_REMEDIATION_ROLE_LOGICAL_ID).flatMap((st) => asList(st.Action));
-      expect([...actions].sort()).to.deep.equal(remediationActions(documents));
+  describe('remediation roles', () => {
+    it('one per document, named <document>-<region>, trusted by SSM Automation of this account only, holding exactly its document\'s actions', () => {
+      for (const d of documents) {
+        const id = remediationRoleLogicalId(d.name);
+        const p = resolved(id);
+        expect(p.RoleName, d.name).to.equal(`${d.name}-us-east-1`);
+        expect(p.AssumeRolePolicyDocument, d.name).to.deep.equal({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Principal: { Service: 'ssm.amazonaws.com' },
+              Action: 'sts:AssumeRole',
+              Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } },
+            },
+          ],
+        });
+        const actions = statementsOf(id).filter((st) => st.Effect === 'Allow').flatMap((st) => asList(st.Action));
+        expect([...actions].sort(), d.name).to.deep.equal(documentActions(d));
+      }
     });
   });
 
@@ -178,15 +179,19 @@ describe('conformance-packs/hipaa-safeguards-spoke.yaml (StackSet template)', ()
 
   it('keeps every role name within IAM\'s 64 characters in the region with the longest name', () => {
     const longestRegion = 'eusc-de-east-1';
-    for (const id of [EVALUATION_ROLE_LOGICAL_ID, SPOKE_REMEDIATION_ROLE_LOGICAL_ID]) {
-      const base = 'x'.repeat(MAX_ROLE_BASE_NAME);
-      const name = String(resolved(id, { [SpokeParameter.EvaluationRoleName]: base, [SpokeParameter.RemediationRoleName]: base }).RoleName);
-      expect(name.replace('us-east-1', longestRegion).length, id).to.be.at.most(64);
+    const base = 'x'.repeat(MAX_ROLE_BASE_NAME);
+    const name = String(resolved(EVALUATION_ROLE_LOGICAL_ID, { [SpokeParameter.EvaluationRoleName]: base }).RoleName);
+    expect(name.replace('us-east-1', longestRegion).length).to.be.at.most(64);
+    for (const d of documents) {
+      expect(String(resolved(remediationRoleLogicalId(d.name)).RoleName).replace('us-east-1', longestRegion).length, d.name).to.be.at.most(64);
     }
   });
 
-  it('matches the AWS::IAM::Role and AWS::SSM::Document registry schemas (ajv)', () => {
-    for (const [id, r] of Object.entries(spoke.Resources)) {
+  it('matches the registry schemas of its resource types (ajv)', () => {
+    // The reference set has no AWS::IAM::Policy schema; cfn-lint checks that resource (E3xxx) above.
+    const withSchema = Object.entries(spoke.Resources).filter(([, r]) => r.Type !== 'AWS::IAM::Policy');
+    expect(withSchema.length).to.equal(Object.keys(spoke.Resources).length - 1);
+    for (const [id, r] of withSchema) {
       const validate = propertiesValidator(r.Type);
       expect(validate(resolved(id)), `${id}: ${JSON.stringify(validate.errors)}`).to.equal(true);
     }

@@ -21,12 +21,15 @@ import {
   type ReevaluateOptions,
   createReevaluateHandler,
   elastiCacheChangeEventPattern,
+  ElastiCacheApiCallEventSchema,
+  elastiCacheChangeInputTransformer,
   handler as exportedHandler,
   resolveRuleNames,
 } from '../../rules/triggers/elasticache-reevaluate';
 import { REFERENCE_DIR } from '../helpers/fixtures';
 
 const RULES = ['elasticache-encrypted-at-rest', 'elasticache-auth-enabled'];
+const SERVED_ACCOUNTS = ['123456789012', '111111111111', '222222222222'];
 const PACKED = ['elasticache-auth-enabled-conformance-pack-ab12cd34', 'elasticache-encrypted-at-rest-conformance-pack-ab12cd34'];
 
 /** An EventBridge event for a CloudTrail-recorded ElastiCache call, as EventBridge delivers it to SQS. */
@@ -85,6 +88,8 @@ describe('triggers/elasticache-reevaluate', () => {
   const make = (o: Partial<ReevaluateOptions> = {}) =>
     createReevaluateHandler({
       ruleNames: RULES,
+      servedAccounts: SERVED_ACCOUNTS,
+      servedRegions: ['us-east-1', 'eu-west-1'],
       logger,
       clock: () => now,
       clients: (t) => {
@@ -137,6 +142,13 @@ describe('triggers/elasticache-reevaluate', () => {
     it('refuses to run without rule names, keeping the messages for redelivery', async () => {
       const err = await createReevaluateHandler({ ruleNames: [] })({ Records: [] }).catch((e: unknown) => e);
       expect((err as Error).message).to.equal('No ElastiCache rule names to start: set ELASTICACHE_RULE_NAMES (comma-separated), as the deployment does.');
+    });
+
+    it('refuses to run without the accounts and regions it serves, keeping the messages for redelivery', async () => {
+      for (const o of [{}, { servedAccounts: ['123456789012'] }, { servedRegions: ['us-east-1'] }]) {
+        const err = await createReevaluateHandler({ ruleNames: RULES, ...o })({ Records: [] }).catch((e: unknown) => e);
+        expect((err as Error).message, JSON.stringify(o)).to.equal('No served accounts or regions: set SERVED_ACCOUNTS and SERVED_REGIONS, as the deployment does.');
+      }
     });
   });
 
@@ -276,6 +288,54 @@ describe('triggers/elasticache-reevaluate', () => {
         `Malformed ElastiCache change message ${event.Records[1]?.messageId}: Records[1].body.source: Invalid input: expected "aws.elasticache".`,
       ]);
       expect(startedNames()).to.deep.equal([PACKED]);
+    });
+
+    it('rejects, without calling Config, events of an account or a region the deployment does not serve, and serves the rest', async () => {
+      // Arrange
+      const error = sinon.spy(logger, 'error');
+      const event = sqsEvent([apiCall({ account: '333333333333' }), apiCall({ region: 'ap-southeast-2' }), apiCall({ account: '111111111111' })]);
+      // Act
+      const out = await make()(event);
+      // Assert: acknowledged (nothing to retry), logged, and only the served account started
+      expect(out.batchItemFailures).to.deep.equal([]);
+      expect(error.getCalls().map((c) => [c.args[0], (c.args[1] as { account: string; region: string }).account, (c.args[1] as { region: string }).region])).to.deep.equal([
+        ['Event rejected: account or region not served by this deployment', '333333333333', 'us-east-1'],
+        ['Event rejected: account or region not served by this deployment', '123456789012', 'ap-southeast-2'],
+      ]);
+      expect(targets.map((t) => [t.accountId, t.region])).to.deep.equal([['111111111111', 'us-east-1']]);
+      expect(startedNames()).to.deep.equal([PACKED]);
+    });
+
+    it('keeps the parser and the input transformer in step: every field the schema reads is sent, nothing else', () => {
+      const sent = JSON.parse(elastiCacheChangeInputTransformer.InputTemplate.replace(/<[A-Za-z]+>/g, '"x"')) as { detail: object };
+      const { detail: detailSchema, ...top } = ElastiCacheApiCallEventSchema.shape;
+      const { detail, ...sentTop } = sent;
+      expect(Object.keys(sentTop).sort()).to.deep.equal(Object.keys(top).sort());
+      // errorCode is optional in the schema: the rule's pattern already keeps only calls without one.
+      expect(Object.keys(detail).sort()).to.deep.equal(Object.keys(detailSchema.shape).filter((k) => k !== 'errorCode').sort());
+    });
+
+    it('reads exactly what the rule\'s input transformer sends: the transformed event parses, and holds no request detail', async () => {
+      // Arrange: EventBridge's transformation, as documented: each <variable> becomes the JSON value at its path.
+      const original = apiCall({ account: '222222222222', region: 'eu-west-1', eventName: 'ModifyReplicationGroup' });
+      const at = (path: string): unknown => path.slice(2).split('.').reduce<unknown>((v, k) => (v as Record<string, unknown>)[k], original);
+      const body = elastiCacheChangeInputTransformer.InputTemplate.replace(/<([A-Za-z]+)>/g, (_m, name: string) =>
+        JSON.stringify(at((elastiCacheChangeInputTransformer.InputPathsMap as Record<string, string>)[name] ?? '')),
+      );
+      // Act
+      const out = await make()(sqsEvent([body]));
+      // Assert
+      expect(out.batchItemFailures).to.deep.equal([]);
+      expect(targets.map((t) => [t.accountId, t.region])).to.deep.equal([['222222222222', 'eu-west-1']]);
+      expect(JSON.parse(body)).to.deep.equal({
+        id: original.id,
+        'detail-type': 'AWS API Call via CloudTrail',
+        source: 'aws.elasticache',
+        account: '222222222222',
+        time: original.time,
+        region: 'eu-west-1',
+        detail: { eventSource: 'elasticache.amazonaws.com', eventName: 'ModifyReplicationGroup' },
+      });
     });
 
     it('throws a clear error for an event that is not an SQS batch', async () => {

@@ -6,6 +6,7 @@ import {
   type BucketLocationConstraint,
   HeadBucketCommand,
   PutBucketPolicyCommand,
+  PutBucketVersioningCommand,
   PutObjectCommand,
   PutPublicAccessBlockCommand,
   type S3Client,
@@ -75,8 +76,18 @@ export const httpsUrl = (bucket: string, region: string, key: string) =>
   `https://${bucket}.s3.${region}.amazonaws.com${partitionOf(region) === 'aws-cn' ? '.cn' : ''}/${key}`;
 
 /**
- * TLS only; and, for an organization, member accounts may read conformance pack templates (Config reads the
- * TemplateS3Uri of an organization conformance pack from each member account). Nothing else is shared.
+ * The service-linked role Config uses for conformance packs in every account (AWSServiceRoleForConfigConforms): for an
+ * organization conformance pack it reads the TemplateS3Uri from each member account.
+ * @see https://docs.aws.amazon.com/config/latest/developerguide/cpack-prerequisites.html
+ */
+export function configConformsRoleArnPattern(partition: string): string {
+  return `arn:${partition}:iam::*:role/aws-service-role/config-conforms.amazonaws.com/AWSServiceRoleForConfigConforms`;
+}
+
+/**
+ * TLS only; and, for an organization, only Config's conformance-pack service-linked role of the organization's
+ * accounts may read the conformance pack templates (aws:PrincipalOrgID and aws:PrincipalArn). Nothing else is
+ * shared: the spoke template is read by CloudFormation as the caller, in this account.
  */
 export function bucketPolicy(bucket: string, region: string, organizationId?: string): string {
   const arn = `arn:${partitionOf(region)}:s3:::${bucket}`;
@@ -93,12 +104,15 @@ export function bucketPolicy(bucket: string, region: string, organizationId?: st
   ];
   if (organizationId) {
     statements.push({
-      Sid: 'OrganizationReadsConformancePackTemplates',
+      Sid: 'ConfigConformsRoleOfTheOrganizationReadsPackTemplates',
       Effect: 'Allow',
       Principal: '*',
       Action: 's3:GetObject',
       Resource: `${arn}/*/conformance-packs/*`,
-      Condition: { StringEquals: { 'aws:PrincipalOrgID': organizationId } },
+      Condition: {
+        StringEquals: { 'aws:PrincipalOrgID': organizationId },
+        ArnLike: { 'aws:PrincipalArn': configConformsRoleArnPattern(partitionOf(region)) },
+      },
     });
   }
   return JSON.stringify({ Version: '2012-10-17', Statement: statements });
@@ -121,7 +135,10 @@ async function bucketExists(s3: S3Client, bucket: string, owner: string): Promis
   }
 }
 
-/** Creates the bucket when missing (then waits for it), and sets public access block and policy every time. */
+/**
+ * Creates the bucket when missing (then waits for it), and sets public access block, versioning (every template a
+ * deployment used stays readable) and policy every time.
+ */
 export async function ensureBucket(s3: S3Client, bucket: string, region: string, owner: string, organizationId?: string): Promise<'created' | 'updated'> {
   const exists = await bucketExists(s3, bucket, owner);
   if (!exists) {
@@ -141,6 +158,7 @@ export async function ensureBucket(s3: S3Client, bucket: string, region: string,
       PublicAccessBlockConfiguration: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true },
     }),
   );
+  await s3.send(new PutBucketVersioningCommand({ Bucket: bucket, ExpectedBucketOwner: owner, VersioningConfiguration: { Status: 'Enabled' } }));
   await s3.send(new PutBucketPolicyCommand({ Bucket: bucket, ExpectedBucketOwner: owner, Policy: bucketPolicy(bucket, region, organizationId) }));
   return exists ? 'updated' : 'created';
 }

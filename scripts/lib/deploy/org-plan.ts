@@ -5,7 +5,6 @@ import type { CallAs } from '@aws-sdk/client-cloudformation';
 import { type OrganizationConformancePackDetailedStatus, paginateGetOrganizationConformancePackDetailedStatus } from '@aws-sdk/client-config-service';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { catalog } from '../../../rules/catalog';
-import { DEFAULT_REMEDIATION_ROLE_NAME } from '../conformance-pack';
 import { ExemptionScpError, exemptionScpContent, parseApprovers } from '../exemption-scp';
 import { hubRolePath } from '../serverless-resources';
 import { DEFAULT_EVALUATION_ROLE_NAME, SpokeParameter } from '../spoke-template';
@@ -25,7 +24,11 @@ export interface OrgDeployOptions {
   readonly ou: string;
   readonly stage: string;
   readonly evaluationRoleName?: string;
-  readonly remediationRoleName?: string;
+  /**
+   * Deploy-time option: whether the rules may import ASFF findings (rule parameter importSecurityHubFindings). Only
+   * then do the spoke evaluation roles hold the Security Hub calls. Default false.
+   */
+  readonly importSecurityHubFindings?: boolean;
   readonly reservedConcurrency?: number;
   /**
    * IAM role or user ARNs that alone may add, change or remove `hipaa-safeguards:exempt*` tags. When set, the
@@ -64,7 +67,7 @@ export const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 export const STAGE = /^[a-z][a-z0-9-]{0,15}$/;
 
 /** Checks the inputs (the CLI reports the error); returns them with defaults. */
-export function validateOrgOptions(o: OrgDeployOptions): Required<Pick<OrgDeployOptions, 'evaluationRoleName' | 'remediationRoleName'>> & OrgDeployOptions {
+export function validateOrgOptions(o: OrgDeployOptions): Required<Pick<OrgDeployOptions, 'evaluationRoleName'>> & OrgDeployOptions {
   if (!ACCOUNT_ID.test(o.delegatedAdmin)) throw new PrerequisiteError(`--delegated-admin "${o.delegatedAdmin}" is not a 12-digit account ID.`);
   if (!OU_ID.test(o.ou)) throw new PrerequisiteError(`--ou "${o.ou}" is not an OU ID (ou-xxxx-xxxxxxxx) or root ID (r-xxxx).`);
   if (o.regions.length === 0) throw new PrerequisiteError('--regions names no region.');
@@ -79,7 +82,7 @@ export function validateOrgOptions(o: OrgDeployOptions): Required<Pick<OrgDeploy
       throw e;
     }
   }
-  return { ...o, evaluationRoleName: o.evaluationRoleName ?? DEFAULT_EVALUATION_ROLE_NAME, remediationRoleName: o.remediationRoleName ?? DEFAULT_REMEDIATION_ROLE_NAME };
+  return { ...o, evaluationRoleName: o.evaluationRoleName ?? DEFAULT_EVALUATION_ROLE_NAME };
 }
 
 export const stackSetName = (stage: string) => `${SERVICE_NAME}-${stage}-spoke`;
@@ -87,7 +90,7 @@ export const orgPackName = (stage: string) => `${SERVICE_NAME}-${stage}`;
 export const exemptionScpName = (stage: string) => `${SERVICE_NAME}-${stage}-exemption-tags`;
 
 /** The serverless arguments of the hub in one region (the same for package and deploy). */
-export function hubArguments(o: OrgDeployOptions & { evaluationRoleName: string; remediationRoleName: string }, region: string, state: OrgState | undefined): string[] {
+export function hubArguments(o: OrgDeployOptions & { evaluationRoleName: string }, region: string, state: OrgState | undefined): string[] {
   const bucket = artifactBucketName(SERVICE_NAME, o.delegatedAdmin, region);
   const members = state?.memberAccounts ? state.memberAccounts.join(',') : '<accounts whose spokes SUCCEEDED>';
   const excluded = state?.excludedAccounts ? state.excludedAccounts.join(',') : '<every other account of the organization>';
@@ -99,12 +102,12 @@ export function hubArguments(o: OrgDeployOptions & { evaluationRoleName: string;
     region,
     '--param=mode=organization',
     `--param=evaluationRoleName=${o.evaluationRoleName}`,
-    `--param=remediationRoleName=${o.remediationRoleName}`,
     `--param=packTemplateS3Uri=${pack}`,
     `--param=memberAccounts=${members}`,
     `--param=excludedAccounts=${excluded}`,
     `--param=organizationId=${state?.organizationId ?? '<the organization ID>'}`,
     ...(o.reservedConcurrency !== undefined ? [`--param=reservedConcurrency=${o.reservedConcurrency}`] : []),
+    ...(o.importSecurityHubFindings ? ['--param=importSecurityHubFindings=true'] : []),
     ...(o.profile ? ['--aws-profile', o.profile] : []),
   ];
 }
@@ -211,12 +214,13 @@ export function orgDeployPlan(input: OrgDeployOptions): Plan<OrgState> {
       (region): Step<OrgState> => {
         const bucket = artifactBucketName(SERVICE_NAME, admin, region);
         return {
-          title: `Artifact bucket ${bucket}: the organization may read the conformance pack template`,
+          title: `Artifact bucket ${bucket}: Config's conformance-pack role in the organization may read the pack template`,
           calls: [
             at(Service.S3, 'HeadBucket', region, 'and again after CreateBucket, until it exists'),
             at(Service.S3, 'CreateBucket', region, 'only when the bucket is missing'),
             at(Service.S3, 'PutPublicAccessBlock', region),
-            at(Service.S3, 'PutBucketPolicy', region, 'TLS only; s3:GetObject on */conformance-packs/* for aws:PrincipalOrgID'),
+            at(Service.S3, 'PutBucketVersioning', region, 'Enabled'),
+            at(Service.S3, 'PutBucketPolicy', region, 'TLS only; s3:GetObject on */conformance-packs/* for AWSServiceRoleForConfigConforms of aws:PrincipalOrgID'),
             at(Service.S3, 'PutObject', region, `${o.stage}/conformance-packs/hipaa-safeguards-<sha256>.yaml`),
             ...(region === home ? [at(Service.S3, 'PutObject', region, `${o.stage}/spoke/hipaa-safeguards-spoke-<sha256>.yaml`)] : []),
           ],
@@ -251,7 +255,8 @@ export function orgDeployPlan(input: OrgDeployOptions): Plan<OrgState> {
               { ParameterKey: SpokeParameter.HubAccountId, ParameterValue: admin },
               { ParameterKey: SpokeParameter.HubRolePath, ParameterValue: hubRolePath(SERVICE_NAME, o.stage) },
               { ParameterKey: SpokeParameter.EvaluationRoleName, ParameterValue: o.evaluationRoleName },
-              { ParameterKey: SpokeParameter.RemediationRoleName, ParameterValue: o.remediationRoleName },
+              { ParameterKey: SpokeParameter.HubStage, ParameterValue: o.stage },
+              { ParameterKey: SpokeParameter.ImportSecurityHubFindings, ParameterValue: String(o.importSecurityHubFindings ?? false) },
             ],
             callAs: need(ctx.state.callAs, 'CallAs'),
           },
@@ -373,7 +378,7 @@ export function orgDeployPlan(input: OrgDeployOptions): Plan<OrgState> {
     title: `safeguards deploy-org plan (stage ${o.stage})`,
     summary: [
       `delegated administrator ${admin}; OU ${o.ou}; regions ${o.regions.join(', ')} (StackSet home ${home})`,
-      `StackSet ${set}; spoke roles ${o.evaluationRoleName}-<region> and ${o.remediationRoleName}-<region>; hub role path ${hubRolePath(SERVICE_NAME, o.stage)}`,
+      `StackSet ${set}; spoke roles ${o.evaluationRoleName}-<region> and <document>-<region>; hub role path ${hubRolePath(SERVICE_NAME, o.stage)}`,
       o.exemptionApprovers
         ? `exemption SCP ${exemptionScpName(o.stage)} on ${o.ou}; exemption approvers ${parseApprovers(o.exemptionApprovers).join(', ')}`
         : 'exemption SCP: not managed (pass --exemption-approvers to create and attach it)',

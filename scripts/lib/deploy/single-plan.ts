@@ -13,6 +13,8 @@ export interface SingleDeployOptions {
   /** When given, the credentials must be of this account (and the dry run can name it). */
   readonly account?: string;
   readonly reservedConcurrency?: number;
+  /** Deploy-time option: the rule roles may import ASFF findings (rule parameter importSecurityHubFindings). */
+  readonly importSecurityHubFindings?: boolean;
   readonly profile?: string;
   readonly packageDir?: () => string;
 }
@@ -46,6 +48,7 @@ export function singleDeployPlan(o: SingleDeployOptions): Plan<SingleState> {
       '--param=mode=single',
       `--param=packTemplateS3Uri=${pack}`,
       ...(o.reservedConcurrency !== undefined ? [`--param=reservedConcurrency=${o.reservedConcurrency}`] : []),
+      ...(o.importSecurityHubFindings ? ['--param=importSecurityHubFindings=true'] : []),
       ...(o.profile ? ['--aws-profile', o.profile] : []),
     ];
   };
@@ -73,6 +76,7 @@ export function singleDeployPlan(o: SingleDeployOptions): Plan<SingleState> {
         { service: Service.S3, operation: 'HeadBucket', account: shown, region: o.region, note: 'and again after CreateBucket, until it exists' },
         { service: Service.S3, operation: 'CreateBucket', account: shown, region: o.region, note: 'only when the bucket is missing' },
         { service: Service.S3, operation: 'PutPublicAccessBlock', account: shown, region: o.region },
+        { service: Service.S3, operation: 'PutBucketVersioning', account: shown, region: o.region, note: 'Enabled' },
         { service: Service.S3, operation: 'PutBucketPolicy', account: shown, region: o.region, note: 'TLS only' },
         { service: Service.S3, operation: 'PutObject', account: shown, region: o.region, note: `${o.stage}/conformance-packs/hipaa-safeguards-<sha256>.yaml` },
       ],
