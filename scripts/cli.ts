@@ -94,7 +94,7 @@ export function buildProgram(io: CliIo = processIo, state: { exitCode: number } 
     .action(async (opts: { region?: string; profile?: string; endpointUrl?: string; rules?: string; rulesFile?: string; param: Record<string, Record<string, string>>; format: string; output?: string; accountId?: string; maxAttempts?: number }) => {
       const region = opts.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
       if (!region) throw new InvalidArgumentError('No region: pass --region or set AWS_REGION.');
-      const { results, failures } = await scan({
+      const { results, failures, skipped } = await scan({
         safeguards: selectRules(opts.rules, opts.rulesFile),
         region,
         ...(opts.profile ? { profile: opts.profile } : {}),
@@ -112,6 +112,7 @@ export function buildProgram(io: CliIo = processIo, state: { exitCode: number } 
       }
       if (opts.output) writeFileSync(opts.output, text);
       else io.out(text);
+      for (const k of skipped) io.err(`SKIPPED ${k.rule} (${k.resourceType}): ${k.reason}\n`);
       for (const f of failures) io.err(`ERROR ${f.rule} (${f.resourceType}${f.resourceId ? ` ${f.resourceId}` : ''}): ${f.error}\n`);
       state.exitCode = exitCodeOf(results, failures);
     });

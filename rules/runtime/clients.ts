@@ -1,6 +1,7 @@
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import type { AwsCredentialIdentityProvider } from '@smithy/types';
+import type { AwsCredentialIdentityProvider, MetadataBearer, Pluggable } from '@smithy/types';
+import { operationPlugin } from './aws-errors';
 
 /** Where and as whom the pack talks to AWS. */
 export interface ClientTarget {
@@ -16,6 +17,10 @@ export interface ClientTarget {
   readonly credentials?: AwsCredentialIdentityProvider;
   /** Total attempts per call, first try included. */
   readonly maxAttempts?: number;
+  /** Milliseconds one attempt may wait for its answer before it fails (and is retried). Default 30 s. */
+  readonly requestTimeoutMs?: number;
+  /** Milliseconds one attempt may wait for the TCP connection. Default 5 s. */
+  readonly connectionTimeoutMs?: number;
 }
 
 export type ClientConfig = {
@@ -29,6 +34,20 @@ export type ClientConfig = {
 
 /** Default attempts: Config re-evaluating a whole account causes throttling storms, adaptive mode backs off. */
 export const DEFAULT_MAX_ATTEMPTS = 8;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+export const DEFAULT_CONNECTION_TIMEOUT_MS = 5_000;
+
+/** The HTTP handler every client uses: each attempt fails after its timeouts, so no call can hang a run. */
+export function requestHandlerFor(target: Pick<ClientTarget, 'requestTimeoutMs' | 'connectionTimeoutMs'>): NodeHttpHandler {
+  return new NodeHttpHandler({
+    connectionTimeout: target.connectionTimeoutMs ?? DEFAULT_CONNECTION_TIMEOUT_MS,
+    requestTimeout: target.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    // Without this, @smithy/node-http-handler only logs a warning when requestTimeout passes and keeps waiting
+    // forever on an endpoint that accepted the connection and never answers (issue 10). With it, the attempt
+    // fails with TimeoutError, which the SDK retries as transient within maxAttempts.
+    throwOnRequestTimeout: true,
+  });
+}
 
 /** An SDK v3 client class; each rule imports only the classes it calls, so its bundle holds only those. */
 export type ClientClass<C> = new (config: ClientConfig) => C;
@@ -48,7 +67,7 @@ export class AwsClients {
       retryMode: 'adaptive' as const,
       maxAttempts,
       // HTTP/1.1 everywhere: emulators do not speak HTTP/2 and none of our calls stream.
-      requestHandler: new NodeHttpHandler({ connectionTimeout: 5_000, requestTimeout: 30_000 }),
+      requestHandler: requestHandlerFor(target),
       ...(target.endpoint ? { endpoint: target.endpoint } : {}),
     };
     let credentials: AwsCredentialIdentityProvider | undefined = target.credentials;
@@ -68,6 +87,8 @@ export class AwsClients {
     let client = this.made.get(Client) as C | undefined;
     if (!client) {
       client = new Client(this.config);
+      // Every error names its operation; a non-AWS answer is not retried (rules/runtime/aws-errors.ts).
+      (client as { middlewareStack?: { use(p: Pluggable<object, MetadataBearer>): void } }).middlewareStack?.use(operationPlugin);
       this.made.set(Client, client);
     }
     return client;

@@ -49,3 +49,9 @@ export class ListingError extends SafeguardsError {
 
 /** The deployment left out a setting the function needs (an environment variable, a parameter). */
 export class ConfigurationError extends SafeguardsError {}
+
+/** A rule that runs on periodic runs only got a change notification: it writes nothing rather than a wrong verdict. */
+export class PeriodicOnlyRuleError extends SafeguardsError {}
+
+/** One evaluation cannot be sent as it is (a ComplianceResourceId longer than PutEvaluations accepts). */
+export class UnsendableEvaluationError extends SafeguardsError {}

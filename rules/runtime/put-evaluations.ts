@@ -7,6 +7,8 @@ export { DEFAULT_RETRY, type RetryPolicy } from './batches';
 
 /** PutEvaluations takes at most 100 evaluations per call (Config API model). */
 export const MAX_EVALUATIONS_PER_CALL = 100;
+/** Longest ComplianceResourceId PutEvaluations accepts (Config API model, `BaseResourceId`: max 768). */
+export const MAX_RESOURCE_ID_LENGTH = 768;
 /** `resultToken` Config sends when a rule is tested from the console or CLI. */
 export const TEST_MODE_TOKEN = 'TESTMODE';
 

@@ -38,6 +38,7 @@ import {
   userFacts,
 } from '../../rules/resources/elasticache';
 import { AwsClients } from '../../rules/runtime/clients';
+import { UnreadableResource } from '../../rules/runtime/safeguard';
 import { InvalidResponseError } from '../../rules/runtime/errors';
 import { Lookup } from '../../rules/runtime/lookup';
 import type { MotoServer } from '../../scripts/lib/moto-server';
@@ -49,9 +50,13 @@ import { useMoto } from '../helpers/moto';
 
 const KMS_ARN = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 
-async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+/** Every view a lister yields; an unreadable resource fails the test with its error (see collectAll). */
+async function collect<T>(items: AsyncIterable<T | UnreadableResource>): Promise<T[]> {
   const out: T[] = [];
-  for await (const i of items) out.push(i);
+  for await (const i of items) {
+    if (i instanceof UnreadableResource) throw i.error;
+    out.push(i);
+  }
   return out;
 }
 

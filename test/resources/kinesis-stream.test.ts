@@ -9,6 +9,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { expect } from 'chai';
 import { StreamConfiguration, kinesisStreamResource } from '../../rules/resources/kinesis-stream';
 import { AwsClients } from '../../rules/runtime/clients';
+import { UnreadableResource } from '../../rules/runtime/safeguard';
 import { parseConfigurationItem } from '../../rules/runtime/event';
 import { kinesisItemApiStyle } from '../helpers/fixtures';
 import { configResourceSchema, leafPaths } from '../helpers/schema-paths';
@@ -24,9 +25,13 @@ const listStreams = (clients: AwsClients) => {
   if (!lister) throw new Error('no lister');
   return lister.list(clients);
 };
-async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+/** Every view a lister yields; an unreadable resource fails the test with its error (see collectAll). */
+async function collect<T>(items: AsyncIterable<T | UnreadableResource>): Promise<T[]> {
   const out: T[] = [];
-  for await (const i of items) out.push(i);
+  for await (const i of items) {
+    if (i instanceof UnreadableResource) throw i.error;
+    out.push(i);
+  }
   return out;
 }
 
@@ -85,7 +90,7 @@ describe('resources/kinesis-stream', () => {
       kinesis.on(ListTagsForStreamCommand).resolves({ Tags: [], HasMoreTags: false });
       // Act
       const names: string[] = [];
-      for await (const s of listStreams(clients)) names.push(s.name);
+      for (const s of await collect(listStreams(clients))) names.push(s.name);
       // Assert
       expect(names).to.deep.equal(['a', 'b', 'c']);
       expect(tokens).to.deep.equal([undefined, 't1', 't2']);

@@ -196,11 +196,11 @@ describe('runtime/handler', function () {
     });
 
     it('sends the verdicts of the kinds it could list, never marks an unlisted kind gone, then fails loudly', async () => {
-      // Arrange: a rule over two kinds, one of whose listing API fails
+      // Arrange: a rule over two kinds, one of whose listing API fails (access denied: an error, not a skip)
       await createStreams(kinesisOn(moto), ['listed']);
       const failing = async function* (): AsyncIterable<never> {
         yield* [];
-        throw Object.assign(new Error('InvalidAction'), { name: 'NotImplemented' });
+        throw Object.assign(new Error('User is not authorized to perform: test:ListOther'), { name: 'AccessDeniedException' });
       };
       const twoKinds = defineSafeguard({
         ...kinesisStreamEncrypted,
@@ -219,7 +219,9 @@ describe('runtime/handler', function () {
       // Assert
       expect(err).to.be.instanceOf(ListingError);
       expect((err as ListingError).resourceTypes).to.deep.equal(['AWS::Test::Other']);
-      expect((err as Error).message).to.equal('Could not evaluate AWS::Test::Other (NotImplemented: InvalidAction). 2 other evaluation(s) were sent.');
+      expect((err as Error).message).to.equal(
+        'Could not evaluate AWS::Test::Other (AccessDeniedException: User is not authorized to perform: test:ListOther). 2 other evaluation(s) were sent.',
+      );
       const sent = config.of('PutEvaluations').flatMap((i) => i.Evaluations as { ComplianceResourceId: string; ComplianceType: string }[]);
       expect(sent.map((e) => [e.ComplianceResourceId, e.ComplianceType])).to.deep.equal([
         ['listed', 'NON_COMPLIANT'],
