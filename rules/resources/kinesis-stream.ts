@@ -13,8 +13,11 @@ export interface KinesisStream extends NormalizedResource {
   /** `KMS` or `NONE` (absent StreamEncryption in a configuration item means NONE). */
   readonly encryptionType: string;
   readonly keyId?: string;
-  /** Where the encryption facts come from, named in annotations (`StreamEncryption` or `EncryptionType`). */
-  readonly encryptionField: 'StreamEncryption' | 'EncryptionType';
+  /**
+   * Where the encryption facts come from, named in annotations: `StreamEncryption` when a configuration item has
+   * none (absent), `StreamEncryption.EncryptionType` when it has one, `EncryptionType` from the API.
+   */
+  readonly encryptionField: 'StreamEncryption' | 'StreamEncryption.EncryptionType' | 'EncryptionType';
 }
 
 // Only the properties the rules read; each is listed in the AWS Config resource schema for AWS::Kinesis::Stream.
@@ -85,7 +88,8 @@ export const kinesisStreamResource: ResourceAdapter<KinesisStream> = {
       ...((parsed.data.Arn ?? item.arn) ? { arn: parsed.data.Arn ?? item.arn } : {}),
       encryptionType: enc?.EncryptionType ?? 'NONE',
       ...(enc?.KeyId ? { keyId: enc.KeyId } : {}),
-      encryptionField: 'StreamEncryption',
+      // Present with EncryptionType NONE is not absent: the annotation names what the item says.
+      encryptionField: enc ? 'StreamEncryption.EncryptionType' : 'StreamEncryption',
       tags: item.tags,
     };
   },

@@ -57,9 +57,20 @@ describe('resources/kinesis-stream', () => {
       arn: 'arn:aws:kinesis:us-east-1:644160558196:stream/stream-encrypted',
       encryptionType: 'KMS',
       keyId: 'alias/aws/kinesis',
-      encryptionField: 'StreamEncryption',
+      encryptionField: 'StreamEncryption.EncryptionType',
       tags: { App: 'Magic' },
     });
+  });
+
+  it('tells a StreamEncryption of type NONE from an absent one', () => {
+    const item = kinesisItemApiStyle();
+    const configuration = JSON.parse(item.configuration as string) as Record<string, unknown>;
+    configuration.StreamEncryption = { EncryptionType: 'NONE' };
+    const present = fromItem({ ...item, configuration: JSON.stringify(configuration) });
+    delete configuration.StreamEncryption;
+    const absent = fromItem({ ...item, configuration: JSON.stringify(configuration) });
+    expect([present.encryptionType, present.encryptionField]).to.deep.equal(['NONE', 'StreamEncryption.EncryptionType']);
+    expect([absent.encryptionType, absent.encryptionField]).to.deep.equal(['NONE', 'StreamEncryption']);
   });
 
   it('reads a stream without StreamEncryption as NONE', () => {
