@@ -2,7 +2,7 @@ import { GetResourceConfigHistoryCommand, type ResourceType, ConfigServiceClient
 import { Logger } from '@aws-lambda-powertools/logger';
 import { parse as parseArn } from '@aws-sdk/util-arn-parser';
 import { type AwsClients, clientsFor } from './clients';
-import { type Evaluation, type Verdict, fitAnnotation, notApplicable } from './compliance';
+import { type Evaluation, type Verdict, fitAnnotation, markUserText, notApplicable } from './compliance';
 import { TimeBudgetExceededError, describeFailure } from './aws-errors';
 import { ListingError, MalformedEventError, PeriodicOnlyRuleError, PutEvaluationsError, UnsendableEvaluationError } from './errors';
 import {
@@ -120,7 +120,8 @@ function evaluation(type: string, id: string, verdict: Verdict, at: Date): Evalu
     ComplianceResourceType: type,
     ComplianceResourceId: id,
     ComplianceType: verdict.compliance,
-    Annotation: fitAnnotation(verdict.annotation),
+    // The ID is the user's text here too ("<type> <id> no longer exists."): cut it, not the sentence.
+    Annotation: fitAnnotation(markUserText(verdict.annotation, [id])),
     OrderingTimestamp: at,
   };
 }

@@ -1,6 +1,6 @@
 import { TimeBudgetExceededError, isUnsupportedOperation, operationOf } from './aws-errors';
 import type { AwsClients } from './clients';
-import { type Verdict, fitAnnotation, notApplicable } from './compliance';
+import { type Verdict, fitAnnotation, markUserText, notApplicable } from './compliance';
 import { checkExemption } from './exemptions';
 import { Lookup } from './lookup';
 import type { ParameterSchema, ParameterValues } from './parameters';
@@ -29,13 +29,21 @@ export async function judge<R extends NormalizedResource, S extends ParameterSch
 ): Promise<Verdict> {
   const citation = safeguard.hipaa.join(', ');
   const exemption = checkExemption(resource, params.exemptResourceIds, ctx.now);
+  // What users control (the resource's ID and name, the exemption tag values) is what a long annotation loses first.
+  const userTexts = [resource.id, ...userNamesOf(resource), ...(exemption.kind === 'none' ? [] : exemption.userTexts)];
   if (exemption.kind === 'exempt') {
-    return notApplicable(fitAnnotation(`${safeguard.resource.label(resource)} ${exemption.note}. ${citation}`));
+    return notApplicable(fitAnnotation(markUserText(`${safeguard.resource.label(resource)} ${exemption.note}. ${citation}`, userTexts)));
   }
   const facts = (safeguard.gather ? await safeguard.gather(resource, params, ctx.lookup) : undefined) as F;
   const verdict = safeguard.evaluate(resource, params, { now: ctx.now, facts });
   const annotation = exemption.kind === 'lapsed' ? `${exemption.note} ${verdict.annotation}` : verdict.annotation;
-  return { compliance: verdict.compliance, annotation: fitAnnotation(annotation) };
+  return { compliance: verdict.compliance, annotation: fitAnnotation(markUserText(annotation, userTexts)) };
+}
+
+/** A resource's own name, where its view has one besides the ID (Kinesis `name`). */
+function userNamesOf(resource: NormalizedResource): string[] {
+  const name = (resource as { name?: unknown }).name;
+  return typeof name === 'string' ? [name] : [];
 }
 
 export interface Judged<R> {
