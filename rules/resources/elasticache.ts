@@ -80,6 +80,7 @@ export function requireKnown(cache: ElastiCacheResource, field: MissingField): v
     const source = cache.kind === 'serverlessCache' ? 'DescribeServerlessCaches' : 'DescribeCacheClusters';
     throw new IncompleteResourceError(
       `${KIND_LABEL[cache.kind]} ${cache.id} cannot be judged: ${source} did not report its ${field}, which this rule needs. The other rules still judge it.`,
+      { operation: `ElastiCache.${source}` },
     );
   }
 }
@@ -220,7 +221,7 @@ function parseItem<T extends z.ZodMiniType>(schema: T, value: unknown, operation
   if (!result.success) {
     const raw = (value ?? {}) as Record<string, unknown>;
     const id = typeof raw[idField] === 'string' ? ` ${raw[idField]}` : '';
-    throw new InvalidResponseError(`${operation} returned an incomplete ${root}${id}: ${describeIssues(result.error, root)}.`);
+    throw new InvalidResponseError(`${operation} returned an incomplete ${root}${id}: ${describeIssues(result.error, root)}.`, { operation: `ElastiCache.${operation}` });
   }
   return result.data;
 }
@@ -295,6 +296,7 @@ async function* listReplicationGroups(clients: AwsClients): AsyncIterable<NodeBa
         g.ReplicationGroupId,
         new InvalidResponseError(
           `DescribeReplicationGroups returned replication group ${g.ReplicationGroupId} without Engine, and DescribeCacheClusters listed none of its member clusters (${memberIds.join(', ') || 'none'}).`,
+          { operation: 'ElastiCache.DescribeReplicationGroups' },
         ),
       );
       continue;
@@ -547,7 +549,9 @@ export async function listPendingSecurityUpdates(client: ElastiCacheClient): Pro
       if (a.ServiceUpdateStatus && a.ServiceUpdateStatus !== 'available') continue;
       if (!(PENDING_UPDATE_STATUSES as readonly string[]).includes(a.UpdateActionStatus)) continue;
       if (!a.ReplicationGroupId && !a.CacheClusterId) {
-        throw new InvalidResponseError(`DescribeUpdateActions returned update action ${a.ServiceUpdateName} with neither ReplicationGroupId nor CacheClusterId.`);
+        throw new InvalidResponseError(`DescribeUpdateActions returned update action ${a.ServiceUpdateName} with neither ReplicationGroupId nor CacheClusterId.`, {
+          operation: 'ElastiCache.DescribeUpdateActions',
+        });
       }
       pending.push({
         serviceUpdateName: a.ServiceUpdateName,

@@ -66,7 +66,7 @@ function targetsFromItem(c: z.output<typeof DeliveryStreamConfiguration>): Fireh
 /** The live view, from DescribeDeliveryStream. */
 export function fromDescription(d: DeliveryStreamDescription, tags: Record<string, string>): FirehoseDeliveryStream {
   if (!d.DeliveryStreamName || !d.DeliveryStreamType) {
-    throw new InvalidResponseError('DescribeDeliveryStream returned no DeliveryStreamName or DeliveryStreamType.');
+    throw new InvalidResponseError('DescribeDeliveryStream returned no DeliveryStreamName or DeliveryStreamType.', { operation: 'Firehose.DescribeDeliveryStream' });
   }
   const targets: FirehoseS3Target[] = [];
   for (const dest of d.Destinations ?? []) {
@@ -119,7 +119,7 @@ async function listTags(firehose: FirehoseClient, name: string): Promise<Record<
 export async function describeDeliveryStream(firehose: FirehoseClient, name: string): Promise<DeliveryStreamDescription | undefined> {
   try {
     const out = await firehose.send(new DescribeDeliveryStreamCommand({ DeliveryStreamName: name }));
-    if (!out.DeliveryStreamDescription) throw new InvalidResponseError(`DescribeDeliveryStream for ${name} returned no DeliveryStreamDescription.`);
+    if (!out.DeliveryStreamDescription) throw new InvalidResponseError(`DescribeDeliveryStream for ${name} returned no DeliveryStreamDescription.`, { operation: 'Firehose.DescribeDeliveryStream' });
     return out.DeliveryStreamDescription;
   } catch (error) {
     if (error instanceof ResourceNotFoundException) return undefined;

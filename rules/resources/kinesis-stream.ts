@@ -47,7 +47,7 @@ async function describe(kinesis: KinesisClient, name: string): Promise<KinesisSt
   try {
     const out = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: name }));
     const s = out.StreamDescriptionSummary;
-    if (!s) throw new InvalidResponseError(`DescribeStreamSummary for stream ${name} returned no StreamDescriptionSummary.`);
+    if (!s) throw new InvalidResponseError(`DescribeStreamSummary for stream ${name} returned no StreamDescriptionSummary.`, { operation: 'Kinesis.DescribeStreamSummary' });
     return {
       id: name,
       resourceType: RESOURCE_TYPE,

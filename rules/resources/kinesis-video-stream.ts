@@ -41,7 +41,7 @@ async function* listVideoStreams(clients: AwsClients): AsyncIterable<KinesisVide
   const video = clients.get(KinesisVideoClient);
   for await (const page of paginateListStreams({ client: video, pageSize: 100 }, {})) {
     for (const info of page.StreamInfoList ?? []) {
-      if (!info.StreamName || !info.StreamARN) throw new InvalidResponseError('ListStreams returned a stream without StreamName or StreamARN.');
+      if (!info.StreamName || !info.StreamARN) throw new InvalidResponseError('ListStreams returned a stream without StreamName or StreamARN.', { operation: 'KinesisVideo.ListStreams' });
       // A stream being deleted is gone for our purposes.
       if (info.Status === 'DELETING') continue;
       yield {

@@ -9,7 +9,7 @@ import type {
   MetadataBearer,
   Pluggable,
 } from '@smithy/types';
-import { SafeguardsError } from './errors';
+import { InvalidResponseError, SafeguardsError } from './errors';
 
 /**
  * What the pack needs to know about an AWS SDK error beyond its type: which call failed, and whether the endpoint
@@ -124,7 +124,7 @@ export const operationPlugin: Pluggable<object, MetadataBearer> = {
 
 /** `<Service>.<Operation>` of an error thrown by an SDK call made through the runtime's clients, if known. */
 export function operationOf(error: unknown): string | undefined {
-  if (error instanceof NonAwsResponseError) return error.operation;
+  if (error instanceof NonAwsResponseError || error instanceof InvalidResponseError) return error.operation;
   const stamp = (typeof error === 'object' && error !== null ? error : {}) as OperationStamp;
   return stamp.$service && stamp.$operation ? `${stamp.$service}.${stamp.$operation}` : undefined;
 }

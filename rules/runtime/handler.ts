@@ -3,7 +3,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { parse as parseArn } from '@aws-sdk/util-arn-parser';
 import { type AwsClients, clientsFor } from './clients';
 import { type Evaluation, type Verdict, fitAnnotation, markUserText, notApplicable } from './compliance';
-import { TimeBudgetExceededError, describeFailure } from './aws-errors';
+import { TimeBudgetExceededError, describeFailure, operationOf } from './aws-errors';
 import { ListingError, MalformedEventError, PeriodicOnlyRuleError, PutEvaluationsError, UnsendableEvaluationError } from './errors';
 import {
   type ConfigRuleEvent,
@@ -203,16 +203,24 @@ async function evaluatePeriodic<R extends NormalizedResource, S extends Paramete
   const complete = safeguard.resource.resourceTypes.filter(
     (t) => !failures.some((f) => f.resourceType === t && !f.resourceId) && !skipped.some((k) => k.resourceType === t),
   );
-  if (complete.length > 0 && inv.outOfTime()) {
-    // The sweep reads every previous verdict: without time for it, it is not started (the next run does it).
-    failures.push({
-      resourceType: complete.join(', '),
-      resourceId: '(vanished-resource sweep)',
-      error: new TimeBudgetExceededError('The time budget ran out before resources evaluated earlier and now gone could be looked up.'),
-    });
+  if (complete.length === 0) return { failures, skipped };
+  // A failed or unstarted sweep leaves gone resources with their old verdict until the next run: the run still
+  // fails loudly, per kind, and the verdicts reached are still sent.
+  const sweepFailed = (error: Error) => {
+    const operation = operationOf(error);
+    for (const t of complete) failures.push({ resourceType: t, ...(operation ? { operation } : {}), error });
+  };
+  if (inv.outOfTime()) {
+    sweepFailed(new TimeBudgetExceededError('The time budget ran out before resources evaluated earlier and now gone could be looked up.'));
     return { failures, skipped };
   }
-  const before = await previouslyEvaluated(clients.get(ConfigServiceClient), inv.event.configRuleName, complete);
+  let before: Awaited<ReturnType<typeof previouslyEvaluated>>;
+  try {
+    before = await previouslyEvaluated(clients.get(ConfigServiceClient), inv.event.configRuleName, complete);
+  } catch (error) {
+    sweepFailed(error instanceof Error ? error : new Error(String(error)));
+    return { failures, skipped };
+  }
   for (const { resourceType, resourceId } of before) {
     if (!present.has(`${resourceType}/${resourceId}`)) {
       await sender.add(evaluation(resourceType, resourceId, notApplicable(`${resourceType} ${resourceId} no longer exists.`), at));
@@ -297,7 +305,13 @@ export function createRuleHandler<R extends NormalizedResource, S extends Parame
           break;
         }
         case MessageType.Scheduled:
-          ({ failures, skipped } = await evaluatePeriodic(inv, message.notificationCreationTime));
+          try {
+            ({ failures, skipped } = await evaluatePeriodic(inv, message.notificationCreationTime));
+          } catch (error) {
+            // Whatever broke the run, the verdicts already reached still go to Config before it fails.
+            await sender.flush();
+            throw error;
+          }
           break;
       }
       await sender.flush();

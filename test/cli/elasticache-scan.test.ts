@@ -173,8 +173,9 @@ describe('safeguards scan: ElastiCache', function () {
         rule: 'elasticache-engine-hipaa-eligible',
         resourceType: 'AWS::ElastiCache::CacheCluster',
         resourceId: 'redis-partial',
+        operation: 'ElastiCache.DescribeCacheClusters',
         error:
-          'IncompleteResourceError: Cache cluster redis-partial cannot be judged: DescribeCacheClusters did not report its EngineVersion, which this rule needs. The other rules still judge it.',
+          'ElastiCache.DescribeCacheClusters: IncompleteResourceError: Cache cluster redis-partial cannot be judged: DescribeCacheClusters did not report its EngineVersion, which this rule needs. The other rules still judge it.',
       },
     ]);
     expect(exitCodeOf(results, failures)).to.equal(2);

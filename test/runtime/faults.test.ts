@@ -222,6 +222,21 @@ describe('runtime faults: hangs, retries, non-AWS answers, skips and the time bu
       expect(config.of('GetComplianceDetailsByConfigRule')).to.deep.equal([]);
     });
 
+    it('still sends the verdicts it reached when the vanished-resource sweep fails, and names the failed operation', async () => {
+      // Arrange: moto lacks GetComplianceDetailsByConfigRule (HTML 500); PutEvaluations is answered here
+      const kinesis = kinesisOn(moto);
+      await kinesis.send(new CreateStreamCommand({ StreamName: 'a', ShardCount: 1 }));
+      const config = interceptConfig({ PutEvaluations: () => ({ FailedEvaluations: [] }) });
+      // Act
+      const err = await createRuleHandler(kinesisStreamEncrypted, { ...FAST, endpoint: moto.endpoint })(scheduledEvent()).catch((e: unknown) => e);
+      // Assert
+      expect(err).to.be.instanceOf(ListingError);
+      expect((err as Error).message).to.equal(
+        'Could not evaluate AWS::Kinesis::Stream (ConfigService.GetComplianceDetailsByConfigRule: the endpoint returned a non-AWS response (HTTP 500, text/html; charset=utf-8).). 1 other evaluation(s) were sent.',
+      );
+      expect(config.of('PutEvaluations').flatMap((i) => (i.Evaluations as { ComplianceResourceId: string }[]).map((e) => e.ComplianceResourceId))).to.deep.equal(['a']);
+    });
+
     it('names every kind it never started when the budget is gone before listing', async () => {
       interceptConfig(noHistory);
       const err = await createRuleHandler(elastiCacheEncryptedAtRest, { ...FAST, endpoint: moto.endpoint })(scheduledEvent(), contextWith(0)).catch((e: unknown) => e);
