@@ -52,6 +52,10 @@ export interface LambdaContextLike {
 
 /** Default room left at the end of a run for sending: PutEvaluations batches, the sweep, Security Hub. */
 export const DEFAULT_SAFETY_MARGIN_MS = 30_000;
+/** Kept after the last call for logging the outcome and returning before the Lambda timeout. */
+const FINAL_RESERVE_MS = 1_000;
+const LISTING_DEADLINE = 'listing';
+const RUN_DEADLINE = 'run';
 
 export interface HandlerResult {
   /** Exactly what was sent to PutEvaluations, in order. */
@@ -254,12 +258,13 @@ export function createRuleHandler<R extends NormalizedResource, S extends Parame
         ? () => (options.timeBudgetMs ?? 0) - (Date.now() - started)
         : () => Infinity;
     const outOfTime = () => remaining() < margin;
+    let clients: AwsClients | undefined;
     try {
       const parsed = parseConfigRuleEvent(event);
       const params = parseParameters(safeguard.schema, parsed.ruleParameters);
       const ruleArn = parseArn(parsed.configRuleArn);
       await accountGuard?.(parsed.accountId);
-      const clients = clientsFor({
+      clients = clientsFor({
         region: ruleArn.region,
         partition: ruleArn.partition,
         accountId: parsed.accountId,
@@ -268,8 +273,17 @@ export function createRuleHandler<R extends NormalizedResource, S extends Parame
         ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
         ...(options.requestTimeoutMs ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
       });
+      const left = remaining();
+      if (Number.isFinite(left)) {
+        // No call may outlast the budget: listing calls end where listing must stop; the Config calls that send
+        // the verdicts (and the sweep) may use the margin, up to a last second kept for logging the outcome.
+        const end = Date.now() + left;
+        clients.setDeadline(LISTING_DEADLINE, end - margin, (Client) => Client !== ConfigServiceClient);
+        clients.setDeadline(RUN_DEADLINE, end - FINAL_RESERVE_MS);
+      }
       const retry = options.retry ?? DEFAULT_RETRY;
-      const sender = new EvaluationSender((batch) => putEvaluations(clients.get(ConfigServiceClient), batch, parsed.resultToken, retry));
+      const config = clients.get(ConfigServiceClient);
+      const sender = new EvaluationSender((batch) => putEvaluations(config, batch, parsed.resultToken, retry));
       const inv: Invocation<R, S, F> = { safeguard, event: parsed, params, clients, now: clock(), outOfTime, sender };
       const message = parsed.invokingEvent;
       logger.appendKeys({ accountId: parsed.accountId, messageType: message.messageType, configRuleName: parsed.configRuleName });
@@ -314,6 +328,8 @@ export function createRuleHandler<R extends NormalizedResource, S extends Parame
           }
           break;
       }
+      // Listing is over: what follows (sending, Security Hub) may use the margin.
+      clients.setDeadline(LISTING_DEADLINE, undefined);
       await sender.flush();
       const evaluations = sender.sent;
       for (const k of skipped) {
@@ -359,6 +375,9 @@ export function createRuleHandler<R extends NormalizedResource, S extends Parame
       logger.error('Rule invocation failed', error as Error);
       throw error;
     } finally {
+      // Clients are reused by the next (warm) invocation, which sets its own budget.
+      clients?.setDeadline(LISTING_DEADLINE, undefined);
+      clients?.setDeadline(RUN_DEADLINE, undefined);
       logger.removeKeys(['accountId', 'messageType', 'configRuleName']);
     }
   };

@@ -209,8 +209,8 @@ describe('runtime faults: hangs, retries, non-AWS answers, skips and the time bu
       const kinesis = kinesisOn(moto);
       for (const name of ['a', 'b', 'c']) await kinesis.send(new CreateStreamCommand({ StreamName: name, ShardCount: 1 }));
       const config = interceptConfig(noHistory);
-      // Act: checks: before the kind (1), after a (2), after b (3: out of time)
-      const err = await createRuleHandler(kinesisStreamEncrypted, { ...FAST, endpoint: moto.endpoint })(scheduledEvent(), contextWith(2)).catch((e: unknown) => e);
+      // Act: reads of the remaining time: the run's start (1), before the kind (2), after a (3), after b (4: out of time)
+      const err = await createRuleHandler(kinesisStreamEncrypted, { ...FAST, endpoint: moto.endpoint })(scheduledEvent(), contextWith(3)).catch((e: unknown) => e);
       // Assert
       expect(err).to.be.instanceOf(ListingError);
       expect((err as Error).cause).to.be.instanceOf(TimeBudgetExceededError);
@@ -246,6 +246,27 @@ describe('runtime faults: hangs, retries, non-AWS answers, skips and the time bu
         'AWS::ElastiCache::CacheCluster',
         'AWS::ElastiCache::ServerlessCache',
       ]);
+    });
+
+    it('ends a call that hangs at the listing deadline, retries included, instead of at its long request timeout', async () => {
+      // Arrange: an endpoint that never answers, a request timeout far beyond the budget, and 1.5 s of budget
+      const silent = track(await startSilentServer());
+      const config = interceptConfig(noHistory);
+      const handler = createRuleHandler(kinesisStreamEncrypted, {
+        ...FAST,
+        endpoint: silent.endpoint,
+        requestTimeoutMs: 600_000,
+        maxAttempts: 5,
+        timeBudgetMs: 1_500,
+        safetyMarginMs: 1_000,
+      });
+      // Act
+      const err = await handler(scheduledEvent()).catch((e: unknown) => e);
+      // Assert: the listing call failed for the budget, named; nothing was sent or swept
+      expect(err).to.be.instanceOf(ListingError);
+      expect((err as Error).cause).to.be.instanceOf(TimeBudgetExceededError);
+      expect((err as Error).message).to.match(/^Could not evaluate AWS::Kinesis::Stream \(Kinesis\.ListStreams: TimeBudgetExceededError: /);
+      expect(config.calls).to.deep.equal([]);
     });
 
     it('uses timeBudgetMs when there is no Lambda context (invoke)', async () => {
