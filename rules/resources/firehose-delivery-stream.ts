@@ -4,7 +4,7 @@ import type { AwsClients } from '../runtime/clients';
 import { InvalidResponseError, MalformedEventError } from '../runtime/errors';
 import { type ConfigurationItem, describeIssues } from '../runtime/event';
 import type { Lookup } from '../runtime/lookup';
-import type { NormalizedResource, ResourceAdapter } from '../runtime/safeguard';
+import { type NormalizedResource, type ResourceAdapter, UnreadableResource } from '../runtime/safeguard';
 
 export const FIREHOSE_TYPE = 'AWS::KinesisFirehose::DeliveryStream';
 
@@ -136,7 +136,7 @@ export function liveEncryption(lookup: Lookup, name: string): Promise<FirehoseEn
   });
 }
 
-async function* listDeliveryStreams(clients: AwsClients): AsyncIterable<FirehoseDeliveryStream> {
+async function* listDeliveryStreams(clients: AwsClients): AsyncIterable<FirehoseDeliveryStream | UnreadableResource> {
   const firehose = clients.get(FirehoseClient);
   let start: string | undefined;
   // No SDK paginator for ListDeliveryStreams: it pages by ExclusiveStartDeliveryStreamName.
@@ -144,8 +144,16 @@ async function* listDeliveryStreams(clients: AwsClients): AsyncIterable<Firehose
     const out = await firehose.send(new ListDeliveryStreamsCommand({ Limit: 100, ...(start ? { ExclusiveStartDeliveryStreamName: start } : {}) }));
     const names = out.DeliveryStreamNames ?? [];
     for (const name of names) {
-      const d = await describeDeliveryStream(firehose, name);
-      if (d) yield fromDescription(d, await listTags(firehose, name));
+      let view: FirehoseDeliveryStream | UnreadableResource | undefined;
+      try {
+        const d = await describeDeliveryStream(firehose, name);
+        view = d && fromDescription(d, await listTags(firehose, name));
+      } catch (error) {
+        // An incomplete answer about one stream is that stream's failure; the others are still judged.
+        if (!(error instanceof InvalidResponseError)) throw error;
+        view = new UnreadableResource(FIREHOSE_TYPE, name, error);
+      }
+      if (view) yield view;
     }
     start = names.at(-1);
     if (!out.HasMoreDeliveryStreams || !start) return;

@@ -4,7 +4,7 @@ import type { AwsClients } from '../runtime/clients';
 import { InvalidResponseError, MalformedEventError } from '../runtime/errors';
 import { type ConfigurationItem, describeIssues } from '../runtime/event';
 import type { Lookup } from '../runtime/lookup';
-import type { NormalizedResource, ResourceAdapter } from '../runtime/safeguard';
+import { type NormalizedResource, type ResourceAdapter, UnreadableResource } from '../runtime/safeguard';
 
 /** A Kinesis data stream as every safeguard sees it. */
 export interface KinesisStream extends NormalizedResource {
@@ -97,7 +97,7 @@ export const kinesisStreamResource: ResourceAdapter<KinesisStream> = {
   listers: [{ resourceType: RESOURCE_TYPE, list: listStreams }],
 };
 
-async function* listStreams(clients: AwsClients): AsyncIterable<KinesisStream> {
+async function* listStreams(clients: AwsClients): AsyncIterable<KinesisStream | UnreadableResource> {
   const kinesis = clients.get(KinesisClient);
   const seen = new Set<string>();
   for await (const page of paginateListStreams({ client: kinesis, pageSize: 100 }, {})) {
@@ -106,7 +106,14 @@ async function* listStreams(clients: AwsClients): AsyncIterable<KinesisStream> {
     for (const name of names) {
       if (!name || seen.has(name)) continue;
       seen.add(name);
-      const stream = await describe(kinesis, name);
+      let stream: KinesisStream | UnreadableResource | undefined;
+      try {
+        stream = await describe(kinesis, name);
+      } catch (error) {
+        // An incomplete answer about one stream is that stream's failure; the others are still judged.
+        if (!(error instanceof InvalidResponseError)) throw error;
+        stream = new UnreadableResource(RESOURCE_TYPE, name, error);
+      }
       if (stream) yield stream;
     }
   }

@@ -87,6 +87,22 @@ describe('resources/kinesis-stream', () => {
     });
     afterEach(() => kinesis.restore());
 
+    it('fails only the stream whose DescribeStreamSummary answer is incomplete, and still lists the others', async () => {
+      // Arrange
+      kinesis.on(ListStreamsCommand).resolves({ StreamNames: ['hollow', 'whole'], HasMoreStreams: false });
+      kinesis.on(DescribeStreamSummaryCommand, { StreamName: 'hollow' }).resolves({});
+      kinesis.on(DescribeStreamSummaryCommand, { StreamName: 'whole' }).resolves({ StreamDescriptionSummary: { StreamName: 'whole', EncryptionType: 'NONE' } as never });
+      kinesis.on(ListTagsForStreamCommand).resolves({ Tags: [], HasMoreTags: false });
+      // Act
+      const items: unknown[] = [];
+      for await (const i of listStreams(clients)) items.push(i);
+      // Assert
+      expect(items).to.have.length(2);
+      expect(items[0]).to.be.instanceOf(UnreadableResource);
+      expect((items[0] as UnreadableResource).error.message).to.equal('DescribeStreamSummary for stream hollow returned no StreamDescriptionSummary.');
+      expect(items[1]).to.deep.include({ id: 'whole', encryptionType: 'NONE' });
+    });
+
     it('follows NextToken across every ListStreams page', async () => {
       // Arrange: three pages as real Kinesis returns them
       const page = (names: string[], next?: string) => ({ StreamNames: names, StreamSummaries: names.map((n) => ({ StreamName: n, StreamARN: `arn:aws:kinesis:us-east-1:1:stream/${n}`, StreamStatus: 'ACTIVE' as const, StreamCreationTimestamp: new Date() })), HasMoreStreams: !!next, ...(next ? { NextToken: next } : {}) });
