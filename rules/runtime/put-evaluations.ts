@@ -1,6 +1,7 @@
 import { type ConfigServiceClient, PutEvaluationsCommand } from '@aws-sdk/client-config-service';
 import { DEFAULT_RETRY, type RetryPolicy, sendInBatches } from './batches';
 import type { Evaluation } from './compliance';
+import { describeFailure } from './aws-errors';
 import { PutEvaluationsError } from './errors';
 
 export { DEFAULT_RETRY, type RetryPolicy } from './batches';
@@ -43,7 +44,7 @@ export async function putEvaluations(
         return (out.FailedEvaluations ?? []).map(keyOf);
       } catch (error) {
         throw new PutEvaluationsError(
-          `PutEvaluations failed for ${batch.length} evaluation(s): ${(error as Error).message}`,
+          `PutEvaluations failed for ${batch.length} evaluation(s): ${error instanceof Error ? describeFailure(error) : String(error)}`,
           batch.map((e) => e.ComplianceResourceId),
           { cause: error },
         );

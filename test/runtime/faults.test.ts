@@ -6,13 +6,13 @@ import { catalog } from '../../rules/catalog';
 import { elastiCacheEncryptedAtRest } from '../../rules/elasticache-encrypted-at-rest';
 import { kinesisStreamEncrypted } from '../../rules/kinesis-stream-encrypted';
 import { NonAwsResponseError, TimeBudgetExceededError } from '../../rules/runtime/aws-errors';
-import { ListingError } from '../../rules/runtime/errors';
+import { ListingError, PutEvaluationsError } from '../../rules/runtime/errors';
 import { type HandlerOptions, createRuleHandler } from '../../rules/runtime/handler';
 import { exitCodeOf, scan } from '../../scripts/lib/scan';
 import type { MotoServer } from '../../scripts/lib/moto-server';
 import { createCluster, createGroup, elastiCacheOn } from '../helpers/elasticache';
 import { type FaultServer, closedPort, htmlPage, jsonError, queryError, startAnsweringServer, startSilentServer } from '../helpers/fault-servers';
-import { REGION, scheduledEvent } from '../helpers/fixtures';
+import { REGION, changeEvent, kinesisItemEventStyle, scheduledEvent } from '../helpers/fixtures';
 import { interceptConfig } from '../helpers/intercept';
 import { useMoto } from '../helpers/moto';
 
@@ -66,6 +66,20 @@ describe('runtime faults: hangs, retries, non-AWS answers, skips and the time bu
       expect((err as Error).message).to.match(/^Could not evaluate AWS::Kinesis::Stream \(Kinesis\.ListStreams: TimeoutError: .*\)\. 0 other evaluation\(s\) were sent\.$/);
       expect(config.of('PutEvaluations')).to.deep.equal([]);
     });
+  });
+
+  it('fails invoke of a change notification when PutEvaluations never answers, naming the operation, instead of hanging', async () => {
+    // Arrange
+    const silent = track(await startSilentServer());
+    // Act
+    const err = await createRuleHandler(kinesisStreamEncrypted, { ...FAST, endpoint: silent.endpoint })(changeEvent(kinesisItemEventStyle({ name: 'vitals' }))).catch(
+      (e: unknown) => e,
+    );
+    // Assert
+    expect(err).to.be.instanceOf(PutEvaluationsError);
+    expect((err as Error).message).to.match(/^PutEvaluations failed for 1 evaluation\(s\): ConfigService\.PutEvaluations: TimeoutError: /);
+    expect((err as PutEvaluationsError).failedResourceIds).to.deep.equal(['vitals']);
+    expect(silent.hits()).to.equal(2);
   });
 
   it('retries a closed port within maxAttempts and reports the refused operation', async () => {
