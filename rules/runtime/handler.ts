@@ -347,8 +347,21 @@ export function createRuleHandler<R extends NormalizedResource, S extends Parame
           retry,
         );
       }
+      failures = [...failures, ...sender.unsendable];
+      // Verdicts that could be reached are sent first; then the invocation fails so Config shows the error.
+      let listingError: ListingError | undefined;
+      if (failures.length > 0) {
+        const named = failures.slice(0, 10).map((f) => `${f.resourceType}${f.resourceId ? ` ${f.resourceId}` : ''} (${describeFailure(f.error)})`);
+        const more = failures.length > 10 ? ` and ${failures.length - 10} more` : '';
+        listingError = new ListingError(
+          `Could not evaluate ${named.join('; ')}${more}. ${evaluations.length} other evaluation(s) were sent.`,
+          failures.map((f) => f.resourceType),
+          { cause: failures[0]?.error },
+        );
+      }
       if (sender.errors.length > 0) {
-        // Config lacks these verdicts: that is the error to show, whatever else failed.
+        // Config lacks these verdicts: that is the error to show; what could not be evaluated is logged beside it.
+        if (listingError) logger.error('Rule invocation also could not evaluate some resources', listingError);
         const [first] = sender.errors;
         if (sender.errors.length === 1 && first) throw first;
         const ids = sender.errors.flatMap((e) => (e instanceof PutEvaluationsError ? e.failedResourceIds : []));
@@ -356,17 +369,7 @@ export function createRuleHandler<R extends NormalizedResource, S extends Parame
           cause: first,
         });
       }
-      failures = [...failures, ...sender.unsendable];
-      // Verdicts that could be reached are sent first; then the invocation fails so Config shows the error.
-      if (failures.length > 0) {
-        const named = failures.slice(0, 10).map((f) => `${f.resourceType}${f.resourceId ? ` ${f.resourceId}` : ''} (${describeFailure(f.error)})`);
-        const more = failures.length > 10 ? ` and ${failures.length - 10} more` : '';
-        throw new ListingError(
-          `Could not evaluate ${named.join('; ')}${more}. ${evaluations.length} other evaluation(s) were sent.`,
-          failures.map((f) => f.resourceType),
-          { cause: failures[0]?.error },
-        );
-      }
+      if (listingError) throw listingError;
       const counts: Record<string, number> = {};
       for (const e of evaluations) counts[e.ComplianceType] = (counts[e.ComplianceType] ?? 0) + 1;
       logger.info('Evaluations sent', { counts, testMode: parsed.resultToken === TEST_MODE_TOKEN, skipped: skipped.map((k) => k.resourceType) });

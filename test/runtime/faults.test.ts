@@ -8,6 +8,7 @@ import { kinesisStreamEncrypted } from '../../rules/kinesis-stream-encrypted';
 import { NonAwsResponseError, TimeBudgetExceededError } from '../../rules/runtime/aws-errors';
 import { ListingError, PutEvaluationsError } from '../../rules/runtime/errors';
 import { type HandlerOptions, createRuleHandler } from '../../rules/runtime/handler';
+import { defineSafeguard } from '../../rules/runtime/safeguard';
 import { exitCodeOf, scan } from '../../scripts/lib/scan';
 import type { MotoServer } from '../../scripts/lib/moto-server';
 import { createCluster, createGroup, elastiCacheOn } from '../helpers/elasticache';
@@ -249,6 +250,43 @@ describe('runtime faults: hangs, retries, non-AWS answers, skips and the time bu
         'Could not evaluate AWS::Kinesis::Stream (ConfigService.GetComplianceDetailsByConfigRule: the endpoint returned a non-AWS response (HTTP 500, text/html; charset=utf-8).). 1 other evaluation(s) were sent.',
       );
       expect(config.of('PutEvaluations').flatMap((i) => (i.Evaluations as { ComplianceResourceId: string }[]).map((e) => e.ComplianceResourceId))).to.deep.equal(['a']);
+    });
+
+    it('sends verdicts in batches of 100 while listing, and keeps sending after one batch fails', async () => {
+      // Arrange: 150 streams from a lister that makes no call; Config refuses the first batch
+      const views = Array.from({ length: 150 }, (_, i) => ({
+        id: `s-${i}`,
+        resourceType: 'AWS::Kinesis::Stream',
+        name: `s-${i}`,
+        encryptionType: 'NONE',
+        encryptionField: 'EncryptionType' as const,
+        tags: {},
+      }));
+      const order: string[] = [];
+      const lister = async function* () {
+        for (const v of views) {
+          order.push(`listed ${v.id}`);
+          yield v;
+        }
+      };
+      const rule = defineSafeguard({ ...kinesisStreamEncrypted, resource: { ...kinesisStreamEncrypted.resource, listers: [{ resourceType: 'AWS::Kinesis::Stream', list: lister }] } });
+      let calls = 0;
+      const config = interceptConfig({
+        ...noHistory,
+        PutEvaluations: (input) => {
+          order.push(`sent ${(input.Evaluations as unknown[]).length}`);
+          if (++calls === 1) throw Object.assign(new Error('not authorized'), { name: 'AccessDeniedException' });
+          return { FailedEvaluations: [] };
+        },
+      });
+      // Act
+      const err = await createRuleHandler(rule, { ...FAST, endpoint: moto.endpoint })(scheduledEvent()).catch((e: unknown) => e);
+      // Assert: the first batch went out after the 100th verdict, before the 101st stream was listed
+      expect(order.indexOf('sent 100')).to.equal(order.indexOf('listed s-99') + 1);
+      expect(order.at(-1)).to.equal('sent 50');
+      expect(config.of('PutEvaluations')).to.have.length(2);
+      expect(err).to.be.instanceOf(PutEvaluationsError);
+      expect((err as PutEvaluationsError).failedResourceIds).to.deep.equal(views.slice(0, 100).map((v) => v.id));
     });
 
     it('names every kind it never started when the budget is gone before listing', async () => {
