@@ -1,4 +1,4 @@
-import { TimeBudgetExceededError, isUnsupportedOperation, operationOf } from './aws-errors';
+import { NonAwsResponseError, TimeBudgetExceededError, isUnsupportedOperation, operationOf } from './aws-errors';
 import type { AwsClients } from './clients';
 import { type Verdict, fitAnnotation, markUserText, notApplicable } from './compliance';
 import { checkExemption } from './exemptions';
@@ -83,6 +83,12 @@ export interface JudgeAllOptions<R> {
   readonly outOfTime?: () => boolean;
   /** Receives each verdict as it is reached (the Lambda sends them in batches while it lists). */
   readonly onJudged?: (judged: Judged<R>) => Promise<void> | void;
+  /**
+   * For an endpoint known to answer the operations it lacks with an HTML error page (moto answers HTTP 500
+   * text/html): a non-AWS answer to a listing call skips the kind instead of failing it. Off by default: from AWS,
+   * an HTML page means a proxy or a wrong endpoint, which is an error.
+   */
+  readonly nonAwsResponseIsUnsupported?: boolean;
 }
 
 export interface JudgeAllResult<R> {
@@ -97,6 +103,18 @@ function failureOf(resourceType: string, error: unknown, resourceId?: string): L
   const err = asError(error);
   const operation = operationOf(err);
   return { resourceType, ...(resourceId !== undefined ? { resourceId } : {}), ...(operation ? { operation } : {}), error: err };
+}
+
+/** The skip an error means for a kind: an operation the endpoint or region does not offer; undefined otherwise. */
+function skipOf(resourceType: string, error: unknown, options: { readonly nonAwsResponseIsUnsupported?: boolean }): ListingSkip | undefined {
+  if (isUnsupportedOperation(error)) {
+    const operation = operationOf(error) ?? 'unknown operation';
+    return { resourceType, operation, reason: `${operation} is not offered by this endpoint or region (${asError(error).name}).` };
+  }
+  if (options.nonAwsResponseIsUnsupported && error instanceof NonAwsResponseError) {
+    return { resourceType, operation: error.operation, reason: `${error.message.replace(/\.$/, '')}: taken as not offered by this endpoint.` };
+  }
+  return undefined;
 }
 
 /**
@@ -115,6 +133,9 @@ export async function judgeAll<R extends NormalizedResource, S extends Parameter
   const failures: ListingFailure[] = [];
   const skipped: ListingSkip[] = [];
   const outOfTime = options.outOfTime ?? (() => false);
+  const addSkip = (skip: ListingSkip) => {
+    if (!skipped.some((k) => k.resourceType === skip.resourceType && k.operation === skip.operation)) skipped.push(skip);
+  };
   const listers = safeguard.resource.listers;
   for (const [index, lister] of listers.entries()) {
     if (outOfTime()) {
@@ -130,25 +151,30 @@ export async function judgeAll<R extends NormalizedResource, S extends Parameter
           failures.push(failureOf(item.resourceType, item.error, item.id));
           continue;
         }
+        let one: Judged<R> | undefined;
         try {
-          const one = { resource: item, verdict: await judge(safeguard, item, params, ctx) };
+          one = { resource: item, verdict: await judge(safeguard, item, params, ctx) };
+        } catch (error) {
+          // A lookup the endpoint does not offer (DescribeUpdateActions on an emulator) skips the kind for this
+          // rule rather than failing each resource; the resource gets no verdict either way.
+          const skip = skipOf(item.resourceType, error, options);
+          if (skip) addSkip(skip);
+          else failures.push(failureOf(item.resourceType, error, item.id));
+        }
+        if (one) {
           judged.push(one);
           count++;
+          // Outside the resource's try: a failure to deliver is the caller's, not this resource's.
           await options.onJudged?.(one);
-        } catch (error) {
-          failures.push(failureOf(item.resourceType, error, item.id));
         }
         if (outOfTime()) {
           throw new TimeBudgetExceededError(`The time budget ran out after ${count} ${lister.resourceType} resource(s); the rest were not listed.`);
         }
       }
     } catch (error) {
-      if (isUnsupportedOperation(error)) {
-        const operation = operationOf(error) ?? 'unknown operation';
-        skipped.push({ resourceType: lister.resourceType, operation, reason: `${operation} is not offered by this endpoint or region (${asError(error).name}).` });
-      } else {
-        failures.push(failureOf(lister.resourceType, error));
-      }
+      const skip = skipOf(lister.resourceType, error, options);
+      if (skip) addSkip(skip);
+      else failures.push(failureOf(lister.resourceType, error));
     }
   }
   return { judged, failures, skipped };

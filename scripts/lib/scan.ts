@@ -56,6 +56,11 @@ export interface ScanOptions {
   readonly requestTimeoutMs?: number;
   /** Milliseconds one attempt may wait for the TCP connection (default 5 s). */
   readonly connectionTimeoutMs?: number;
+  /**
+   * The endpoint is an emulator that answers operations it lacks with an HTML error page (moto): such an answer to a
+   * listing call is a SKIPPED kind, not an ERROR. Off by default (from AWS, an HTML page is an error).
+   */
+  readonly nonAwsResponseIsUnsupported?: boolean;
   readonly onProgress?: (message: string) => void;
   readonly now?: Date;
 }
@@ -80,7 +85,9 @@ export async function scan(options: ScanOptions): Promise<{ results: ScanResult[
   const skipped: ScanSkip[] = [];
   for (const { s, params } of prepared) {
     options.onProgress?.(`Scanning ${s.resource.resourceTypes.join(', ')} for ${s.name}…`);
-    const { judged, failures: failed, skipped: skips } = await judgeAll(s, params, ctx);
+    const { judged, failures: failed, skipped: skips } = await judgeAll(s, params, ctx, {
+      ...(options.nonAwsResponseIsUnsupported ? { nonAwsResponseIsUnsupported: true } : {}),
+    });
     for (const j of judged) {
       results.push({
         rule: s.name,

@@ -96,6 +96,36 @@ describe('safeguards scan: ElastiCache', function () {
     expect(exitCodeOf(results, failures)).to.equal(2);
   });
 
+  it('reports the kinds moto lacks as SKIPPED, not ERROR, when told the endpoint is such an emulator (exit 1)', async () => {
+    // Act
+    const { results, failures, skipped } = await scan({ safeguards: RULES, region: 'us-east-1', endpoint: moto.endpoint, maxAttempts: 1, nonAwsResponseIsUnsupported: true });
+    // Assert: the serverless listing is skipped for every rule, and the update rule's kinds for its lookup
+    expect(table(results)).to.deep.equal(ON_MOTO);
+    expect(failures).to.deep.equal([]);
+    expect(skipped.map((k) => `${k.rule} ${k.resourceType} ${k.operation}`)).to.have.members([
+      ...RULES.map((r) => `${r.name} AWS::ElastiCache::ServerlessCache ElastiCache.DescribeServerlessCaches`),
+      'elasticache-security-updates-applied AWS::ElastiCache::ReplicationGroup ElastiCache.DescribeUpdateActions',
+      'elasticache-security-updates-applied AWS::ElastiCache::CacheCluster ElastiCache.DescribeUpdateActions',
+    ]);
+    expect(skipped).to.have.length(RULES.length + 2);
+    expect(skipped[0]?.reason).to.equal(
+      'ElastiCache.DescribeServerlessCaches: the endpoint returned a non-AWS response (HTTP 500, text/html; charset=utf-8): taken as not offered by this endpoint.',
+    );
+    expect(exitCodeOf(results, failures)).to.equal(1);
+  });
+
+  it('exits 1, not 2, when only skips occurred besides NON_COMPLIANT verdicts', async () => {
+    const { results, failures } = await scan({
+      safeguards: [elastiCacheEncryptedAtRest],
+      region: 'us-east-1',
+      endpoint: moto.endpoint,
+      maxAttempts: 1,
+      nonAwsResponseIsUnsupported: true,
+    });
+    expect(failures).to.deep.equal([]);
+    expect(exitCodeOf(results, failures)).to.equal(1);
+  });
+
   it('gives the right verdict for every rule and kind once the missing APIs answer (mocked from the botocore model)', async () => {
     // Arrange
     const overdue = new Date('2026-10-01T00:00:00Z');
