@@ -1,5 +1,6 @@
-import { CreateStreamCommand, KinesisClient } from '@aws-sdk/client-kinesis';
+import { CreateStreamCommand, DescribeStreamSummaryCommand, KinesisClient, ListStreamsCommand, ListTagsForStreamCommand } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { mockClient } from 'aws-sdk-client-mock';
 import { expect } from 'chai';
 import sinon from 'sinon';
 import { catalog } from '../../rules/catalog';
@@ -127,6 +128,32 @@ describe('runtime faults: hangs, retries, non-AWS answers, skips and the time bu
       );
       expect(html.hits()).to.equal(1);
     });
+  });
+
+  it('reports a stream with an incomplete answer as that stream\'s failure, naming the operation, and judges the others', async () => {
+    // Arrange
+    const kinesis = mockClient(KinesisClient);
+    try {
+      kinesis.on(ListStreamsCommand).resolves({ StreamNames: ['hollow', 'whole'], HasMoreStreams: false });
+      kinesis.on(DescribeStreamSummaryCommand, { StreamName: 'hollow' }).resolves({});
+      kinesis.on(DescribeStreamSummaryCommand, { StreamName: 'whole' }).resolves({ StreamDescriptionSummary: { StreamName: 'whole', EncryptionType: 'NONE' } as never });
+      kinesis.on(ListTagsForStreamCommand).resolves({ Tags: [], HasMoreTags: false });
+      // Act
+      const out = await scan({ safeguards: kinesisRules, region: REGION, now: NOW, ...QUICK });
+      // Assert
+      expect(out.results.map((r) => [r.resourceId, r.compliance])).to.deep.equal([['whole', 'NON_COMPLIANT']]);
+      expect(out.failures).to.deep.equal([
+        {
+          rule: 'kinesis-stream-encrypted',
+          resourceType: 'AWS::Kinesis::Stream',
+          resourceId: 'hollow',
+          operation: 'Kinesis.DescribeStreamSummary',
+          error: 'Kinesis.DescribeStreamSummary: InvalidResponseError: DescribeStreamSummary for stream hollow returned no StreamDescriptionSummary.',
+        },
+      ]);
+    } finally {
+      kinesis.restore();
+    }
   });
 
   describe('an operation the endpoint or region does not offer', () => {
