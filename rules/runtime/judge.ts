@@ -65,8 +65,9 @@ export interface ListingFailure {
 }
 
 /**
- * A resource kind not judged because the endpoint or region does not offer an operation its listing needs. Not an
- * error: it gets no verdict and is not reported as gone (nothing is known about it).
+ * A resource kind not judged (by this rule) because the endpoint or region does not offer an operation its listing
+ * or the rule's lookup needs. Not an error: its resources get no verdict (exempt ones, which need no lookup, still
+ * may) and none is reported as gone, since the kind is not known completely.
  */
 export interface ListingSkip {
   readonly resourceType: string;
