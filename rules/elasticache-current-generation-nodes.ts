@@ -2,7 +2,7 @@ import { compliant, nonCompliant, notApplicable } from './runtime/compliance';
 import { createRuleHandler } from './runtime/handler';
 import { notifyPersonRemediation } from './runtime/remediation-links';
 import { Severity, Trigger, defineSafeguard } from './runtime/safeguard';
-import { elastiCacheLabel, elastiCacheResource } from './resources/elasticache';
+import { elastiCacheLabel, elastiCacheResource, requireKnown } from './resources/elasticache';
 
 /**
  * Why 164.308(a)(1)(ii)(B): risk management requires reducing vulnerabilities to a reasonable level. Previous-generation
@@ -29,6 +29,8 @@ const NODE_TYPE = /^cache\.([a-z][a-z0-9-]*)\.[a-z0-9]+$/;
  * Scenario 4: Given a node type whose family is not in currentGenerationFamilies (t1, m1, m2, m3, c1, r3 by default),
  *             Then NON_COMPLIANT. A group mid-scaling fails while any of its node types does.
  * Scenario 5: Given only node types of listed families, Then COMPLIANT.
+ * Scenario 6: Given a cluster whose API answer left CacheNodeType out, Then no verdict: a failure of that resource
+ *             (IncompleteResourceError); the other rules still judge it.
  */
 export const elastiCacheCurrentGenerationNodes = defineSafeguard({
   name: 'elasticache-current-generation-nodes',
@@ -57,6 +59,8 @@ export const elastiCacheCurrentGenerationNodes = defineSafeguard({
       // Scenario 1
       return notApplicable(`${name} has no node types to choose (serverless). ${CITATION}`);
     }
+    // Scenario 6: the answer left CacheNodeType out for this cluster: its failure, not a verdict.
+    requireKnown(cache, 'CacheNodeType');
     if (cache.nodeTypes.length === 0) {
       // Scenario 2
       return nonCompliant(`${name} reports no CacheNodeType, so its node generation cannot be verified. ${CITATION}`);

@@ -2,7 +2,7 @@ import { compliant, nonCompliant } from './runtime/compliance';
 import { createRuleHandler } from './runtime/handler';
 import { snapshotAndDeleteRemediation } from './runtime/remediation-links';
 import { Condemnation, Severity, Trigger, defineSafeguard } from './runtime/safeguard';
-import { Engine, compareVersions, elastiCacheLabel, elastiCacheResource, engineName } from './resources/elasticache';
+import { Engine, compareVersions, elastiCacheLabel, elastiCacheResource, engineName, requireKnown } from './resources/elasticache';
 
 /**
  * Why 164.308(b)(1): a covered entity may let a business associate (AWS) create, receive, maintain or transmit ePHI
@@ -27,6 +27,8 @@ const DEFAULT_MINIMUM_REDIS_VERSION = '4.0.10';
  *             with a higher minimum, 3.2.6 fails like any older version (Scenario 4).
  * Scenario 6: Given Redis OSS at or above minimumRedisVersion on every node, Then COMPLIANT.
  * Scenario 7: Given Valkey (or any engine allowedEngines lists that has no version rule), Then COMPLIANT.
+ * Scenario 8: Given Redis OSS whose API answer left EngineVersion out (a cluster, or a member of the group), Then no
+ *             verdict: a failure of that resource (IncompleteResourceError); the other rules still judge it.
  */
 export const elastiCacheEngineHipaaEligible = defineSafeguard({
   name: 'elasticache-engine-hipaa-eligible',
@@ -67,6 +69,10 @@ export const elastiCacheEngineHipaaEligible = defineSafeguard({
       return nonCompliant(
         `${name} runs ${engine}, which is not in allowedEngines (${params.allowedEngines.join(', ')}). Move PHI to an allowed engine. ${CITATION}`,
       );
+    }
+    if (cache.engine === Engine.Redis) {
+      // Scenario 8: the version decides, and the answer left it out for this resource: its failure, not a verdict.
+      requireKnown(cache, 'EngineVersion');
     }
     const versions = cache.kind === 'serverlessCache' ? (cache.engineVersion ? [cache.engineVersion] : []) : cache.engineVersions;
     if (cache.engine !== Engine.Redis) {

@@ -10,7 +10,7 @@ const CITATION = '45 CFR 164.312(a)(2)(iv)';
 /**
  * Kinesis data streams that carry PHI are encrypted at rest with KMS.
  *
- * Scenario 1: Given no StreamEncryption (EncryptionType NONE), Then NON_COMPLIANT.
+ * Scenario 1: Given no StreamEncryption, or EncryptionType NONE, Then NON_COMPLIANT (the annotation says which).
  * Scenario 2: Given EncryptionType KMS and default parameters, Then COMPLIANT.
  * Scenario 3: Given KMS and requireCustomerManagedKey, and the key is AWS managed (alias/aws/... or KeyManager AWS),
  *             Then NON_COMPLIANT.
@@ -55,7 +55,7 @@ export const kinesisStreamEncrypted = defineSafeguard({
   evaluate(stream, params, ctx) {
     const name = `Stream ${stream.name}`;
     if (stream.encryptionType !== 'KMS') {
-      const detail = stream.encryptionField === 'StreamEncryption' ? 'StreamEncryption absent' : `EncryptionType ${stream.encryptionType}`;
+      const detail = stream.encryptionField === 'StreamEncryption' ? 'StreamEncryption absent' : `${stream.encryptionField} ${stream.encryptionType}`;
       // Scenario 1
       return nonCompliant(`${name} is not encrypted at rest (${detail}). Enable KMS server-side encryption. ${CITATION}`);
     }

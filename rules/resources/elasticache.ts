@@ -22,7 +22,7 @@ import type { Lookup } from '../runtime/lookup';
 import type { AwsClients } from '../runtime/clients';
 import { InvalidResponseError } from '../runtime/errors';
 import { describeIssues } from '../runtime/event';
-import type { Lister, NormalizedResource, ResourceAdapter } from '../runtime/safeguard';
+import { type Lister, type NormalizedResource, type ResourceAdapter, UnreadableResource } from '../runtime/safeguard';
 
 /**
  * ElastiCache, as every ElastiCache safeguard sees it. AWS Config does not record ElastiCache, so there is no
@@ -58,6 +58,31 @@ interface ElastiCacheCommon extends NormalizedResource {
   readonly engine: string;
   /** ListTagsForResource refused because of the status (it answers only for available resources): tags are empty. */
   readonly tagsUnreadable: boolean;
+  /**
+   * API fields the listing answer left out for this resource (`EngineVersion`, `CacheNodeType`): their view fields
+   * are unknown, not empty. A rule that needs one fails for this resource only (`requireKnown`); the others judge it.
+   */
+  readonly missingFields: readonly MissingField[];
+}
+
+/** Fields a listing may leave out without making the whole resource unreadable. */
+export type MissingField = 'EngineVersion' | 'CacheNodeType';
+
+/** The resource's answer lacked a field this rule needs: a failure of that resource, never a guessed verdict. */
+export class IncompleteResourceError extends InvalidResponseError {}
+
+/**
+ * Throws IncompleteResourceError when the listing left `field` out for this resource.
+ * @example requireKnown(cache, 'EngineVersion'); // before reading cache.engineVersion
+ */
+export function requireKnown(cache: ElastiCacheResource, field: MissingField): void {
+  if (cache.missingFields.includes(field)) {
+    const source = cache.kind === 'serverlessCache' ? 'DescribeServerlessCaches' : 'DescribeCacheClusters';
+    throw new IncompleteResourceError(
+      `${KIND_LABEL[cache.kind]} ${cache.id} cannot be judged: ${source} did not report its ${field}, which this rule needs. The other rules still judge it.`,
+      { operation: `ElastiCache.${source}` },
+    );
+  }
 }
 
 /** A replication group or a standalone cache cluster: node-based, so it has node types, versions and settings. */
@@ -143,13 +168,15 @@ export const ReplicationGroupSchema = z.object({
   UserGroupIds: z.nullish(z.array(z.string())),
 });
 
+// EngineVersion and CacheNodeType may be missing from one cluster's answer: the view marks them unknown
+// (missingFields) and only the rules that need them fail for that cluster.
 export const CacheClusterSchema = z.object({
   CacheClusterId: z.string().check(z.minLength(1)),
   CacheClusterStatus: z.string().check(z.minLength(1)),
   ARN: z.string().check(z.minLength(1)),
   Engine: z.string().check(z.minLength(1)),
-  EngineVersion: z.string().check(z.minLength(1)),
-  CacheNodeType: z.string().check(z.minLength(1)),
+  EngineVersion: z.nullish(z.string()),
+  CacheNodeType: z.nullish(z.string()),
   ReplicationGroupId: z.nullish(z.string()),
   AtRestEncryptionEnabled: flag,
   TransitEncryptionEnabled: flag,
@@ -168,12 +195,33 @@ export const ServerlessCacheSchema = z.object({
   UserGroupId: z.nullish(z.string()),
 });
 
+/**
+ * Parses one listed item. An item too incomplete for any view is that resource's failure (UnreadableResource), so
+ * the rest of its kind is still judged; only an item without even its ID fails the whole kind (nothing to name).
+ */
+function parseListed<T extends z.ZodMiniType>(
+  schema: T,
+  value: unknown,
+  operation: string,
+  root: string,
+  idField: string,
+  resourceType: string,
+): z.output<T> | UnreadableResource {
+  try {
+    return parseItem(schema, value, operation, root, idField);
+  } catch (error) {
+    const id = ((value ?? {}) as Record<string, unknown>)[idField];
+    if (typeof id !== 'string' || id === '') throw error;
+    return new UnreadableResource(resourceType, id, error as Error);
+  }
+}
+
 function parseItem<T extends z.ZodMiniType>(schema: T, value: unknown, operation: string, root: string, idField: string): z.output<T> {
   const result = schema.safeParse(value);
   if (!result.success) {
     const raw = (value ?? {}) as Record<string, unknown>;
     const id = typeof raw[idField] === 'string' ? ` ${raw[idField]}` : '';
-    throw new InvalidResponseError(`${operation} returned an incomplete ${root}${id}: ${describeIssues(result.error, root)}.`);
+    throw new InvalidResponseError(`${operation} returned an incomplete ${root}${id}: ${describeIssues(result.error, root)}.`, { operation: `ElastiCache.${operation}` });
   }
   return result.data;
 }
@@ -212,16 +260,19 @@ async function readTags(client: ElastiCacheClient, arn: string): Promise<TagsRes
 
 type CacheClusterItem = z.output<typeof CacheClusterSchema>;
 
-async function* listReplicationGroups(clients: AwsClients): AsyncIterable<NodeBasedCache> {
+async function* listReplicationGroups(clients: AwsClients): AsyncIterable<NodeBasedCache | UnreadableResource> {
   const client = clients.get(ElastiCacheClient);
   // Groups first, then clusters: every listed group existed before the cluster pass, so its members are in it.
   const groups = new Map<string, z.output<typeof ReplicationGroupSchema>>();
+  const unreadable: UnreadableResource[] = [];
   for await (const page of paginateDescribeReplicationGroups({ client, pageSize: 100 }, {})) {
     for (const raw of page.ReplicationGroups ?? []) {
-      const g = parseItem(ReplicationGroupSchema, raw, 'DescribeReplicationGroups', 'ReplicationGroup', 'ReplicationGroupId');
-      groups.set(g.ReplicationGroupId, g);
+      const g = parseListed(ReplicationGroupSchema, raw, 'DescribeReplicationGroups', 'ReplicationGroup', 'ReplicationGroupId', ElastiCacheResourceType.ReplicationGroup);
+      if (g instanceof UnreadableResource) unreadable.push(g);
+      else groups.set(g.ReplicationGroupId, g);
     }
   }
+  yield* unreadable;
   if (groups.size === 0) return;
   // A group's engine version is only on its member clusters: read them all, 100 a page, rather than one call each.
   const wanted = new Set([...groups.values()].flatMap((g) => g.MemberClusters ?? []));
@@ -230,7 +281,9 @@ async function* listReplicationGroups(clients: AwsClients): AsyncIterable<NodeBa
     for (const raw of page.CacheClusters ?? []) {
       const id = (raw as { CacheClusterId?: unknown }).CacheClusterId;
       if (typeof id !== 'string' || !wanted.has(id)) continue;
-      members.set(id, parseItem(CacheClusterSchema, raw, 'DescribeCacheClusters', 'CacheCluster', 'CacheClusterId'));
+      const member = parseListed(CacheClusterSchema, raw, 'DescribeCacheClusters', 'CacheCluster', 'CacheClusterId', ElastiCacheResourceType.CacheCluster);
+      // An unreadable member adds no version or node type; the group is judged on what its other members say.
+      if (!(member instanceof UnreadableResource)) members.set(id, member);
     }
   }
   for (const g of groups.values()) {
@@ -238,13 +291,21 @@ async function* listReplicationGroups(clients: AwsClients): AsyncIterable<NodeBa
     const found = memberIds.map((id) => members.get(id)).filter((m): m is CacheClusterItem => m !== undefined);
     const engine = (g.Engine ?? found[0]?.Engine)?.toLowerCase();
     if (!engine) {
-      throw new InvalidResponseError(
-        `DescribeReplicationGroups returned replication group ${g.ReplicationGroupId} without Engine, and DescribeCacheClusters listed none of its member clusters (${memberIds.join(', ') || 'none'}).`,
+      yield new UnreadableResource(
+        ElastiCacheResourceType.ReplicationGroup,
+        g.ReplicationGroupId,
+        new InvalidResponseError(
+          `DescribeReplicationGroups returned replication group ${g.ReplicationGroupId} without Engine, and DescribeCacheClusters listed none of its member clusters (${memberIds.join(', ') || 'none'}).`,
+          { operation: 'ElastiCache.DescribeReplicationGroups' },
+        ),
       );
+      continue;
     }
     const tags = await readTags(client, g.ARN);
     if (tags === 'gone') continue;
     const versions = distinct(found.map((m) => m.EngineVersion)).sort(compareVersions);
+    // A member that reports no version could be the lowest: the group's version is unknown, not the others' lowest.
+    const missingFields: MissingField[] = found.some((m) => !m.EngineVersion) ? ['EngineVersion'] : [];
     yield {
       kind: 'replicationGroup',
       id: g.ReplicationGroupId,
@@ -263,18 +324,26 @@ async function* listReplicationGroups(clients: AwsClients): AsyncIterable<NodeBa
       ...(g.TransitEncryptionMode ? { transitEncryptionMode: g.TransitEncryptionMode } : {}),
       authTokenEnabled: g.AuthTokenEnabled ?? false,
       userGroupIds: g.UserGroupIds ?? [],
+      missingFields,
       ...tags,
     };
   }
 }
 
-async function* listCacheClusters(clients: AwsClients): AsyncIterable<NodeBasedCache> {
+async function* listCacheClusters(clients: AwsClients): AsyncIterable<NodeBasedCache | UnreadableResource> {
   const client = clients.get(ElastiCacheClient);
   const seen = new Set<string>();
   const pages = paginateDescribeCacheClusters({ client, pageSize: 100 }, { ShowCacheClustersNotInReplicationGroups: true });
   for await (const page of pages) {
     for (const raw of page.CacheClusters ?? []) {
-      const c = parseItem(CacheClusterSchema, raw, 'DescribeCacheClusters', 'CacheCluster', 'CacheClusterId');
+      const c = parseListed(CacheClusterSchema, raw, 'DescribeCacheClusters', 'CacheCluster', 'CacheClusterId', ElastiCacheResourceType.CacheCluster);
+      if (c instanceof UnreadableResource) {
+        // A member of a group is judged with its group, even when unreadable on its own.
+        if (typeof (raw as { ReplicationGroupId?: unknown }).ReplicationGroupId === 'string' || seen.has(c.id)) continue;
+        seen.add(c.id);
+        yield c;
+        continue;
+      }
       // Members are judged with their replication group; filter here too, in case the flag is ignored (moto does).
       if (c.ReplicationGroupId || seen.has(c.CacheClusterId)) continue;
       seen.add(c.CacheClusterId);
@@ -290,9 +359,10 @@ async function* listCacheClusters(clients: AwsClients): AsyncIterable<NodeBasedC
         status,
         engine: c.Engine.toLowerCase(),
         memberClusters: [],
-        engineVersion: c.EngineVersion,
-        engineVersions: [c.EngineVersion],
-        nodeTypes: [c.CacheNodeType],
+        ...(c.EngineVersion ? { engineVersion: c.EngineVersion } : {}),
+        engineVersions: c.EngineVersion ? [c.EngineVersion] : [],
+        nodeTypes: c.CacheNodeType ? [c.CacheNodeType] : [],
+        missingFields: [...(c.EngineVersion ? [] : ['EngineVersion' as const]), ...(c.CacheNodeType ? [] : ['CacheNodeType' as const])],
         atRestEncryptionEnabled: c.AtRestEncryptionEnabled ?? false,
         transitEncryptionEnabled: c.TransitEncryptionEnabled ?? false,
         ...(c.TransitEncryptionMode ? { transitEncryptionMode: c.TransitEncryptionMode } : {}),
@@ -304,12 +374,17 @@ async function* listCacheClusters(clients: AwsClients): AsyncIterable<NodeBasedC
   }
 }
 
-async function* listServerlessCaches(clients: AwsClients): AsyncIterable<ServerlessCache> {
+async function* listServerlessCaches(clients: AwsClients): AsyncIterable<ServerlessCache | UnreadableResource> {
   const client = clients.get(ElastiCacheClient);
   const seen = new Set<string>();
   for await (const page of paginateDescribeServerlessCaches({ client, pageSize: 100 }, {})) {
     for (const raw of page.ServerlessCaches ?? []) {
-      const s = parseItem(ServerlessCacheSchema, raw, 'DescribeServerlessCaches', 'ServerlessCache', 'ServerlessCacheName');
+      const s = parseListed(ServerlessCacheSchema, raw, 'DescribeServerlessCaches', 'ServerlessCache', 'ServerlessCacheName', ElastiCacheResourceType.ServerlessCache);
+      if (s instanceof UnreadableResource) {
+        if (!seen.has(s.id)) yield s;
+        seen.add(s.id);
+        continue;
+      }
       if (seen.has(s.ServerlessCacheName)) continue;
       seen.add(s.ServerlessCacheName);
       const tags = await readTags(client, s.ARN);
@@ -325,6 +400,7 @@ async function* listServerlessCaches(clients: AwsClients): AsyncIterable<Serverl
         ...(version ? { engineVersion: version } : {}),
         ...(s.KmsKeyId ? { kmsKeyId: s.KmsKeyId } : {}),
         ...(s.UserGroupId ? { userGroupId: s.UserGroupId } : {}),
+        missingFields: [],
         ...tags,
       };
     }
@@ -473,7 +549,9 @@ export async function listPendingSecurityUpdates(client: ElastiCacheClient): Pro
       if (a.ServiceUpdateStatus && a.ServiceUpdateStatus !== 'available') continue;
       if (!(PENDING_UPDATE_STATUSES as readonly string[]).includes(a.UpdateActionStatus)) continue;
       if (!a.ReplicationGroupId && !a.CacheClusterId) {
-        throw new InvalidResponseError(`DescribeUpdateActions returned update action ${a.ServiceUpdateName} with neither ReplicationGroupId nor CacheClusterId.`);
+        throw new InvalidResponseError(`DescribeUpdateActions returned update action ${a.ServiceUpdateName} with neither ReplicationGroupId nor CacheClusterId.`, {
+          operation: 'ElastiCache.DescribeUpdateActions',
+        });
       }
       pending.push({
         serviceUpdateName: a.ServiceUpdateName,

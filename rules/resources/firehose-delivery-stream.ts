@@ -4,7 +4,7 @@ import type { AwsClients } from '../runtime/clients';
 import { InvalidResponseError, MalformedEventError } from '../runtime/errors';
 import { type ConfigurationItem, describeIssues } from '../runtime/event';
 import type { Lookup } from '../runtime/lookup';
-import type { NormalizedResource, ResourceAdapter } from '../runtime/safeguard';
+import { type NormalizedResource, type ResourceAdapter, UnreadableResource } from '../runtime/safeguard';
 
 export const FIREHOSE_TYPE = 'AWS::KinesisFirehose::DeliveryStream';
 
@@ -66,7 +66,7 @@ function targetsFromItem(c: z.output<typeof DeliveryStreamConfiguration>): Fireh
 /** The live view, from DescribeDeliveryStream. */
 export function fromDescription(d: DeliveryStreamDescription, tags: Record<string, string>): FirehoseDeliveryStream {
   if (!d.DeliveryStreamName || !d.DeliveryStreamType) {
-    throw new InvalidResponseError('DescribeDeliveryStream returned no DeliveryStreamName or DeliveryStreamType.');
+    throw new InvalidResponseError('DescribeDeliveryStream returned no DeliveryStreamName or DeliveryStreamType.', { operation: 'Firehose.DescribeDeliveryStream' });
   }
   const targets: FirehoseS3Target[] = [];
   for (const dest of d.Destinations ?? []) {
@@ -119,7 +119,7 @@ async function listTags(firehose: FirehoseClient, name: string): Promise<Record<
 export async function describeDeliveryStream(firehose: FirehoseClient, name: string): Promise<DeliveryStreamDescription | undefined> {
   try {
     const out = await firehose.send(new DescribeDeliveryStreamCommand({ DeliveryStreamName: name }));
-    if (!out.DeliveryStreamDescription) throw new InvalidResponseError(`DescribeDeliveryStream for ${name} returned no DeliveryStreamDescription.`);
+    if (!out.DeliveryStreamDescription) throw new InvalidResponseError(`DescribeDeliveryStream for ${name} returned no DeliveryStreamDescription.`, { operation: 'Firehose.DescribeDeliveryStream' });
     return out.DeliveryStreamDescription;
   } catch (error) {
     if (error instanceof ResourceNotFoundException) return undefined;
@@ -136,7 +136,7 @@ export function liveEncryption(lookup: Lookup, name: string): Promise<FirehoseEn
   });
 }
 
-async function* listDeliveryStreams(clients: AwsClients): AsyncIterable<FirehoseDeliveryStream> {
+async function* listDeliveryStreams(clients: AwsClients): AsyncIterable<FirehoseDeliveryStream | UnreadableResource> {
   const firehose = clients.get(FirehoseClient);
   let start: string | undefined;
   // No SDK paginator for ListDeliveryStreams: it pages by ExclusiveStartDeliveryStreamName.
@@ -144,8 +144,16 @@ async function* listDeliveryStreams(clients: AwsClients): AsyncIterable<Firehose
     const out = await firehose.send(new ListDeliveryStreamsCommand({ Limit: 100, ...(start ? { ExclusiveStartDeliveryStreamName: start } : {}) }));
     const names = out.DeliveryStreamNames ?? [];
     for (const name of names) {
-      const d = await describeDeliveryStream(firehose, name);
-      if (d) yield fromDescription(d, await listTags(firehose, name));
+      let view: FirehoseDeliveryStream | UnreadableResource | undefined;
+      try {
+        const d = await describeDeliveryStream(firehose, name);
+        view = d && fromDescription(d, await listTags(firehose, name));
+      } catch (error) {
+        // An incomplete answer about one stream is that stream's failure; the others are still judged.
+        if (!(error instanceof InvalidResponseError)) throw error;
+        view = new UnreadableResource(FIREHOSE_TYPE, name, error);
+      }
+      if (view) yield view;
     }
     start = names.at(-1);
     if (!out.HasMoreDeliveryStreams || !start) return;

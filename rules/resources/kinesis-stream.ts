@@ -4,7 +4,7 @@ import type { AwsClients } from '../runtime/clients';
 import { InvalidResponseError, MalformedEventError } from '../runtime/errors';
 import { type ConfigurationItem, describeIssues } from '../runtime/event';
 import type { Lookup } from '../runtime/lookup';
-import type { NormalizedResource, ResourceAdapter } from '../runtime/safeguard';
+import { type NormalizedResource, type ResourceAdapter, UnreadableResource } from '../runtime/safeguard';
 
 /** A Kinesis data stream as every safeguard sees it. */
 export interface KinesisStream extends NormalizedResource {
@@ -13,8 +13,11 @@ export interface KinesisStream extends NormalizedResource {
   /** `KMS` or `NONE` (absent StreamEncryption in a configuration item means NONE). */
   readonly encryptionType: string;
   readonly keyId?: string;
-  /** Where the encryption facts come from, named in annotations (`StreamEncryption` or `EncryptionType`). */
-  readonly encryptionField: 'StreamEncryption' | 'EncryptionType';
+  /**
+   * Where the encryption facts come from, named in annotations: `StreamEncryption` when a configuration item has
+   * none (absent), `StreamEncryption.EncryptionType` when it has one, `EncryptionType` from the API.
+   */
+  readonly encryptionField: 'StreamEncryption' | 'StreamEncryption.EncryptionType' | 'EncryptionType';
 }
 
 // Only the properties the rules read; each is listed in the AWS Config resource schema for AWS::Kinesis::Stream.
@@ -44,7 +47,7 @@ async function describe(kinesis: KinesisClient, name: string): Promise<KinesisSt
   try {
     const out = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: name }));
     const s = out.StreamDescriptionSummary;
-    if (!s) throw new InvalidResponseError(`DescribeStreamSummary for stream ${name} returned no StreamDescriptionSummary.`);
+    if (!s) throw new InvalidResponseError(`DescribeStreamSummary for stream ${name} returned no StreamDescriptionSummary.`, { operation: 'Kinesis.DescribeStreamSummary' });
     return {
       id: name,
       resourceType: RESOURCE_TYPE,
@@ -85,7 +88,8 @@ export const kinesisStreamResource: ResourceAdapter<KinesisStream> = {
       ...((parsed.data.Arn ?? item.arn) ? { arn: parsed.data.Arn ?? item.arn } : {}),
       encryptionType: enc?.EncryptionType ?? 'NONE',
       ...(enc?.KeyId ? { keyId: enc.KeyId } : {}),
-      encryptionField: 'StreamEncryption',
+      // Present with EncryptionType NONE is not absent: the annotation names what the item says.
+      encryptionField: enc ? 'StreamEncryption.EncryptionType' : 'StreamEncryption',
       tags: item.tags,
     };
   },
@@ -93,7 +97,7 @@ export const kinesisStreamResource: ResourceAdapter<KinesisStream> = {
   listers: [{ resourceType: RESOURCE_TYPE, list: listStreams }],
 };
 
-async function* listStreams(clients: AwsClients): AsyncIterable<KinesisStream> {
+async function* listStreams(clients: AwsClients): AsyncIterable<KinesisStream | UnreadableResource> {
   const kinesis = clients.get(KinesisClient);
   const seen = new Set<string>();
   for await (const page of paginateListStreams({ client: kinesis, pageSize: 100 }, {})) {
@@ -102,7 +106,14 @@ async function* listStreams(clients: AwsClients): AsyncIterable<KinesisStream> {
     for (const name of names) {
       if (!name || seen.has(name)) continue;
       seen.add(name);
-      const stream = await describe(kinesis, name);
+      let stream: KinesisStream | UnreadableResource | undefined;
+      try {
+        stream = await describe(kinesis, name);
+      } catch (error) {
+        // An incomplete answer about one stream is that stream's failure; the others are still judged.
+        if (!(error instanceof InvalidResponseError)) throw error;
+        stream = new UnreadableResource(RESOURCE_TYPE, name, error);
+      }
       if (stream) yield stream;
     }
   }

@@ -3,7 +3,7 @@ import * as z from 'zod/mini';
 import type { AwsClients } from '../runtime/clients';
 import { InvalidResponseError, MalformedEventError } from '../runtime/errors';
 import { type ConfigurationItem, describeIssues } from '../runtime/event';
-import type { NormalizedResource, ResourceAdapter } from '../runtime/safeguard';
+import { type NormalizedResource, type ResourceAdapter, UnreadableResource } from '../runtime/safeguard';
 
 export const VIDEO_TYPE = 'AWS::KinesisVideo::Stream';
 /** What an empty KmsKeyId means: Kinesis Video always encrypts, by default with this AWS managed key. */
@@ -37,11 +37,20 @@ async function listTags(video: KinesisVideoClient, arn: string): Promise<Record<
   return tags;
 }
 
-async function* listVideoStreams(clients: AwsClients): AsyncIterable<KinesisVideoStream> {
+async function* listVideoStreams(clients: AwsClients): AsyncIterable<KinesisVideoStream | UnreadableResource> {
   const video = clients.get(KinesisVideoClient);
   for await (const page of paginateListStreams({ client: video, pageSize: 100 }, {})) {
     for (const info of page.StreamInfoList ?? []) {
-      if (!info.StreamName || !info.StreamARN) throw new InvalidResponseError('ListStreams returned a stream without StreamName or StreamARN.');
+      if (!info.StreamName) throw new InvalidResponseError('ListStreams returned a stream without StreamName.', { operation: 'KinesisVideo.ListStreams' });
+      if (!info.StreamARN) {
+        // Named but incomplete: that stream's failure; the others are still judged.
+        yield new UnreadableResource(
+          VIDEO_TYPE,
+          info.StreamName,
+          new InvalidResponseError(`ListStreams returned stream ${info.StreamName} without StreamARN.`, { operation: 'KinesisVideo.ListStreams' }),
+        );
+        continue;
+      }
       // A stream being deleted is gone for our purposes.
       if (info.Status === 'DELETING') continue;
       yield {

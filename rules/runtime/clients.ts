@@ -1,6 +1,7 @@
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import type { AwsCredentialIdentityProvider } from '@smithy/types';
+import type { AwsCredentialIdentityProvider, MetadataBearer, Pluggable } from '@smithy/types';
+import { TimeBudgetExceededError, operationPlugin } from './aws-errors';
 
 /** Where and as whom the pack talks to AWS. */
 export interface ClientTarget {
@@ -16,6 +17,10 @@ export interface ClientTarget {
   readonly credentials?: AwsCredentialIdentityProvider;
   /** Total attempts per call, first try included. */
   readonly maxAttempts?: number;
+  /** Milliseconds one attempt may wait for its answer before it fails (and is retried). Default 30 s. */
+  readonly requestTimeoutMs?: number;
+  /** Milliseconds one attempt may wait for the TCP connection. Default 5 s. */
+  readonly connectionTimeoutMs?: number;
 }
 
 export type ClientConfig = {
@@ -29,6 +34,50 @@ export type ClientConfig = {
 
 /** Default attempts: Config re-evaluating a whole account causes throttling storms, adaptive mode backs off. */
 export const DEFAULT_MAX_ATTEMPTS = 8;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+export const DEFAULT_CONNECTION_TIMEOUT_MS = 5_000;
+
+type HandleArgs = Parameters<NodeHttpHandler['handle']>;
+
+/**
+ * NodeHttpHandler whose attempts also end at the run's deadline (the Lambda's time budget): each attempt waits at
+ * most until then, and once it has passed a call fails at once with TimeBudgetExceededError, which the SDK does not
+ * retry. So one hanging endpoint cannot take a rule Lambda past its own timeout, retries included.
+ */
+export class BudgetedHttpHandler extends NodeHttpHandler {
+  constructor(
+    private readonly requestTimeoutMs: number,
+    options: ConstructorParameters<typeof NodeHttpHandler>[0],
+    private readonly deadline: () => number | undefined = () => undefined,
+  ) {
+    super(options);
+  }
+
+  override handle(request: HandleArgs[0], options: HandleArgs[1] = {}): ReturnType<NodeHttpHandler['handle']> {
+    const deadline = this.deadline();
+    if (deadline === undefined) return super.handle(request, options);
+    const left = deadline - Date.now();
+    if (left <= 0) return Promise.reject(new TimeBudgetExceededError('The time budget of this run ran out before the call could be made.'));
+    return super.handle(request, { ...options, requestTimeout: Math.min(options.requestTimeout ?? this.requestTimeoutMs, left) });
+  }
+}
+
+/** The HTTP handler every client uses: each attempt fails after its timeouts, so no call can hang a run. */
+export function requestHandlerFor(
+  target: Pick<ClientTarget, 'requestTimeoutMs' | 'connectionTimeoutMs'>,
+  deadline?: () => number | undefined,
+): BudgetedHttpHandler {
+  const requestTimeout = target.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const options = {
+    connectionTimeout: target.connectionTimeoutMs ?? DEFAULT_CONNECTION_TIMEOUT_MS,
+    requestTimeout,
+    // Without this, @smithy/node-http-handler only logs a warning when requestTimeout passes and keeps waiting
+    // forever on an endpoint that accepted the connection and never answers (issue 10). With it, the attempt
+    // fails with TimeoutError, which the SDK retries as transient within maxAttempts.
+    throwOnRequestTimeout: true,
+  };
+  return new BudgetedHttpHandler(requestTimeout, options, deadline);
+}
 
 /** An SDK v3 client class; each rule imports only the classes it calls, so its bundle holds only those. */
 export type ClientClass<C> = new (config: ClientConfig) => C;
@@ -40,6 +89,7 @@ export type ClientClass<C> = new (config: ClientConfig) => C;
 export class AwsClients {
   private readonly config: ClientConfig;
   private readonly made = new Map<ClientClass<unknown>, unknown>();
+  private readonly deadlines = new Map<string, { at: number; appliesTo: (Client: ClientClass<unknown>) => boolean }>();
 
   constructor(readonly target: ClientTarget) {
     const maxAttempts = target.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
@@ -48,7 +98,7 @@ export class AwsClients {
       retryMode: 'adaptive' as const,
       maxAttempts,
       // HTTP/1.1 everywhere: emulators do not speak HTTP/2 and none of our calls stream.
-      requestHandler: new NodeHttpHandler({ connectionTimeout: 5_000, requestTimeout: 30_000 }),
+      requestHandler: requestHandlerFor(target),
       ...(target.endpoint ? { endpoint: target.endpoint } : {}),
     };
     let credentials: AwsCredentialIdentityProvider | undefined = target.credentials;
@@ -63,11 +113,31 @@ export class AwsClients {
     this.config = { ...base, ...(credentials ? { credentials } : {}) };
   }
 
+  /**
+   * Sets (or with `at` undefined, clears) a named deadline, in epoch milliseconds, for the calls of the client
+   * classes `appliesTo` accepts: their attempts end by then, later calls fail with TimeBudgetExceededError.
+   * Clients are reused across warm invocations: clear what a run set when it ends.
+   * @example clients.setDeadline('listing', Date.now() + 60_000, (C) => C !== ConfigServiceClient);
+   */
+  setDeadline(name: string, at: number | undefined, appliesTo: (Client: ClientClass<unknown>) => boolean = () => true): void {
+    if (at === undefined || !Number.isFinite(at)) this.deadlines.delete(name);
+    else this.deadlines.set(name, { at, appliesTo });
+  }
+
+  private deadlineOf(Client: ClientClass<unknown>): number | undefined {
+    const applying = [...this.deadlines.values()].filter((d) => d.appliesTo(Client)).map((d) => d.at);
+    return applying.length > 0 ? Math.min(...applying) : undefined;
+  }
+
   /** The one client of this class for the target. */
   get<C>(Client: ClientClass<C>): C {
     let client = this.made.get(Client) as C | undefined;
     if (!client) {
-      client = new Client(this.config);
+      // One HTTP handler per client class, so a deadline can spare the calls that send verdicts (see setDeadline).
+      const requestHandler = requestHandlerFor(this.target, () => this.deadlineOf(Client as ClientClass<unknown>));
+      client = new Client({ ...this.config, requestHandler });
+      // Every error names its operation; a non-AWS answer is not retried (rules/runtime/aws-errors.ts).
+      (client as { middlewareStack?: { use(p: Pluggable<object, MetadataBearer>): void } }).middlewareStack?.use(operationPlugin);
       this.made.set(Client, client);
     }
     return client;

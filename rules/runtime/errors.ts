@@ -20,7 +20,14 @@ export class InvalidParameterError extends SafeguardsError {
 }
 
 /** An AWS API answered with something the pack cannot interpret (missing field, wrong type). */
-export class InvalidResponseError extends SafeguardsError {}
+export class InvalidResponseError extends SafeguardsError {
+  /** `<Service>.<Operation>` whose answer it was, when known: failures name it like SDK errors. */
+  readonly operation?: string;
+  constructor(message: string, options?: ErrorOptions & { operation?: string }) {
+    super(message, options);
+    if (options?.operation) this.operation = options.operation;
+  }
+}
 
 /** PutEvaluations kept rejecting evaluations after every retry: Config does not have these verdicts. */
 export class PutEvaluationsError extends SafeguardsError {
@@ -49,3 +56,9 @@ export class ListingError extends SafeguardsError {
 
 /** The deployment left out a setting the function needs (an environment variable, a parameter). */
 export class ConfigurationError extends SafeguardsError {}
+
+/** A rule that runs on periodic runs only got a change notification: it writes nothing rather than a wrong verdict. */
+export class PeriodicOnlyRuleError extends SafeguardsError {}
+
+/** One evaluation cannot be sent as it is (a ComplianceResourceId longer than PutEvaluations accepts). */
+export class UnsendableEvaluationError extends SafeguardsError {}

@@ -79,6 +79,18 @@ export const ConfigurationItemSchema = z.pipe(
       ctx.issues.push({ code: 'custom', path: ['awsAccountId'], message: 'expected a 12-digit account ID (awsAccountId or accountId)', input: ci });
       return z.NEVER;
     }
+    // Only a resource that is gone comes without its configuration; an OK item without one would be judged on
+    // nothing and get a verdict it did not earn. (Oversized items come as a summary and are fetched instead.)
+    const present = !(GoneStatuses as readonly string[]).includes(ci.configurationItemStatus);
+    if (present && (ci.configuration === undefined || ci.configuration === null || ci.configuration === '')) {
+      ctx.issues.push({
+        code: 'custom',
+        path: ['configuration'],
+        message: `expected the resource's configuration for status ${ci.configurationItemStatus} (only deleted or unrecorded resources come without one)`,
+        input: ci,
+      });
+      return z.NEVER;
+    }
     let configuration: unknown = ci.configuration ?? null;
     if (typeof configuration === 'string') {
       try {

@@ -1,9 +1,10 @@
+import { NonAwsResponseError, TimeBudgetExceededError, isUnsupportedOperation, operationOf } from './aws-errors';
 import type { AwsClients } from './clients';
-import { type Verdict, fitAnnotation, notApplicable } from './compliance';
+import { type Verdict, fitAnnotation, markUserText, notApplicable } from './compliance';
 import { checkExemption } from './exemptions';
 import { Lookup } from './lookup';
 import type { ParameterSchema, ParameterValues } from './parameters';
-import type { NormalizedResource, Safeguard } from './safeguard';
+import { type NormalizedResource, type Safeguard, UnreadableResource } from './safeguard';
 
 /** What judging needs besides the resource: clients, the clock, and the run's cached lookups. */
 export interface JudgeContext {
@@ -28,13 +29,21 @@ export async function judge<R extends NormalizedResource, S extends ParameterSch
 ): Promise<Verdict> {
   const citation = safeguard.hipaa.join(', ');
   const exemption = checkExemption(resource, params.exemptResourceIds, ctx.now);
+  // What users control (the resource's ID and name, the exemption tag values) is what a long annotation loses first.
+  const userTexts = [resource.id, ...userNamesOf(resource), ...(exemption.kind === 'none' ? [] : exemption.userTexts)];
   if (exemption.kind === 'exempt') {
-    return notApplicable(fitAnnotation(`${safeguard.resource.label(resource)} ${exemption.note}. ${citation}`));
+    return notApplicable(fitAnnotation(markUserText(`${safeguard.resource.label(resource)} ${exemption.note}. ${citation}`, userTexts)));
   }
   const facts = (safeguard.gather ? await safeguard.gather(resource, params, ctx.lookup) : undefined) as F;
   const verdict = safeguard.evaluate(resource, params, { now: ctx.now, facts });
   const annotation = exemption.kind === 'lapsed' ? `${exemption.note} ${verdict.annotation}` : verdict.annotation;
-  return { compliance: verdict.compliance, annotation: fitAnnotation(annotation) };
+  return { compliance: verdict.compliance, annotation: fitAnnotation(markUserText(annotation, userTexts)) };
+}
+
+/** A resource's own name, where its view has one besides the ID (Kinesis `name`). */
+function userNamesOf(resource: NormalizedResource): string[] {
+  const name = (resource as { name?: unknown }).name;
+  return typeof name === 'string' ? [name] : [];
 }
 
 export interface Judged<R> {
@@ -43,44 +52,131 @@ export interface Judged<R> {
 }
 
 /**
- * A resource kind whose listing failed (no `resourceId`: none of its verdicts are known), or one resource whose
- * facts could not be gathered. Neither gets an invented verdict, and neither may be reported as gone.
+ * A resource kind whose listing failed or was not finished (no `resourceId`: its verdicts are incomplete), or one
+ * resource that could not be judged (incomplete API answer, failed lookup). Neither gets an invented verdict, and
+ * neither may be reported as gone.
  */
 export interface ListingFailure {
   readonly resourceType: string;
   readonly resourceId?: string;
+  /** `<Service>.<Operation>` that failed, when an AWS call failed. */
+  readonly operation?: string;
   readonly error: Error;
 }
 
 /**
+ * A resource kind not judged (by this rule) because the endpoint or region does not offer an operation its listing
+ * or the rule's lookup needs. Not an error: its resources get no verdict (exempt ones, which need no lookup, still
+ * may) and none is reported as gone, since the kind is not known completely.
+ */
+export interface ListingSkip {
+  readonly resourceType: string;
+  /** `<Service>.<Operation>` the endpoint does not offer. */
+  readonly operation: string;
+  readonly reason: string;
+}
+
+export interface JudgeAllOptions<R> {
+  /**
+   * Called before each resource kind and each resource; once it returns true, nothing more is listed or judged and
+   * what was not reached is reported as a TimeBudgetExceededError failure (its kind is incomplete).
+   */
+  readonly outOfTime?: () => boolean;
+  /** Receives each verdict as it is reached (the Lambda sends them in batches while it lists). */
+  readonly onJudged?: (judged: Judged<R>) => Promise<void> | void;
+  /**
+   * For an endpoint known to answer the operations it lacks with an HTML error page (moto answers HTTP 500
+   * text/html): a non-AWS answer to a listing call skips the kind instead of failing it. Off by default: from AWS,
+   * an HTML page means a proxy or a wrong endpoint, which is an error.
+   */
+  readonly nonAwsResponseIsUnsupported?: boolean;
+}
+
+export interface JudgeAllResult<R> {
+  readonly judged: Judged<R>[];
+  readonly failures: ListingFailure[];
+  readonly skipped: ListingSkip[];
+}
+
+const asError = (e: unknown) => (e instanceof Error ? e : new Error(String(e)));
+
+function failureOf(resourceType: string, error: unknown, resourceId?: string): ListingFailure {
+  const err = asError(error);
+  const operation = operationOf(err);
+  return { resourceType, ...(resourceId !== undefined ? { resourceId } : {}), ...(operation ? { operation } : {}), error: err };
+}
+
+/** The skip an error means for a kind: an operation the endpoint or region does not offer; undefined otherwise. */
+function skipOf(resourceType: string, error: unknown, options: { readonly nonAwsResponseIsUnsupported?: boolean }): ListingSkip | undefined {
+  if (isUnsupportedOperation(error)) {
+    const operation = operationOf(error) ?? 'unknown operation';
+    return { resourceType, operation, reason: `${operation} is not offered by this endpoint or region (${asError(error).name}).` };
+  }
+  if (options.nonAwsResponseIsUnsupported && error instanceof NonAwsResponseError) {
+    return { resourceType, operation: error.operation, reason: `${error.message.replace(/\.$/, '')}: taken as not offered by this endpoint.` };
+  }
+  return undefined;
+}
+
+/**
  * Lists every resource the safeguard covers and judges each one. Each resource kind is listed on its own:
- * a failing API (throttled past retries, access denied, not supported by an emulator) is reported for its kind
- * while the other kinds are still judged; a resource whose lookup fails is reported on its own likewise.
+ * a failing API (throttled past retries, access denied, timed out) is reported for its kind while the other kinds
+ * are still judged, and the verdicts reached before it failed are kept; an operation the endpoint does not offer
+ * skips its kind; a resource whose answer is incomplete or whose lookup fails is reported on its own.
  */
 export async function judgeAll<R extends NormalizedResource, S extends ParameterSchema, F>(
   safeguard: Safeguard<R, S, F>,
   params: ParameterValues<Safeguard<R, S, F>['schema']>,
   ctx: JudgeContext,
-): Promise<{ judged: Judged<R>[]; failures: ListingFailure[] }> {
+  options: JudgeAllOptions<R> = {},
+): Promise<JudgeAllResult<R>> {
   const judged: Judged<R>[] = [];
   const failures: ListingFailure[] = [];
-  const asError = (e: unknown) => (e instanceof Error ? e : new Error(String(e)));
-  for (const lister of safeguard.resource.listers) {
-    const kind: Judged<R>[] = [];
-    const resourceFailures: ListingFailure[] = [];
+  const skipped: ListingSkip[] = [];
+  const outOfTime = options.outOfTime ?? (() => false);
+  const addSkip = (skip: ListingSkip) => {
+    if (!skipped.some((k) => k.resourceType === skip.resourceType && k.operation === skip.operation)) skipped.push(skip);
+  };
+  const listers = safeguard.resource.listers;
+  for (const [index, lister] of listers.entries()) {
+    if (outOfTime()) {
+      for (const rest of listers.slice(index)) {
+        failures.push(failureOf(rest.resourceType, new TimeBudgetExceededError(`The time budget ran out before ${rest.resourceType} was listed.`)));
+      }
+      break;
+    }
+    let count = 0;
     try {
-      for await (const resource of lister.list(ctx.clients)) {
+      for await (const item of lister.list(ctx.clients)) {
+        if (item instanceof UnreadableResource) {
+          failures.push(failureOf(item.resourceType, item.error, item.id));
+          continue;
+        }
+        let one: Judged<R> | undefined;
         try {
-          kind.push({ resource, verdict: await judge(safeguard, resource, params, ctx) });
+          one = { resource: item, verdict: await judge(safeguard, item, params, ctx) };
         } catch (error) {
-          resourceFailures.push({ resourceType: resource.resourceType, resourceId: resource.id, error: asError(error) });
+          // A lookup the endpoint does not offer (DescribeUpdateActions on an emulator) skips the kind for this
+          // rule rather than failing each resource; the resource gets no verdict either way.
+          const skip = skipOf(item.resourceType, error, options);
+          if (skip) addSkip(skip);
+          else failures.push(failureOf(item.resourceType, error, item.id));
+        }
+        if (one) {
+          judged.push(one);
+          count++;
+          // Outside the resource's try: a failure to deliver is the caller's, not this resource's.
+          await options.onJudged?.(one);
+        }
+        if (outOfTime()) {
+          throw new TimeBudgetExceededError(`The time budget ran out after ${count} ${lister.resourceType} resource(s); the rest were not listed.`);
         }
       }
-      judged.push(...kind);
-      failures.push(...resourceFailures);
     } catch (error) {
-      failures.push({ resourceType: lister.resourceType, error: asError(error) });
+      const skip = skipOf(lister.resourceType, error, options);
+      if (skip) addSkip(skip);
+      else failures.push(failureOf(lister.resourceType, error));
     }
   }
-  return { judged, failures };
+  return { judged, failures, skipped };
 }

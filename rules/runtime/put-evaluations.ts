@@ -1,12 +1,15 @@
 import { type ConfigServiceClient, PutEvaluationsCommand } from '@aws-sdk/client-config-service';
 import { DEFAULT_RETRY, type RetryPolicy, sendInBatches } from './batches';
 import type { Evaluation } from './compliance';
+import { describeFailure } from './aws-errors';
 import { PutEvaluationsError } from './errors';
 
 export { DEFAULT_RETRY, type RetryPolicy } from './batches';
 
 /** PutEvaluations takes at most 100 evaluations per call (Config API model). */
 export const MAX_EVALUATIONS_PER_CALL = 100;
+/** Longest ComplianceResourceId PutEvaluations accepts (Config API model, `BaseResourceId`: max 768). */
+export const MAX_RESOURCE_ID_LENGTH = 768;
 /** `resultToken` Config sends when a rule is tested from the console or CLI. */
 export const TEST_MODE_TOKEN = 'TESTMODE';
 
@@ -41,7 +44,7 @@ export async function putEvaluations(
         return (out.FailedEvaluations ?? []).map(keyOf);
       } catch (error) {
         throw new PutEvaluationsError(
-          `PutEvaluations failed for ${batch.length} evaluation(s): ${(error as Error).message}`,
+          `PutEvaluations failed for ${batch.length} evaluation(s): ${error instanceof Error ? describeFailure(error) : String(error)}`,
           batch.map((e) => e.ComplianceResourceId),
           { cause: error },
         );

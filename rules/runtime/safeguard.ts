@@ -13,10 +13,22 @@ export interface NormalizedResource {
   readonly tags: Readonly<Record<string, string>>;
 }
 
+/**
+ * A listed resource the API described too incompletely to build any view of (no engine, say): a failure of that
+ * resource only. Listers yield it instead of throwing, so one bad item does not cost the verdicts of its whole kind.
+ */
+export class UnreadableResource {
+  constructor(
+    readonly resourceType: string,
+    readonly id: string,
+    readonly error: Error,
+  ) {}
+}
+
 /** Lists every resource of one type in an account and region, all pages. */
 export interface Lister<R extends NormalizedResource> {
   readonly resourceType: string;
-  list(clients: AwsClients): AsyncIterable<R>;
+  list(clients: AwsClients): AsyncIterable<R | UnreadableResource>;
 }
 
 /**

@@ -6,6 +6,7 @@ import { findSafeguard } from '../../rules/catalog';
 import { type FindingContext, toFinding } from '../../rules/runtime/securityhub';
 import { AwsClients } from '../../rules/runtime/clients';
 import type { ComplianceType } from '../../rules/runtime/compliance';
+import { describeFailure } from '../../rules/runtime/aws-errors';
 import { judgeAll, newJudgeContext } from '../../rules/runtime/judge';
 import { parseParameters } from '../../rules/runtime/parameters';
 import type { Safeguard } from '../../rules/runtime/safeguard';
@@ -51,6 +52,15 @@ export interface ScanOptions {
   /** Rule parameters per rule name, as strings (the way Config passes them). */
   readonly parameters?: Readonly<Record<string, Readonly<Record<string, string>>>>;
   readonly maxAttempts?: number;
+  /** Milliseconds one attempt of an AWS call may wait for its answer before it fails and is retried (default 30 s). */
+  readonly requestTimeoutMs?: number;
+  /** Milliseconds one attempt may wait for the TCP connection (default 5 s). */
+  readonly connectionTimeoutMs?: number;
+  /**
+   * The endpoint is an emulator that answers operations it lacks with an HTML error page (moto): such an answer to a
+   * listing call is a SKIPPED kind, not an ERROR. Off by default (from AWS, an HTML page is an error).
+   */
+  readonly nonAwsResponseIsUnsupported?: boolean;
   readonly onProgress?: (message: string) => void;
   readonly now?: Date;
 }
@@ -66,6 +76,8 @@ export async function scan(options: ScanOptions): Promise<{ results: ScanResult[
     ...(options.profile ? { credentials: fromIni({ profile: options.profile }) } : {}),
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
+    ...(options.requestTimeoutMs ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
+    ...(options.connectionTimeoutMs ? { connectionTimeoutMs: options.connectionTimeoutMs } : {}),
   });
   const ctx = newJudgeContext(clients, options.now);
   const results: ScanResult[] = [];
@@ -73,7 +85,9 @@ export async function scan(options: ScanOptions): Promise<{ results: ScanResult[
   const skipped: ScanSkip[] = [];
   for (const { s, params } of prepared) {
     options.onProgress?.(`Scanning ${s.resource.resourceTypes.join(', ')} for ${s.name}…`);
-    const { judged, failures: failed } = await judgeAll(s, params, ctx);
+    const { judged, failures: failed, skipped: skips } = await judgeAll(s, params, ctx, {
+      ...(options.nonAwsResponseIsUnsupported ? { nonAwsResponseIsUnsupported: true } : {}),
+    });
     for (const j of judged) {
       results.push({
         rule: s.name,
@@ -84,14 +98,26 @@ export async function scan(options: ScanOptions): Promise<{ results: ScanResult[
       });
     }
     for (const f of failed) {
-      failures.push({ rule: s.name, resourceType: f.resourceType, ...(f.resourceId ? { resourceId: f.resourceId } : {}), error: `${f.error.name}: ${f.error.message}` });
+      failures.push({
+        rule: s.name,
+        resourceType: f.resourceType,
+        ...(f.resourceId ? { resourceId: f.resourceId } : {}),
+        ...(f.operation ? { operation: f.operation } : {}),
+        // The operation leads the line (`Kinesis.ListStreams: TimeoutError: ...`), as describeFailure words it.
+        error: describeFailure(f.error),
+      });
     }
-    options.onProgress?.(`${s.name}: ${judged.length} resource(s) evaluated${failed.length ? `, ${failed.length} kind(s) failed` : ''}.`);
+    for (const k of skips) skipped.push({ rule: s.name, resourceType: k.resourceType, operation: k.operation, reason: k.reason });
+    const notes = [...(failed.length ? [`${failed.length} failure(s)`] : []), ...(skips.length ? [`${skips.length} kind(s) skipped`] : [])];
+    options.onProgress?.(`${s.name}: ${judged.length} resource(s) evaluated${notes.length ? `, ${notes.join(', ')}` : ''}.`);
   }
   return { results, failures, skipped };
 }
 
-/** 0 nothing NON_COMPLIANT, 1 something is, 2 an error kept part of the scan from running. Skips do not count. */
+/**
+ * 0 nothing NON_COMPLIANT, 1 something is, 2 an error kept part of the scan from running. Skipped kinds (an
+ * operation the endpoint or region does not offer) are not errors and do not change the code.
+ */
 export function exitCodeOf(results: readonly ScanResult[], failures: readonly ScanFailure[]): 0 | 1 | 2 {
   if (failures.length > 0) return 2;
   return results.some((r) => r.compliance === 'NON_COMPLIANT') ? 1 : 0;
@@ -159,7 +185,9 @@ export function formatSummary(s: ScanSummary): string {
 
 /** `ERROR <rule> (<type>[ <id>]) <operation>: <error>`, one per failure. */
 export function formatFailure(f: ScanFailure): string {
-  return `ERROR ${f.rule} (${f.resourceType}${f.resourceId ? ` ${f.resourceId}` : ''})${f.operation ? ` ${f.operation}` : ''}: ${f.error}`;
+  // The runtime's messages already lead with the operation (`Kinesis.ListStreams: TimeoutError: ...`): name it once.
+  const named = f.operation !== undefined && !f.error.startsWith(`${f.operation}:`);
+  return `ERROR ${f.rule} (${f.resourceType}${f.resourceId ? ` ${f.resourceId}` : ''})${named ? ` ${f.operation}` : ''}: ${f.error}`;
 }
 
 /** `SKIPPED <rule> (<type>) <operation>: <reason>`, one per skip. */

@@ -1,3 +1,4 @@
+import { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { expect } from 'chai';
 import sinon from 'sinon';
 import { elastiCacheAuthEnabled } from '../../rules/elasticache-auth-enabled';
@@ -86,9 +87,43 @@ describe('safeguards scan: ElastiCache', function () {
       'elasticache-security-updates-applied AWS::ElastiCache::ServerlessCache',
       'elasticache-current-generation-nodes AWS::ElastiCache::ServerlessCache',
     ]);
-    // moto answers unknown actions with an HTML 500 page, which the SDK reports as a parse error.
-    for (const f of failures) expect(f.error).to.match(/^Error: @aws-sdk XML parse error/);
+    // moto answers unknown actions with an HTML 500 page: a non-AWS response, named by its operation, not retried.
+    const operations = [...new Set(failures.map((f) => f.operation))];
+    expect(operations).to.deep.equal(['ElastiCache.DescribeServerlessCaches', 'ElastiCache.DescribeUpdateActions']);
+    for (const f of failures) {
+      expect(f.error).to.equal(`${f.operation}: the endpoint returned a non-AWS response (HTTP 500, text/html; charset=utf-8).`);
+    }
     expect(exitCodeOf(results, failures)).to.equal(2);
+  });
+
+  it('reports the kinds moto lacks as SKIPPED, not ERROR, when told the endpoint is such an emulator (exit 1)', async () => {
+    // Act
+    const { results, failures, skipped } = await scan({ safeguards: RULES, region: 'us-east-1', endpoint: moto.endpoint, maxAttempts: 1, nonAwsResponseIsUnsupported: true });
+    // Assert: the serverless listing is skipped for every rule, and the update rule's kinds for its lookup
+    expect(table(results)).to.deep.equal(ON_MOTO);
+    expect(failures).to.deep.equal([]);
+    expect(skipped.map((k) => `${k.rule} ${k.resourceType} ${k.operation}`)).to.have.members([
+      ...RULES.map((r) => `${r.name} AWS::ElastiCache::ServerlessCache ElastiCache.DescribeServerlessCaches`),
+      'elasticache-security-updates-applied AWS::ElastiCache::ReplicationGroup ElastiCache.DescribeUpdateActions',
+      'elasticache-security-updates-applied AWS::ElastiCache::CacheCluster ElastiCache.DescribeUpdateActions',
+    ]);
+    expect(skipped).to.have.length(RULES.length + 2);
+    expect(skipped[0]?.reason).to.equal(
+      'ElastiCache.DescribeServerlessCaches: the endpoint returned a non-AWS response (HTTP 500, text/html; charset=utf-8): taken as not offered by this endpoint.',
+    );
+    expect(exitCodeOf(results, failures)).to.equal(1);
+  });
+
+  it('exits 1, not 2, when only skips occurred besides NON_COMPLIANT verdicts', async () => {
+    const { results, failures } = await scan({
+      safeguards: [elastiCacheEncryptedAtRest],
+      region: 'us-east-1',
+      endpoint: moto.endpoint,
+      maxAttempts: 1,
+      nonAwsResponseIsUnsupported: true,
+    });
+    expect(failures).to.deep.equal([]);
+    expect(exitCodeOf(results, failures)).to.equal(1);
   });
 
   it('gives the right verdict for every rule and kind once the missing APIs answer (mocked from the botocore model)', async () => {
@@ -141,6 +176,42 @@ describe('safeguards scan: ElastiCache', function () {
     expect(results.find((r) => r.resourceId === 'phi-preferred')?.annotation).to.equal(
       'Replication group phi-preferred still accepts plaintext connections (TransitEncryptionMode preferred). Set TransitEncryptionMode to required once every client uses TLS. 45 CFR 164.312(e)(2)(ii)',
     );
-    expect(err).to.contain('ERROR elasticache-encrypted-in-transit (AWS::ElastiCache::ServerlessCache): Error: @aws-sdk XML parse error');
+    expect(err).to.contain(
+      'ERROR elasticache-encrypted-in-transit (AWS::ElastiCache::ServerlessCache): ElastiCache.DescribeServerlessCaches: the endpoint returned a non-AWS response (HTTP 500, text/html; charset=utf-8).',
+    );
+  });
+
+  it('keeps every other verdict when one standalone cluster\'s answer lacks EngineVersion: only the rule that needs it fails, for that cluster', async () => {
+    // Arrange: a Redis standalone cluster whose DescribeCacheClusters item comes back without EngineVersion
+    await createCluster(elastiCacheOn(moto.endpoint), { id: 'redis-partial', engine: 'redis', version: '7.1', transit: true, authToken: TOKEN });
+    const original = ElastiCacheClient.prototype.send as (this: unknown, c: unknown) => Promise<unknown>;
+    sinon.stub(ElastiCacheClient.prototype, 'send').callsFake(async function (this: unknown, c: unknown) {
+      const name = (c as { constructor: { name: string } }).constructor.name;
+      if (name === 'DescribeServerlessCachesCommand') return { ServerlessCaches: [] };
+      if (name === 'DescribeUpdateActionsCommand') return { UpdateActions: [] };
+      const out = (await original.call(this, c)) as { CacheClusters?: { CacheClusterId?: string; EngineVersion?: string }[] };
+      for (const cluster of out.CacheClusters ?? []) if (cluster.CacheClusterId === 'redis-partial') delete cluster.EngineVersion;
+      return out;
+    } as never);
+    // Act
+    const { results, failures } = await scan({ safeguards: RULES, region: 'us-east-1', endpoint: moto.endpoint, maxAttempts: 1 });
+    // Assert
+    const judged = table(results);
+    for (const rule of RULES) {
+      expect(judged[rule.name], rule.name).to.include.keys('mc-sessions');
+      if (rule !== elastiCacheEngineHipaaEligible) expect(judged[rule.name], rule.name).to.include.keys('redis-partial');
+    }
+    expect(judged['elasticache-engine-hipaa-eligible']).to.not.have.property('redis-partial');
+    expect(failures).to.deep.equal([
+      {
+        rule: 'elasticache-engine-hipaa-eligible',
+        resourceType: 'AWS::ElastiCache::CacheCluster',
+        resourceId: 'redis-partial',
+        operation: 'ElastiCache.DescribeCacheClusters',
+        error:
+          'ElastiCache.DescribeCacheClusters: IncompleteResourceError: Cache cluster redis-partial cannot be judged: DescribeCacheClusters did not report its EngineVersion, which this rule needs. The other rules still judge it.',
+      },
+    ]);
+    expect(exitCodeOf(results, failures)).to.equal(2);
   });
 });

@@ -122,7 +122,7 @@ describe('safeguards CLI', function () {
     await seedKinesis(moto.endpoint, new Date());
     const failing = async function* (): AsyncIterable<never> {
       yield* [];
-      throw Object.assign(new Error('not supported by this emulator'), { name: 'NotImplemented' });
+      throw Object.assign(new Error('not authorized to list'), { name: 'AccessDeniedException' });
     };
     const broken = defineSafeguard({
       ...kinesisStreamEncrypted,
@@ -133,7 +133,7 @@ describe('safeguards CLI', function () {
     // Act
     const { results, failures } = await scan({ safeguards: [broken, kinesisStreamEncrypted], region: 'us-east-1', endpoint: moto.endpoint });
     // Assert
-    expect(failures).to.deep.equal([{ rule: 'broken-rule', resourceType: 'AWS::Test::Broken', error: 'NotImplemented: not supported by this emulator' }]);
+    expect(failures).to.deep.equal([{ rule: 'broken-rule', resourceType: 'AWS::Test::Broken', error: 'AccessDeniedException: not authorized to list' }]);
     expect(results).to.have.length(5);
     expect(exitCodeOf(results, failures)).to.equal(2);
   });

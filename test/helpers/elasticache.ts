@@ -156,6 +156,7 @@ export function groupView(o: Partial<NodeBasedCache> = {}): NodeBasedCache {
     userGroupIds: [],
     tags: {},
     tagsUnreadable: false,
+    missingFields: [],
     ...o,
   };
 }
@@ -178,6 +179,7 @@ export function clusterView(o: Partial<NodeBasedCache> = {}): NodeBasedCache {
     userGroupIds: [],
     tags: {},
     tagsUnreadable: false,
+    missingFields: [],
     ...o,
   };
 }
@@ -194,6 +196,7 @@ export function serverlessView(o: Partial<ServerlessCache> = {}): ServerlessCach
     userGroupId: 'phi-users',
     tags: {},
     tagsUnreadable: false,
+    missingFields: [],
     ...o,
   };
 }
@@ -258,7 +261,7 @@ export function elastiCacheRuntime(judgeEmpty: (clients: AwsClients) => Promise<
   it('gives no verdict when the account has no ElastiCache resource', async () => {
     const ec = emptyElastiCache();
     try {
-      expect(await judgeEmpty(env.clients)).to.deep.equal({ judged: [], failures: [] });
+      expect(await judgeEmpty(env.clients)).to.deep.equal({ judged: [], failures: [], skipped: [] });
     } finally {
       ec.restore();
     }

@@ -38,6 +38,8 @@ import {
   userFacts,
 } from '../../rules/resources/elasticache';
 import { AwsClients } from '../../rules/runtime/clients';
+import { UnreadableResource } from '../../rules/runtime/safeguard';
+import { NonAwsResponseError } from '../../rules/runtime/aws-errors';
 import { InvalidResponseError } from '../../rules/runtime/errors';
 import { Lookup } from '../../rules/runtime/lookup';
 import type { MotoServer } from '../../scripts/lib/moto-server';
@@ -49,9 +51,13 @@ import { useMoto } from '../helpers/moto';
 
 const KMS_ARN = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 
-async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+/** Every view a lister yields; an unreadable resource fails the test with its error (see collectAll). */
+async function collect<T>(items: AsyncIterable<T | UnreadableResource>): Promise<T[]> {
   const out: T[] = [];
-  for await (const i of items) out.push(i);
+  for await (const i of items) {
+    if (i instanceof UnreadableResource) throw i.error;
+    out.push(i);
+  }
   return out;
 }
 
@@ -63,6 +69,15 @@ function lister(resourceType: string) {
 const listGroups = (c: AwsClients) => collect(lister('AWS::ElastiCache::ReplicationGroup').list(c));
 const listClusters = (c: AwsClients) => collect(lister('AWS::ElastiCache::CacheCluster').list(c));
 const listServerless = (c: AwsClients) => collect(lister('AWS::ElastiCache::ServerlessCache').list(c));
+/** Everything a lister yields, unreadable resources included. */
+async function collectAll<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const i of items) out.push(i);
+  return out;
+}
+const listGroupsAll = (c: AwsClients) => collectAll(lister('AWS::ElastiCache::ReplicationGroup').list(c));
+const listClustersAll = (c: AwsClients) => collectAll(lister('AWS::ElastiCache::CacheCluster').list(c));
+const listServerlessAll = (c: AwsClients) => collectAll(lister('AWS::ElastiCache::ServerlessCache').list(c));
 
 /** Inputs of every `command` call, copied when sent (paginators reuse and change one input object). */
 function recordInputs(command: string): Record<string, unknown>[] {
@@ -142,6 +157,7 @@ describe('resources/elasticache', () => {
           engine: 'redis',
           clusterMode: 'disabled',
           memberClusters: ['phi-sessions-001'],
+          missingFields: [],
           engineVersion: '6.2.6',
           engineVersions: ['6.2.6'],
           nodeTypes: ['cache.r6g.large'],
@@ -190,6 +206,7 @@ describe('resources/elasticache', () => {
           status: 'available',
           engine: 'memcached',
           memberClusters: [],
+          missingFields: [],
           engineVersion: '1.6.22',
           engineVersions: ['1.6.22'],
           nodeTypes: ['cache.t4g.small'],
@@ -228,10 +245,12 @@ describe('resources/elasticache', () => {
       expect(elastiCacheLabel(group as ElastiCacheResource)).to.equal('Replication group leaving (deleting)');
     });
 
-    it('fails the serverless kind with the error moto answers (it lacks DescribeServerlessCaches)', async () => {
+    it('fails the serverless kind with a non-AWS response: moto answers an HTML 500 page for DescribeServerlessCaches', async () => {
       const err = await listServerless(clients).catch((e: unknown) => e);
-      expect(err).to.be.instanceOf(Error);
-      expect((err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode).to.equal(500);
+      expect(err).to.be.instanceOf(NonAwsResponseError);
+      expect((err as Error).message).to.equal(
+        'ElastiCache.DescribeServerlessCaches: the endpoint returned a non-AWS response (HTTP 500, text/html; charset=utf-8).',
+      );
     });
   });
 
@@ -328,19 +347,19 @@ describe('resources/elasticache', () => {
       {
         what: 'a replication group without ARN',
         arrange: () => ec.on(DescribeReplicationGroupsCommand).resolves({ ReplicationGroups: [rg('no-arn', { ARN: undefined })] }),
-        list: listGroups,
+        list: listGroupsAll,
         message: 'DescribeReplicationGroups returned an incomplete ReplicationGroup no-arn: ReplicationGroup.ARN: Invalid input: expected string, received undefined.',
       },
       {
-        what: 'a cache cluster without EngineVersion',
-        arrange: () => ec.on(DescribeCacheClustersCommand).resolves({ CacheClusters: [member('c1', '', { ReplicationGroupId: undefined, EngineVersion: undefined })] }),
-        list: listClusters,
-        message: 'DescribeCacheClusters returned an incomplete CacheCluster c1: CacheCluster.EngineVersion: Invalid input: expected string, received undefined.',
+        what: 'a cache cluster without Engine',
+        arrange: () => ec.on(DescribeCacheClustersCommand).resolves({ CacheClusters: [member('c1', '', { ReplicationGroupId: undefined, Engine: undefined })] }),
+        list: listClustersAll,
+        message: 'DescribeCacheClusters returned an incomplete CacheCluster c1: CacheCluster.Engine: Invalid input: expected string, received undefined.',
       },
       {
         what: 'a serverless cache without Status',
         arrange: () => ec.on(DescribeServerlessCachesCommand).resolves({ ServerlessCaches: [sdkServerlessCache({ ServerlessCacheName: 's1', Status: undefined })] }),
-        list: listServerless,
+        list: listServerlessAll,
         message: 'DescribeServerlessCaches returned an incomplete ServerlessCache s1: ServerlessCache.Status: Invalid input: expected string, received undefined.',
       },
       {
@@ -349,19 +368,44 @@ describe('resources/elasticache', () => {
           ec.on(DescribeReplicationGroupsCommand).resolves({ ReplicationGroups: [rg('bare', { Engine: undefined })] });
           ec.on(DescribeCacheClustersCommand).resolves({ CacheClusters: [] });
         },
-        list: listGroups,
+        list: listGroupsAll,
         message:
           'DescribeReplicationGroups returned replication group bare without Engine, and DescribeCacheClusters listed none of its member clusters (bare-001).',
       },
     ];
     for (const c of incomplete) {
-      it(`fails the listing with a message naming the missing field: ${c.what}`, async () => {
+      it(`fails that resource only, with a message naming the missing field: ${c.what}`, async () => {
         c.arrange();
-        const err = await c.list(clients).catch((e: unknown) => e);
-        expect(err).to.be.instanceOf(InvalidResponseError);
-        expect((err as Error).message).to.equal(c.message);
+        const [item, ...rest] = await c.list(clients);
+        expect(rest).to.deep.equal([]);
+        expect(item).to.be.instanceOf(UnreadableResource);
+        expect((item as UnreadableResource).error).to.be.instanceOf(InvalidResponseError);
+        expect((item as UnreadableResource).error.message).to.equal(c.message);
       });
     }
+
+    it('marks EngineVersion and CacheNodeType unknown when one cluster\'s answer leaves them out, and still lists the others', async () => {
+      // Arrange
+      ec.on(DescribeCacheClustersCommand).resolves({
+        CacheClusters: [
+          member('partial', '', { ReplicationGroupId: undefined, EngineVersion: undefined, CacheNodeType: undefined }),
+          member('whole', '', { ReplicationGroupId: undefined }),
+        ],
+      });
+      // Act
+      const [partial, whole] = await listClusters(clients);
+      // Assert
+      expect(partial).to.deep.include({ id: 'partial', engineVersions: [], nodeTypes: [], missingFields: ['EngineVersion', 'CacheNodeType'] });
+      expect(partial).to.not.have.property('engineVersion');
+      expect(whole).to.deep.include({ id: 'whole', engineVersion: '7.1.0', missingFields: [] });
+    });
+
+    it('marks a group\'s EngineVersion unknown when a member\'s answer leaves it out', async () => {
+      ec.on(DescribeReplicationGroupsCommand).resolves({ ReplicationGroups: [rg('g', { MemberClusters: ['g-1', 'g-2'] })] });
+      ec.on(DescribeCacheClustersCommand).resolves({ CacheClusters: [member('g-1', 'g', { EngineVersion: '7.1.0' }), member('g-2', 'g', { EngineVersion: undefined })] });
+      const [group] = await listGroups(clients);
+      expect(group).to.deep.include({ engineVersions: ['7.1.0'], missingFields: ['EngineVersion'] });
+    });
 
     it('lets an access error on tags fail the kind instead of dropping exemptions', async () => {
       ec.on(DescribeCacheClustersCommand).resolves({ CacheClusters: [member('c1', '', { ReplicationGroupId: undefined })] });

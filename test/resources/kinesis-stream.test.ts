@@ -9,6 +9,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { expect } from 'chai';
 import { StreamConfiguration, kinesisStreamResource } from '../../rules/resources/kinesis-stream';
 import { AwsClients } from '../../rules/runtime/clients';
+import { UnreadableResource } from '../../rules/runtime/safeguard';
 import { parseConfigurationItem } from '../../rules/runtime/event';
 import { kinesisItemApiStyle } from '../helpers/fixtures';
 import { configResourceSchema, leafPaths } from '../helpers/schema-paths';
@@ -24,9 +25,13 @@ const listStreams = (clients: AwsClients) => {
   if (!lister) throw new Error('no lister');
   return lister.list(clients);
 };
-async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+/** Every view a lister yields; an unreadable resource fails the test with its error (see collectAll). */
+async function collect<T>(items: AsyncIterable<T | UnreadableResource>): Promise<T[]> {
   const out: T[] = [];
-  for await (const i of items) out.push(i);
+  for await (const i of items) {
+    if (i instanceof UnreadableResource) throw i.error;
+    out.push(i);
+  }
   return out;
 }
 
@@ -52,9 +57,20 @@ describe('resources/kinesis-stream', () => {
       arn: 'arn:aws:kinesis:us-east-1:644160558196:stream/stream-encrypted',
       encryptionType: 'KMS',
       keyId: 'alias/aws/kinesis',
-      encryptionField: 'StreamEncryption',
+      encryptionField: 'StreamEncryption.EncryptionType',
       tags: { App: 'Magic' },
     });
+  });
+
+  it('tells a StreamEncryption of type NONE from an absent one', () => {
+    const item = kinesisItemApiStyle();
+    const configuration = JSON.parse(item.configuration as string) as Record<string, unknown>;
+    configuration.StreamEncryption = { EncryptionType: 'NONE' };
+    const present = fromItem({ ...item, configuration: JSON.stringify(configuration) });
+    delete configuration.StreamEncryption;
+    const absent = fromItem({ ...item, configuration: JSON.stringify(configuration) });
+    expect([present.encryptionType, present.encryptionField]).to.deep.equal(['NONE', 'StreamEncryption.EncryptionType']);
+    expect([absent.encryptionType, absent.encryptionField]).to.deep.equal(['NONE', 'StreamEncryption']);
   });
 
   it('reads a stream without StreamEncryption as NONE', () => {
@@ -71,6 +87,22 @@ describe('resources/kinesis-stream', () => {
     });
     afterEach(() => kinesis.restore());
 
+    it('fails only the stream whose DescribeStreamSummary answer is incomplete, and still lists the others', async () => {
+      // Arrange
+      kinesis.on(ListStreamsCommand).resolves({ StreamNames: ['hollow', 'whole'], HasMoreStreams: false });
+      kinesis.on(DescribeStreamSummaryCommand, { StreamName: 'hollow' }).resolves({});
+      kinesis.on(DescribeStreamSummaryCommand, { StreamName: 'whole' }).resolves({ StreamDescriptionSummary: { StreamName: 'whole', EncryptionType: 'NONE' } as never });
+      kinesis.on(ListTagsForStreamCommand).resolves({ Tags: [], HasMoreTags: false });
+      // Act
+      const items: unknown[] = [];
+      for await (const i of listStreams(clients)) items.push(i);
+      // Assert
+      expect(items).to.have.length(2);
+      expect(items[0]).to.be.instanceOf(UnreadableResource);
+      expect((items[0] as UnreadableResource).error.message).to.equal('DescribeStreamSummary for stream hollow returned no StreamDescriptionSummary.');
+      expect(items[1]).to.deep.include({ id: 'whole', encryptionType: 'NONE' });
+    });
+
     it('follows NextToken across every ListStreams page', async () => {
       // Arrange: three pages as real Kinesis returns them
       const page = (names: string[], next?: string) => ({ StreamNames: names, StreamSummaries: names.map((n) => ({ StreamName: n, StreamARN: `arn:aws:kinesis:us-east-1:1:stream/${n}`, StreamStatus: 'ACTIVE' as const, StreamCreationTimestamp: new Date() })), HasMoreStreams: !!next, ...(next ? { NextToken: next } : {}) });
@@ -85,7 +117,7 @@ describe('resources/kinesis-stream', () => {
       kinesis.on(ListTagsForStreamCommand).resolves({ Tags: [], HasMoreTags: false });
       // Act
       const names: string[] = [];
-      for await (const s of listStreams(clients)) names.push(s.name);
+      for (const s of await collect(listStreams(clients))) names.push(s.name);
       // Assert
       expect(names).to.deep.equal(['a', 'b', 'c']);
       expect(tokens).to.deep.equal([undefined, 't1', 't2']);

@@ -13,6 +13,7 @@ describe('runtime/exemptions', () => {
     expect(checkExemption(res({ [EXEMPT_TAG]: 'CHG-1' }), [], NOW)).to.deep.equal({
       kind: 'exempt',
       note: 'is exempt by tag hipaa-safeguards:exempt (CHG-1)',
+      userTexts: ['CHG-1'],
     });
   });
 
@@ -24,6 +25,7 @@ describe('runtime/exemptions', () => {
     expect(checkExemption(res({ [EXEMPT_TAG]: 'CHG-2', [EXEMPT_UNTIL_TAG]: '2026-12-01' }), [], NOW)).to.deep.equal({
       kind: 'exempt',
       note: 'is exempt by tag hipaa-safeguards:exempt (CHG-2) until 2026-12-01',
+      userTexts: ['CHG-2', '2026-12-01'],
     });
   });
 
@@ -31,6 +33,7 @@ describe('runtime/exemptions', () => {
     expect(checkExemption(res({ [EXEMPT_TAG]: 'CHG-3', [EXEMPT_UNTIL_TAG]: '2026-11-21' }), [], NOW)).to.deep.equal({
       kind: 'lapsed',
       note: 'Exemption (CHG-3) expired 2026-11-21.',
+      userTexts: ['CHG-3', '2026-11-21'],
     });
   });
 
@@ -50,6 +53,7 @@ describe('runtime/exemptions', () => {
       expect(checkExemption(res({ [EXEMPT_TAG]: 'CHG-6', [EXEMPT_UNTIL_TAG]: bad }), [], NOW)).to.deep.equal({
         kind: 'lapsed',
         note: `Exemption ignored: hipaa-safeguards:exempt-until ${JSON.stringify(bad)} is not an ISO 8601 date.`,
+        userTexts: [JSON.stringify(bad)],
       });
       expect(exemptionEnd(bad)).to.equal(undefined);
     });
@@ -63,6 +67,7 @@ describe('runtime/exemptions', () => {
     expect(checkExemption(res({}), ['other', 'phi-stream'], NOW)).to.deep.equal({
       kind: 'exempt',
       note: 'is exempt by rule parameter exemptResourceIds',
+      userTexts: [],
     });
   });
 });

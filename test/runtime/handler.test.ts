@@ -8,11 +8,13 @@ import { expect } from 'chai';
 import sinon from 'sinon';
 import { kinesisStreamEncrypted } from '../../rules/kinesis-stream-encrypted';
 import { clientsFor } from '../../rules/runtime/clients';
-import { InvalidParameterError, ListingError, MalformedEventError, PutEvaluationsError } from '../../rules/runtime/errors';
-import { defineSafeguard } from '../../rules/runtime/safeguard';
+import { elastiCacheEncryptedAtRest } from '../../rules/elasticache-encrypted-at-rest';
+import { InvalidParameterError, ListingError, MalformedEventError, PeriodicOnlyRuleError, PutEvaluationsError } from '../../rules/runtime/errors';
+import { UnreadableResource, defineSafeguard } from '../../rules/runtime/safeguard';
+import { kinesisStreamResource } from '../../rules/resources/kinesis-stream';
 import { createRuleHandler, type HandlerOptions } from '../../rules/runtime/handler';
 import type { MotoServer } from '../../scripts/lib/moto-server';
-import { changeEvent, kinesisItemApiStyle, kinesisItemEventStyle, oversizedEvent, scheduledEvent } from '../helpers/fixtures';
+import { changeEvent, eventStyleItem, kinesisItemApiStyle, kinesisItemEventStyle, oversizedEvent, scheduledEvent } from '../helpers/fixtures';
 import { interceptClient, interceptConfig } from '../helpers/intercept';
 import { useMoto } from '../helpers/moto';
 import { startThrottlingProxy } from '../helpers/throttling-proxy';
@@ -25,6 +27,14 @@ const noHistory = { GetComplianceDetailsByConfigRule: () => ({ EvaluationResults
 
 function kinesisOn(moto: MotoServer, credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }) {
   return new KinesisClient({ region: 'us-east-1', endpoint: moto.endpoint, requestHandler: new NodeHttpHandler(), ...(credentials ? { credentials } : {}) });
+}
+
+/** The normalized view of the first stream moto lists. */
+async function firstStream(moto: MotoServer) {
+  for await (const item of kinesisStreamResource.listers[0]?.list(clientsFor({ region: 'us-east-1', endpoint: moto.endpoint })) ?? []) {
+    if (!(item instanceof UnreadableResource)) return item;
+  }
+  throw new Error('moto lists no stream.');
 }
 
 async function createStreams(kinesis: KinesisClient, names: string[], keyId?: string) {
@@ -61,6 +71,58 @@ describe('runtime/handler', function () {
       ]);
       expect(config.of('PutEvaluations')).to.have.length(1);
       expect(config.of('PutEvaluations')[0]).to.deep.include({ ResultToken: 'TESTMODE', TestMode: true });
+    });
+
+    it('says EncryptionType NONE, not "StreamEncryption absent", when the item has StreamEncryption of type NONE', async () => {
+      interceptConfig({});
+      const { evaluations } = await handlerWith()(changeEvent(kinesisItemEventStyle({ name: 'vitals', encryption: { EncryptionType: 'NONE' } })));
+      expect(evaluations.map((e) => e.Annotation)).to.deep.equal([
+        `Stream vitals is not encrypted at rest (StreamEncryption.EncryptionType NONE). Enable KMS server-side encryption. ${CITE}`,
+      ]);
+    });
+
+    for (const missing of [{ what: 'absent', value: undefined }, { what: 'null', value: null }]) {
+      it(`throws for an OK item whose configuration is ${missing.what}, and writes no verdict`, async () => {
+        // Arrange
+        const config = interceptConfig({});
+        const item = kinesisItemEventStyle({ name: 'hollow', status: 'OK' });
+        if (missing.value === undefined) delete item.configuration;
+        else item.configuration = missing.value;
+        // Act
+        const err = await handlerWith()(changeEvent(item)).catch((e: unknown) => e);
+        // Assert
+        expect(err).to.be.instanceOf(MalformedEventError);
+        expect((err as Error).message).to.equal(
+          "Malformed AWS Config rule event: event.invokingEvent.configurationItem.configuration: expected the resource's configuration for status OK (only deleted or unrecorded resources come without one).",
+        );
+        expect(config.of('PutEvaluations')).to.deep.equal([]);
+      });
+    }
+
+    it('fails a periodic-only rule on a change notification for a type it lists, writing nothing', async () => {
+      // Arrange: an ElastiCache rule (AWS Config does not record ElastiCache) gets a change notification anyway
+      const config = interceptConfig({});
+      const item = eventStyleItem({
+        resourceType: 'AWS::ElastiCache::ReplicationGroup',
+        name: 'phi-sessions',
+        configuration: { ReplicationGroupId: 'phi-sessions' },
+        arn: 'arn:aws:elasticache:us-east-1:123456789012:replicationgroup:phi-sessions',
+      });
+      // Act
+      const err = await createRuleHandler(elastiCacheEncryptedAtRest, FAST)(changeEvent(item)).catch((e: unknown) => e);
+      // Assert
+      expect(err).to.be.instanceOf(PeriodicOnlyRuleError);
+      expect((err as Error).message).to.equal(
+        'Rule elasticache-encrypted-at-rest is evaluated on periodic runs only; it got a configuration change notification for AWS::ElastiCache::ReplicationGroup phi-sessions and writes no verdict. Expected a ScheduledNotification.',
+      );
+      expect(config.calls).to.deep.equal([]);
+    });
+
+    it('fails a periodic-only rule on an oversized change notification before fetching anything', async () => {
+      const config = interceptConfig({});
+      const err = await createRuleHandler(elastiCacheEncryptedAtRest, FAST)(oversizedEvent({ resourceId: 'big' })).catch((e: unknown) => e);
+      expect(err).to.be.instanceOf(PeriodicOnlyRuleError);
+      expect(config.calls).to.deep.equal([]);
     });
 
     it('judges the real captured item (AWS managed key) COMPLIANT', async () => {
@@ -196,11 +258,11 @@ describe('runtime/handler', function () {
     });
 
     it('sends the verdicts of the kinds it could list, never marks an unlisted kind gone, then fails loudly', async () => {
-      // Arrange: a rule over two kinds, one of whose listing API fails
+      // Arrange: a rule over two kinds, one of whose listing API fails (access denied: an error, not a skip)
       await createStreams(kinesisOn(moto), ['listed']);
       const failing = async function* (): AsyncIterable<never> {
         yield* [];
-        throw Object.assign(new Error('InvalidAction'), { name: 'NotImplemented' });
+        throw Object.assign(new Error('User is not authorized to perform: test:ListOther'), { name: 'AccessDeniedException' });
       };
       const twoKinds = defineSafeguard({
         ...kinesisStreamEncrypted,
@@ -219,12 +281,37 @@ describe('runtime/handler', function () {
       // Assert
       expect(err).to.be.instanceOf(ListingError);
       expect((err as ListingError).resourceTypes).to.deep.equal(['AWS::Test::Other']);
-      expect((err as Error).message).to.equal('Could not evaluate AWS::Test::Other (NotImplemented: InvalidAction). 2 other evaluation(s) were sent.');
+      expect((err as Error).message).to.equal(
+        'Could not evaluate AWS::Test::Other (AccessDeniedException: User is not authorized to perform: test:ListOther). 2 other evaluation(s) were sent.',
+      );
       const sent = config.of('PutEvaluations').flatMap((i) => i.Evaluations as { ComplianceResourceId: string; ComplianceType: string }[]);
       expect(sent.map((e) => [e.ComplianceResourceId, e.ComplianceType])).to.deep.equal([
         ['listed', 'NON_COMPLIANT'],
         ['deleted', 'NOT_APPLICABLE'],
       ]);
+    });
+
+    it('fails only the resource whose ComplianceResourceId is longer than PutEvaluations accepts; its batch is sent', async () => {
+      // Arrange: one listed stream and a resource with an 800-character ID from another lister
+      await createStreams(kinesisOn(moto), ['ordinary']);
+      const longId = 'x'.repeat(800);
+      const longLister = async function* () {
+        yield { ...(await firstStream(moto)), id: longId };
+      };
+      const rule = defineSafeguard({
+        ...kinesisStreamEncrypted,
+        resource: { ...kinesisStreamEncrypted.resource, listers: [...kinesisStreamEncrypted.resource.listers, { resourceType: 'AWS::Kinesis::Stream', list: longLister }] },
+      });
+      const config = interceptConfig(noHistory);
+      // Act
+      const err = await createRuleHandler(rule, FAST)(scheduledEvent()).catch((e: unknown) => e);
+      // Assert
+      expect(err).to.be.instanceOf(ListingError);
+      expect((err as Error).message).to.equal(
+        `Could not evaluate AWS::Kinesis::Stream ${'x'.repeat(60)}… (UnsendableEvaluationError: ComplianceResourceId is 800 characters long; PutEvaluations accepts at most 768, so its NON_COMPLIANT verdict cannot be sent.). 1 other evaluation(s) were sent.`,
+      );
+      const sent = config.of('PutEvaluations').flatMap((i) => i.Evaluations as { ComplianceResourceId: string }[]);
+      expect(sent.map((e) => e.ComplianceResourceId)).to.deep.equal(['ordinary']);
     });
 
     it('keeps judging the other resources when one resource\'s lookup fails, and never marks that one gone', async () => {
