@@ -1,5 +1,5 @@
 import { createServer } from 'node:http';
-import { CreateStreamCommand, KinesisClient, ListStreamsCommand } from '@aws-sdk/client-kinesis';
+import { CreateStreamCommand, DescribeStreamSummaryCommand, KinesisClient, ListStreamsCommand } from '@aws-sdk/client-kinesis';
 import { DescribeReplicationGroupsCommand, ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { KinesisVideoClient, ListStreamsCommand as ListVideoStreamsCommand } from '@aws-sdk/client-kinesis-video';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
@@ -38,6 +38,7 @@ describe('counting proxy', () => {
       });
       expect(stats.total).to.equal(4);
       expect(stats.throttled).to.deep.equal({});
+      expect(stats.failed).to.deep.equal({});
       expect(stats.peakInFlight).to.equal(1);
     });
 
@@ -60,6 +61,14 @@ describe('counting proxy', () => {
       await kinesis.send(new ListStreamsCommand({}));
       expect(proxy.stats().throttled).to.deep.equal({ 'kinesis:ListStreams': 1, 'elasticache:DescribeReplicationGroups': 1 });
       expect(proxy.stats().calls['kinesis:ListStreams']).to.equal(4);
+    });
+
+    it('counts the requests the upstream answered with an error, per operation', async () => {
+      const kinesis = new KinesisClient(clientConfig(proxy.endpoint));
+      const error = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: 'no-such-stream' })).then(() => undefined, (e: unknown) => e);
+      expect(error).to.have.property('name', 'ResourceNotFoundException');
+      expect(proxy.stats().failed).to.deep.equal({ 'kinesis:DescribeStreamSummary': 1 });
+      expect(proxy.stats().throttled).to.deep.equal({});
     });
   });
 

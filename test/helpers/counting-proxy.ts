@@ -20,8 +20,10 @@ export interface CountingProxyOptions {
 export interface ProxyStats {
   /** Requests per operation, throttled ones included. */
   readonly calls: Record<string, number>;
-  /** Requests answered with a throttling error, per operation. */
+  /** Requests answered with a throttling error by the proxy, per operation. */
   readonly throttled: Record<string, number>;
+  /** Requests the upstream answered with an HTTP error (an operation moto lacks, a missing resource), per operation. */
+  readonly failed: Record<string, number>;
   readonly total: number;
   readonly inFlight: number;
   readonly peakInFlight: number;
@@ -79,6 +81,7 @@ export async function startCountingProxy(target: string, options: CountingProxyO
   const tat = new Map<string, number>();
   let calls: Record<string, number> = {};
   let throttled: Record<string, number> = {};
+  let failed: Record<string, number> = {};
   let peakByOp: Record<string, number> = {};
   const inFlightByOp: Record<string, number> = {};
   let total = 0;
@@ -127,6 +130,7 @@ export async function startCountingProxy(target: string, options: CountingProxyO
       const forward = request(
         { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers, agent },
         (up) => {
+          if ((up.statusCode ?? 502) >= 400) failed[op] = (failed[op] ?? 0) + 1;
           res.writeHead(up.statusCode ?? 502, up.headers);
           up.pipe(res);
         },
@@ -143,10 +147,11 @@ export async function startCountingProxy(target: string, options: CountingProxyO
   if (!address || typeof address !== 'object') throw new Error('proxy has no port');
   return {
     endpoint: `http://127.0.0.1:${address.port}`,
-    stats: () => ({ calls: { ...calls }, throttled: { ...throttled }, total, inFlight, peakInFlight: peak, peakInFlightByOperation: { ...peakByOp } }),
+    stats: () => ({ calls: { ...calls }, throttled: { ...throttled }, failed: { ...failed }, total, inFlight, peakInFlight: peak, peakInFlightByOperation: { ...peakByOp } }),
     resetCounts: () => {
       calls = {};
       throttled = {};
+      failed = {};
       peakByOp = {};
       total = 0;
       peak = inFlight;
