@@ -200,11 +200,14 @@ describe('withRateLimits', () => {
   /** A request handler standing in for AWS: answers each request with the next scripted status. */
   function scripted(statuses: number[]) {
     const seen: string[] = [];
+    const signedAt: string[] = [];
     return {
       seen,
+      signedAt,
       handler: {
         handle: async (request: HttpRequest) => {
           seen.push(String(request.headers['x-amz-target']));
+          signedAt.push(String(request.headers['x-amz-date']));
           const status = statuses.shift() ?? 200;
           const body = status === 200 ? '{}' : JSON.stringify({ __type: 'ThrottlingException', message: 'Rate exceeded' });
           return { response: new HttpResponse({ statusCode: status, headers: { 'content-type': 'application/x-amz-json-1.1' }, body: Readable.from([Buffer.from(body)]) }) };
@@ -244,11 +247,11 @@ describe('withRateLimits', () => {
     expect(take.callCount).to.equal(3);
   });
 
-  it('holds the request until the token is there', async () => {
+  it('holds the request until the token is there, and signs it only then', async () => {
     const clock = sinon.useFakeTimers({ now: 0, toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     try {
       const limiter = new RateLimiter({ rateOf: () => ({ perSecond: 1, burst: 1 }) });
-      const { handler, seen } = scripted([]);
+      const { handler, seen, signedAt } = scripted([]);
       const kinesis = withRateLimits(new KinesisClient({ ...config, requestHandler: handler }), limiter, { accountId: '1', region: 'us-east-1' });
       const first = kinesis.send(new ListStreamsCommand({}));
       const second = kinesis.send(new ListStreamsCommand({}));
@@ -257,6 +260,8 @@ describe('withRateLimits', () => {
       await clock.tickAsync(600);
       await Promise.all([first, second]);
       expect(seen).to.have.length(2);
+      // The second request waited a second for its token; a signature made before the wait would say 000000.
+      expect(signedAt).to.deep.equal(['19700101T000000Z', '19700101T000001Z']);
     } finally {
       clock.restore();
     }
