@@ -10,7 +10,8 @@
  * Prints calls per operation, the lower bounds, wall time, peak requests in flight, peak RSS, and PASS/FAIL against
  * the issue's targets. Not a test: figures vary with the machine; the call counts do not.
  *
- * Options: --n N (streams, default 100), --elasticache M (replication groups, default 100), --concurrency C (baseline, default 8).
+ * Options: --n N (streams, default 100), --elasticache M (replication groups, default 100), --concurrency C (baseline,
+ * default 8), --enforce-rates (the proxy throttles past the documented rates of rules/runtime/rate-limits.ts, as AWS would).
  */
 import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
@@ -21,7 +22,7 @@ import { elastiCacheRuleNames, findSafeguard } from '../rules/catalog';
 import { runBounded } from '../rules/runtime/limiter';
 import { startMoto } from '../scripts/lib/moto-server';
 import { scan } from '../scripts/lib/scan';
-import { startCountingProxy } from '../test/helpers/counting-proxy';
+import { documentedRates, startCountingProxy } from '../test/helpers/counting-proxy';
 
 const REGION = 'us-east-1';
 const CALLS_TARGET = 1.05;
@@ -36,16 +37,18 @@ interface Options {
   readonly n: number;
   readonly elasticache: number;
   readonly concurrency: number;
+  readonly enforceRates: boolean;
   readonly worker?: { job: Job; endpoint: string };
 }
 
 function parseOptions(argv: readonly string[]): Options {
   const values: Record<string, string> = {};
-  for (let i = 0; i < argv.length; i += 2) {
-    const flag = argv[i] ?? '';
-    const value = argv[i + 1];
+  const rest = argv.filter((a) => a !== '--enforce-rates');
+  for (let i = 0; i < rest.length; i += 2) {
+    const flag = rest[i] ?? '';
+    const value = rest[i + 1];
     if (!['--n', '--elasticache', '--concurrency', '--worker', '--endpoint'].includes(flag) || value === undefined) {
-      throw new Error(`Unknown argument ${JSON.stringify(flag)}. Expected --n N, --elasticache M or --concurrency C.`);
+      throw new Error(`Unknown argument ${JSON.stringify(flag)}. Expected --n N, --elasticache M, --concurrency C or --enforce-rates.`);
     }
     values[flag.slice(2)] = value;
   }
@@ -60,6 +63,7 @@ function parseOptions(argv: readonly string[]): Options {
     n: count('n', 100, 1),
     elasticache: count('elasticache', 100, 0),
     concurrency: count('concurrency', 8, 1),
+    enforceRates: argv.includes('--enforce-rates'),
     ...(job && values.endpoint ? { worker: { job, endpoint: values.endpoint } } : {}),
   };
 }
@@ -160,6 +164,8 @@ interface Measured extends WorkerReport {
   readonly calls: Record<string, number>;
   /** Calls answered with an HTTP error (operations moto lacks are retried by the SDK until it gives up). */
   readonly failed: Record<string, number>;
+  /** Calls the proxy throttled (--enforce-rates). */
+  readonly throttled: Record<string, number>;
   readonly total: number;
   readonly peakInFlight: number;
 }
@@ -173,7 +179,8 @@ function printRun(label: string, m: Measured): void {
   console.log(`  wall ${fmt(m.wallMs)} ms · peak in flight ${m.peakInFlight} · peak RSS ${fmt(m.maxRssMb, 1)} MB · resources judged ${m.resources} · failures ${m.failures} · calls ${m.total}`);
   for (const [op, c] of Object.entries(m.calls).sort()) {
     const failed = m.failed[op] ? `   (${m.failed[op]} answered with an error)` : '';
-    console.log(`    ${op.padEnd(44)} ${String(c).padStart(7)}${failed}`);
+    const throttled = m.throttled[op] ? `   (${m.throttled[op]} throttled)` : '';
+    console.log(`    ${op.padEnd(44)} ${String(c).padStart(7)}${failed}${throttled}`);
   }
 }
 
@@ -187,7 +194,7 @@ async function main(): Promise<void> {
 
   const { n, elasticache: groups, concurrency } = options;
   const moto = await startMoto();
-  const proxy = await startCountingProxy(moto.endpoint).catch(async (e: unknown) => {
+  const proxy = await startCountingProxy(moto.endpoint, options.enforceRates ? { rates: documentedRates() } : {}).catch(async (e: unknown) => {
     await moto.stop();
     throw e;
   });
@@ -204,7 +211,7 @@ async function main(): Promise<void> {
       console.error(`Running ${job}…`);
       const report = await spawnWorker(job, proxy.endpoint, concurrency);
       const stats = proxy.stats();
-      return { ...report, calls: stats.calls, failed: stats.failed, total: stats.total, peakInFlight: stats.peakInFlight };
+      return { ...report, calls: stats.calls, failed: stats.failed, throttled: stats.throttled, total: stats.total, peakInFlight: stats.peakInFlight };
     };
     const base = await measure('baseline');
     const kinesisScan = await measure('scan-kinesis');
@@ -215,7 +222,8 @@ async function main(): Promise<void> {
     const lowerPerResourceTags = pages + 2 * n;
     const lowerBulkTags = pages + n + pages;
     const scanCalls = sum(kinesisScan.calls, 'kinesis');
-    console.log(`\n=== scan scale: ${n} Kinesis streams, ${groups} ElastiCache replication groups (moto ${moto.endpoint}, counting proxy) ===`);
+    const mode = options.enforceRates ? 'counting proxy enforcing the documented rates' : 'counting proxy';
+    console.log(`\n=== scan scale: ${n} Kinesis streams, ${groups} ElastiCache replication groups (moto ${moto.endpoint}, ${mode}) ===`);
     printRun(`Baseline: fewest calls, SDK directly, concurrency ${concurrency}`, base);
     printRun('scan(): kinesis-stream-encrypted', kinesisScan);
     if (one) printRun('scan(): elasticache-encrypted-at-rest (one ElastiCache rule)', one);

@@ -1,10 +1,10 @@
 import { createServer } from 'node:http';
-import { CreateStreamCommand, DescribeStreamSummaryCommand, KinesisClient, ListStreamsCommand } from '@aws-sdk/client-kinesis';
+import { CreateStreamCommand, DescribeStreamSummaryCommand, KinesisClient, ListStreamsCommand, ListTagsForStreamCommand } from '@aws-sdk/client-kinesis';
 import { DescribeReplicationGroupsCommand, ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { KinesisVideoClient, ListStreamsCommand as ListVideoStreamsCommand } from '@aws-sdk/client-kinesis-video';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { expect } from 'chai';
-import { type CountingProxy, startCountingProxy } from './counting-proxy';
+import { type CountingProxy, documentedRates, startCountingProxy } from './counting-proxy';
 import { REGION } from './fixtures';
 import { useMoto } from './moto';
 
@@ -101,6 +101,21 @@ describe('counting proxy', () => {
       await proxy.close();
       upstream.closeAllConnections();
       await new Promise<void>((resolve) => upstream.close(() => resolve()));
+    }
+  });
+
+  it('can enforce the documented rates: the sixth ListTagsForStream in one instant is throttled', async () => {
+    const moto = await useMoto();
+    const proxy = await startCountingProxy(moto.endpoint, { rates: documentedRates(), now: () => 0 });
+    try {
+      const kinesis = new KinesisClient(clientConfig(proxy.endpoint));
+      await kinesis.send(new CreateStreamCommand({ StreamName: 'tagged', ShardCount: 1 }));
+      const answers = [];
+      for (let i = 0; i < 6; i++) answers.push(await kinesis.send(new ListTagsForStreamCommand({ StreamName: 'tagged' })).then(() => 'ok', (e: unknown) => (e as Error).name));
+      expect(answers).to.deep.equal(['ok', 'ok', 'ok', 'ok', 'ok', 'ThrottlingException']);
+      expect(documentedRates()['tagging:GetResources']).to.deep.equal({ perSecond: 5 });
+    } finally {
+      await proxy.close();
     }
   });
 

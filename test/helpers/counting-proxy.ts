@@ -1,4 +1,5 @@
 import { Agent, type IncomingMessage, type Server, type ServerResponse, createServer, request } from 'node:http';
+import { RATE_LIMITS } from '../../rules/runtime/rate-limits';
 
 /**
  * A loopback proxy in front of moto (or any local endpoint) that counts requests per operation, records how many
@@ -39,6 +40,16 @@ export interface CountingProxy {
 }
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+// SigV4 signing names that differ from the IAM prefixes the rate table uses.
+const SIGNING_NAME: Readonly<Record<string, string>> = { tag: 'tagging' };
+
+/** The documented rates of `rules/runtime/rate-limits.ts`, keyed the way the proxy names operations: AWS as documented. */
+export function documentedRates(): Record<string, { perSecond: number; burst?: number }> {
+  return Object.fromEntries(
+    RATE_LIMITS.map((r) => [`${SIGNING_NAME[r.service] ?? r.service}:${r.operation}`, { perSecond: r.perSecond, ...(r.burst ? { burst: r.burst } : {}) }]),
+  );
+}
 
 /** `<service>:<Operation>` of a request, from its signature scope and its protocol's operation field. */
 export function operationOf(headers: IncomingMessage['headers'], url: string, body: Buffer): string {
