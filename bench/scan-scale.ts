@@ -82,8 +82,11 @@ interface WorkerReport {
 
 async function baseline(endpoint: string, concurrency: number): Promise<{ resources: number; failures: number }> {
   const kinesis = new KinesisClient(sdkConfig(endpoint));
-  const names: string[] = [];
-  for await (const page of paginateListStreams({ client: kinesis, pageSize: PAGE }, {})) names.push(...(page.StreamNames ?? []));
+  const names = new Set<string>();
+  // Like the rule's lister: moto fills StreamSummaries with every stream but StreamNames with one page only.
+  for await (const page of paginateListStreams({ client: kinesis, pageSize: PAGE }, {})) {
+    for (const name of [...(page.StreamNames ?? []), ...(page.StreamSummaries ?? []).map((s) => s.StreamName ?? '')]) if (name) names.add(name);
+  }
   const { outcomes } = await runBounded(
     names,
     async (name) => {
@@ -218,7 +221,8 @@ async function main(): Promise<void> {
     const one = groups > 0 ? await measure('scan-elasticache-one') : undefined;
     const six = groups > 0 ? await measure('scan-elasticache-all') : undefined;
 
-    const pages = Math.max(1, Math.ceil(n / PAGE));
+    // ListStreams pages as this endpoint answers them (AWS: ceil(N/100); moto: one page holding every summary).
+    const pages = base.calls['kinesis:ListStreams'] ?? Math.max(1, Math.ceil(n / PAGE));
     const lowerPerResourceTags = pages + 2 * n;
     const lowerBulkTags = pages + n + pages;
     const scanCalls = sum(kinesisScan.calls, 'kinesis');
