@@ -1,4 +1,4 @@
-import type { FinalizeRequestMiddleware, MiddlewareStack } from '@smithy/types';
+import type { FinalizeRequestMiddleware, MiddlewareStack, Pluggable } from '@smithy/types';
 import { CLIENT_SERVICES, rateFor } from './rate-limits';
 
 /**
@@ -109,13 +109,9 @@ export const RATE_LIMIT_MIDDLEWARE = 'hipaaSafeguardsRateLimit';
  * Makes every request the client sends, retries included, wait for its operation's token first. Installed just
  * inside the retry middleware and before signing, so each HTTP attempt counts and no signature ages while waiting.
  * The service comes from the client class (`context.clientName`), the operation from the command name.
- * @example withRateLimits(new KinesisClient(config), limiter, { accountId: '111122223333', region: 'us-east-1' })
+ * As a plugin it also reaches clients the pack does not build itself: `fromTemporaryCredentials({ clientPlugins })`.
  */
-export function withRateLimits<I extends object, O extends object, C extends { readonly middlewareStack: MiddlewareStack<I, O> }>(
-  client: C & { readonly middlewareStack: MiddlewareStack<I, O> },
-  limiter: RateLimiter,
-  key: { accountId: string; region: string },
-): C {
+export function rateLimitPlugin<I extends object, O extends object>(limiter: RateLimiter, key: { accountId: string; region: string }): Pluggable<I, O> {
   const middleware: FinalizeRequestMiddleware<I, O> = (next, context) => async (args) => {
     const clientName = context.clientName ?? 'UnknownClient';
     await limiter.take({
@@ -125,7 +121,21 @@ export function withRateLimits<I extends object, O extends object, C extends { r
     });
     return next(args);
   };
-  client.middlewareStack.addRelativeTo(middleware, { name: RATE_LIMIT_MIDDLEWARE, relation: 'after', toMiddleware: 'retryMiddleware', override: true });
+  return {
+    applyToStack: (stack) => stack.addRelativeTo(middleware, { name: RATE_LIMIT_MIDDLEWARE, relation: 'after', toMiddleware: 'retryMiddleware', override: true }),
+  };
+}
+
+/**
+ * `rateLimitPlugin` installed on a client the caller holds; returns the client.
+ * @example withRateLimits(new KinesisClient(config), limiter, { accountId: '111122223333', region: 'us-east-1' })
+ */
+export function withRateLimits<I extends object, O extends object, C extends { readonly middlewareStack: MiddlewareStack<I, O> }>(
+  client: C & { readonly middlewareStack: MiddlewareStack<I, O> },
+  limiter: RateLimiter,
+  key: { accountId: string; region: string },
+): C {
+  client.middlewareStack.use(rateLimitPlugin<I, O>(limiter, key));
   return client;
 }
 

@@ -7,7 +7,9 @@ import { expect } from 'chai';
 import sinon from 'sinon';
 import { Readable } from 'node:stream';
 import { type LimitKey, RateLimiter, TokenBucket, runBounded } from '../../rules/runtime/limiter';
-import { withRateLimits } from '../../rules/runtime/limiter';
+import { rateLimitPlugin, withRateLimits } from '../../rules/runtime/limiter';
+import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
+import { useMoto } from '../helpers/moto';
 
 const key = (operation: string, accountId = '111122223333'): LimitKey => ({ accountId, region: 'us-east-1', service: 'kinesis', operation });
 
@@ -265,6 +267,20 @@ describe('withRateLimits', () => {
     } finally {
       clock.restore();
     }
+  });
+
+  it('rate-limits the STS client inside fromTemporaryCredentials through clientPlugins (AssumeRole, on moto)', async () => {
+    const moto = await useMoto();
+    const limiter = new RateLimiter();
+    const take = sinon.spy(limiter, 'take');
+    const credentials = fromTemporaryCredentials({
+      params: { RoleArn: 'arn:aws:iam::123456789012:role/HIPAA-Safeguards-Evaluation-us-east-1', RoleSessionName: 'hipaa-safeguards' },
+      clientConfig: { region: 'us-east-1', endpoint: moto.endpoint },
+      clientPlugins: [rateLimitPlugin(limiter, { accountId: '123456789012', region: 'us-east-1' })],
+    });
+    const identity = await credentials();
+    expect(identity.accessKeyId).to.be.a('string').and.not.equal('testing');
+    expect(take.args.map(([k]) => `${k.service}:${k.operation}`)).to.deep.equal(['sts:AssumeRole']);
   });
 
   it('installs once even when applied twice', async () => {
