@@ -50,6 +50,12 @@ const scoped = (service: keyof typeof SAR_PAGES, ...resources: string[]): Action
 
 export const CONFIG_RULE_ARN = here('config', 'config-rule/*');
 export const KMS_KEY_ARN = here('kms', 'key/*');
+/**
+ * A key of any account in this partition and region. Central key accounts are a common set-up (issue 9 §1): a stream
+ * or cache here may be encrypted with a key that another account owns, and the rules must read it to judge it. The
+ * key policy of that account still decides; this only stops our own policy from refusing first.
+ */
+export const ANY_ACCOUNT_KMS_KEY_ARN = 'arn:{partition}:kms:{region}:*:key/*';
 /** Secrets the AddAuthToken document creates: `hipaa-safeguards/...` (Secrets Manager appends `-XXXXXX`). */
 export const PACK_SECRET_ARN = here('secretsmanager', 'secret:hipaa-safeguards/*');
 /** The account's own Security Hub product: the only product a customer may import findings for. */
@@ -98,8 +104,9 @@ export const ACTION_RESOURCES: Readonly<Record<string, ActionScope>> = {
   'kinesisvideo:ListStreams': none('kinesisvideo'),
   'kinesisvideo:ListTagsForStream': scoped('kinesisvideo', here('kinesisvideo', 'stream/*')),
 
-  // Keys of this account and region only: a key elsewhere is "unreadable", which the rules never call compliant.
-  'kms:DescribeKey': scoped('kms', KMS_KEY_ARN),
+  // Keys of any account in this region (ANY_ACCOUNT_KMS_KEY_ARN): still a resource-level scope (keys only, this
+  // partition and region), listed in CROSS_ACCOUNT_ACTIONS so the policy review accepts it by name.
+  'kms:DescribeKey': scoped('kms', ANY_ACCOUNT_KMS_KEY_ARN),
 
   'logs:CreateLogStream': scoped('logs', here('logs', 'log-group:*')),
   'logs:PutLogEvents': scoped('logs', here('logs', 'log-group:*')),
@@ -125,6 +132,16 @@ export const ACTION_RESOURCES: Readonly<Record<string, ActionScope>> = {
   'sqs:ReceiveMessage': scoped('sqs', here('sqs', '*')),
 
   'sts:AssumeRole': scoped('sts', 'arn:{partition}:iam::{account}:role/*'),
+};
+
+/**
+ * The only actions the pack grants on resources of any account (`*` in an ARN's account field) without an
+ * organization condition, each with the reason. The policy review (test/pack/policy-checks.ts) fails on any other.
+ * A key policy is a resource policy: the key's own account must also allow the call, so this exposes nothing.
+ * @see https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-modifying-external-accounts.html
+ */
+export const CROSS_ACCOUNT_ACTIONS: Readonly<Record<string, string>> = {
+  'kms:DescribeKey': 'the key that encrypts a stream or cache may live in a central key account',
 };
 
 /** The table's entry for an action, or an error naming what to add. */

@@ -150,6 +150,18 @@ describe('IAM across every template the project deploys', () => {
         st: { Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sqs:SendMessage', Resource: 'q' },
         finding: /service principal without aws:SourceAccount or aws:SourceArn/,
       },
+      {
+        name: 'a read of any account\'s streams (only CROSS_ACCOUNT_ACTIONS may leave the account field open)',
+        kind: 'identity',
+        st: { Effect: 'Allow', Action: 'kinesis:DescribeStreamSummary', Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':kinesis:', { Ref: 'AWS::Region' }, ':*:stream/*']] } },
+        finding: /kinesis:DescribeStreamSummary on resources of any account/,
+      },
+      {
+        name: 'an action of any account next to kms:DescribeKey in one statement',
+        kind: 'identity',
+        st: { Effect: 'Allow', Action: ['kms:DescribeKey', 'kms:Decrypt'], Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:kms:${AWS::Region}:*:key/*' } },
+        finding: /kms:Decrypt on resources of any account/,
+      },
     ];
     for (const c of cases) {
       it(`flags ${c.name}`, () => {
@@ -172,6 +184,13 @@ describe('IAM across every template the project deploys', () => {
       expect(one('trust', { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' })).to.deep.equal([]);
       expect(one('trust', { Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::999999999999:role/x' }, Action: 'sts:AssumeRole' })).to.deep.equal([]);
       expect(one('resource', { Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: '*' })).to.deep.equal([]);
+    });
+    it('accepts kms:DescribeKey on keys of any account, and any account inside the organization (aws:ResourceOrgID)', () => {
+      const anyKey = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':kms:', { Ref: 'AWS::Region' }, ':*:key/*']] };
+      expect(one('identity', { Effect: 'Allow', Action: 'kms:DescribeKey', Resource: anyKey })).to.deep.equal([]);
+      const anyRole = 'arn:aws:iam::*:role/HIPAA-Safeguards-Evaluation-us-east-1';
+      expect(one('identity', { Effect: 'Allow', Action: 'sts:AssumeRole', Resource: anyRole, Condition: { StringEquals: { 'aws:ResourceOrgID': 'o-x' } } })).to.deep.equal([]);
+      expect(one('identity', { Effect: 'Allow', Action: 'sts:AssumeRole', Resource: anyRole }).join('\n')).to.match(/sts:AssumeRole on resources of any account/);
     });
   });
 
@@ -199,7 +218,10 @@ describe('IAM across every template the project deploys', () => {
         if ((scope.resources === 'none') !== (types.length === 0)) wrong.push(`${action}: table says ${JSON.stringify(scope.resources)}, SAR lists ${JSON.stringify(types)}`);
         if (scope.resources === 'none') continue;
         for (const pattern of scope.resources) {
-          const arn = pattern.replace('{partition}', 'aws').replaceAll('{region}', 'us-east-1').replaceAll('{account}', '123456789012').replaceAll('*', 'x');
+          // An account field left open (CROSS_ACCOUNT_ACTIONS) is still an ARN of the type: read it as one account.
+          const arn = pattern
+            .replace(/^(arn:[^:]+:[^:]+:[^:]*:)\*:/, '$1{account}:')
+            .replace('{partition}', 'aws').replaceAll('{region}', 'us-east-1').replaceAll('{account}', '123456789012').replaceAll('*', 'x');
           const formats = types.flatMap((t) => sar[service]?.Resources?.[t]?.ARNFormats ?? sar[service]?.Resources?.[t.toLowerCase()]?.ARNFormats ?? []);
           const matches = formats.some((f) =>
             new RegExp(`^${f.replace(/\$\{Partition\}/g, 'aws').replace(/\$\{Region\}/g, 'us-east-1').replace(/\$\{Account\}/g, '123456789012').replace(/\$\{[A-Za-z]+\}/g, '[^:]+')}$`).test(arn),
@@ -281,12 +303,34 @@ describe('IAM across every template the project deploys', () => {
   describe('scoping', () => {
     const arnsOf = (sts: Statement[], action: string) => sts.filter((s) => s.Effect === 'Allow' && asList(s.Action).includes(action)).flatMap((s) => asList(s.Resource as string[]));
 
-    it('scopes every read that accepts an ARN to this account and region (Kinesis, Firehose, Kinesis Video, ElastiCache, kms:DescribeKey)', () => {
+    it('scopes every read that accepts an ARN to this account and region (Kinesis, Firehose, Kinesis Video, ElastiCache)', () => {
       const sts = catalog.flatMap((s) => statements(single, ruleLogicalIds(s).role));
-      for (const a of ['kinesis:DescribeStreamSummary', 'firehose:DescribeDeliveryStream', 'kinesisvideo:ListTagsForStream', 'elasticache:DescribeReplicationGroups', 'kms:DescribeKey']) {
+      for (const a of ['kinesis:DescribeStreamSummary', 'firehose:DescribeDeliveryStream', 'kinesisvideo:ListTagsForStream', 'elasticache:DescribeReplicationGroups']) {
         const arns = arnsOf(sts, a);
         expect(arns.length, a).to.be.above(0);
         for (const arn of arns) expect(arn, a).to.match(/^arn:aws:[a-z]+:us-east-1:123456789012:/);
+      }
+    });
+
+    /** Whether an IAM resource pattern (`*` any run of characters, `?` one) matches an ARN. */
+    const iamMatches = (pattern: string, arn: string) =>
+      new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*').replaceAll('?', '.')}$`).test(arn);
+
+    it('kms:DescribeKey reaches a key in a central key account of this region, and nothing but keys of this partition and region', () => {
+      const centralKey = 'arn:aws:kms:us-east-1:210987654321:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+      const roles: [string, Statement[]][] = [
+        ...catalog.filter((s) => s.lookupActions?.includes('kms:DescribeKey')).map((s): [string, Statement[]] => [s.name, statements(single, ruleLogicalIds(s).role)]),
+        ['spoke evaluation role', statements(spoke, EVALUATION_ROLE_LOGICAL_ID)],
+      ];
+      expect(roles.length).to.be.above(2);
+      for (const [who, sts] of roles) {
+        const patterns = arnsOf(sts, 'kms:DescribeKey');
+        expect(patterns, who).to.deep.equal(['arn:aws:kms:us-east-1:*:key/*']);
+        expect(patterns.some((p) => iamMatches(p, centralKey)), who).to.equal(true);
+        expect(patterns.some((p) => iamMatches(p, 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab')), who).to.equal(true);
+        for (const outside of ['arn:aws:kms:eu-west-1:210987654321:key/k', 'arn:aws:kms:us-east-1:210987654321:alias/k', 'arn:aws-us-gov:kms:us-east-1:210987654321:key/k']) {
+          expect(patterns.some((p) => iamMatches(p, outside)), `${who}: ${outside}`).to.equal(false);
+        }
       }
     });
 

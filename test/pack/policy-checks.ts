@@ -2,7 +2,7 @@
 // issue 9 §4 (wildcards, `Resource: "*"`, confused deputies, public principals). Used by iam.test.ts on the built
 // templates and by the packaging tests on what serverless actually writes.
 import { isWildcardAction } from '../../scripts/lib/iam';
-import { ACTION_RESOURCES } from '../../scripts/lib/iam-resources';
+import { ACTION_RESOURCES, CROSS_ACCOUNT_ACTIONS } from '../../scripts/lib/iam-resources';
 
 export type Statement = {
   Sid?: string;
@@ -103,6 +103,27 @@ function namesExactRoles(principal: unknown): boolean {
 const isStar = (resource: unknown): boolean => asList(resource as unknown[]).includes('*');
 
 /**
+ * A Resource value as text, whatever intrinsic writes it (Fn::Join of Refs, Fn::Sub, a plain string), with each
+ * reference as `{Name}` so that the ARN's fields still split on `:` (`${AWS::Partition}` holds colons).
+ */
+export function resourceText(value: unknown): string {
+  if (typeof value === 'string') return value.replace(/\$\{([^}]+)\}/g, (_m, name: string) => `{${name.replaceAll(':', '')}}`);
+  if (value && typeof value === 'object') {
+    const v = value as { Ref?: unknown; 'Fn::Join'?: [string, unknown[]]; 'Fn::Sub'?: unknown };
+    if (typeof v.Ref === 'string') return `{${v.Ref.replaceAll(':', '')}}`;
+    if (Array.isArray(v['Fn::Join'])) return v['Fn::Join'][1].map(resourceText).join(v['Fn::Join'][0]);
+    if (v['Fn::Sub'] !== undefined) return resourceText(Array.isArray(v['Fn::Sub']) ? v['Fn::Sub'][0] : v['Fn::Sub']);
+  }
+  return JSON.stringify(value);
+}
+
+/** The account field of an ARN written as text, or undefined for anything that is not an ARN (`*`, a Ref). */
+export function arnAccount(arn: string): string | undefined {
+  const fields = arn.split(':');
+  return fields[0] === 'arn' && fields.length >= 6 ? fields[4] : undefined;
+}
+
+/**
  * What is wrong with the policies, one line per finding: an Allow of a wildcard action, NotAction, NotResource or
  * NotPrincipal in an Allow; an Allow on `Resource: "*"` of an action that has resource types in the Service
  * Authorization Reference (or is missing from scripts/lib/iam-resources.ts); a trust without a confused-deputy
@@ -127,6 +148,14 @@ export function policyViolations(policies: readonly Policy[]): string[] {
           const scope = ACTION_RESOURCES[a];
           if (!scope) found.push(`${label}: ${a} is not in scripts/lib/iam-resources.ts`);
           else if (isStar(st.Resource) && scope.resources !== 'none') found.push(`${label}: ${a} on Resource "*", but it supports resource-level permissions`);
+        }
+        // Resources of any account: only inside the organization (a condition says so), or for an action
+        // iam-resources.ts lists by name in CROSS_ACCOUNT_ACTIONS with its reason.
+        const anyAccount = asList(st.Resource as unknown[])
+          .map(resourceText)
+          .filter((r) => /[*?]/.test(arnAccount(r) ?? ''));
+        if (anyAccount.length > 0 && !hasAnyKey(st, ORGANIZATION_KEYS)) {
+          for (const a of actions.filter((x) => !CROSS_ACCOUNT_ACTIONS[x])) found.push(`${label}: ${a} on resources of any account (${anyAccount.join(', ')})`);
         }
       }
       if (kind === 'trust') {
