@@ -77,6 +77,46 @@ describe('safeguards deploy-org and deploy (CLI)', () => {
     for (const m of all) expect(m.calls()).to.have.length(0);
   });
 
+  describe('--import-security-hub-findings', () => {
+    const orgArgs = ['deploy-org', '--delegated-admin', '999999999999', '--regions', 'us-east-1', '--ou', 'ou-ab12-cdefgh34', '--dry-run'];
+    const singleArgs = ['deploy', '--region', 'eu-west-1', '--account', '123456789012', '--dry-run'];
+    const cases = [
+      { command: 'deploy', argv: singleArgs, stackSet: false },
+      { command: 'deploy-org', argv: orgArgs, stackSet: true },
+    ];
+    for (const c of cases) {
+      it(`${c.command} --dry-run shows the option on: in the summary, the serverless parameter${c.stackSet ? ' and the spoke StackSet parameter' : ''}`, async () => {
+        // Arrange
+        for (const k of CREDENTIAL_VARIABLES) delete process.env[k];
+        // Act
+        const { code, out } = await run([...c.argv, '--import-security-hub-findings']);
+        // Assert
+        expect(code).to.equal(0);
+        expect(out).to.include('\n  Security Hub import: on (rule roles may import findings to this account\'s own product and set Workflow.Status to RESOLVED');
+        const slsLines = out.split('\n').filter((l) => /command:sls (package|deploy)/.test(l) && l.includes('--param='));
+        expect(slsLines.length).to.be.above(0);
+        for (const l of slsLines) expect(l).to.include('--param=importSecurityHubFindings=true');
+        if (c.stackSet) expect(out).to.match(/cloudformation:(Create|Update)StackSet .*ImportSecurityHubFindings=true/);
+        for (const m of all) expect(m.calls()).to.have.length(0);
+      });
+
+      it(`${c.command} --dry-run without the flag says the import is off and grants nothing`, async () => {
+        for (const k of CREDENTIAL_VARIABLES) delete process.env[k];
+        const { code, out } = await run(c.argv);
+        expect(code).to.equal(0);
+        expect(out).to.include('\n  Security Hub import: off (no role may write to Security Hub; pass --import-security-hub-findings to allow it)\n');
+        expect(out).to.not.include('importSecurityHubFindings=true');
+        if (c.stackSet) expect(out).to.match(/cloudformation:CreateStackSet .*ImportSecurityHubFindings=false/);
+      });
+    }
+
+    it('is refused with a value (it is a switch, not an option that takes true or false)', async () => {
+      const { code, err } = await run([...singleArgs, '--import-security-hub-findings', 'true']);
+      expect(code).to.equal(2);
+      expect(err).to.include("too many arguments for 'deploy'");
+    });
+  });
+
   it('exits 2 with a message naming the bad input', async () => {
     const bad = await run(['deploy-org', '--delegated-admin', '12345', '--regions', 'us-east-1', '--ou', 'ou-ab12-cdefgh34', '--dry-run']);
     expect(bad.code).to.equal(2);

@@ -52,6 +52,9 @@ async function runOrPrint<S>(plan: Plan<S>, dryRun: boolean, io: Io, deps: Deplo
   io.out(`${plan.title}: done, ${plan.steps.length} step(s), ${calls.length} call(s).\n`);
 }
 
+const SECURITY_HUB_FLAG_HELP =
+  'let the rule roles import ASFF findings to this account\'s own Security Hub product and set their Workflow.Status (deploy-time option importSecurityHubFindings; without it no role may write to Security Hub)';
+
 /** Adds `deploy` and `deploy-org` to the safeguards CLI. */
 export function addDeployCommands(program: Command, io: Io, deps: DeployDeps = defaultDeps): void {
   program
@@ -70,8 +73,9 @@ export function addDeployCommands(program: Command, io: Io, deps: DeployDeps = d
       '--exemption-approvers <arns>',
       'comma-separated IAM role or user ARNs that alone may change hipaa-safeguards:exempt* tags: creates (or updates) the exemption service control policy and attaches it to --ou',
     )
+    .option('--import-security-hub-findings', SECURITY_HUB_FLAG_HELP)
     .option('--dry-run', 'print every call in order, with its account and region, and make none')
-    .action(async (opts: { delegatedAdmin: string; regions: string; ou: string; stage: string; profile?: string; reservedConcurrency?: number; timeoutMinutes: number; exemptionApprovers?: string; dryRun?: boolean }) => {
+    .action(async (opts: { delegatedAdmin: string; regions: string; ou: string; stage: string; profile?: string; reservedConcurrency?: number; timeoutMinutes: number; exemptionApprovers?: string; importSecurityHubFindings?: boolean; dryRun?: boolean }) => {
       const options: OrgDeployOptions = {
         delegatedAdmin: opts.delegatedAdmin,
         regions: opts.regions.split(',').map((r) => r.trim()).filter((r) => r !== ''),
@@ -82,6 +86,7 @@ export function addDeployCommands(program: Command, io: Io, deps: DeployDeps = d
         ...(opts.exemptionApprovers !== undefined
           ? { exemptionApprovers: opts.exemptionApprovers.split(',').map((a) => a.trim()).filter((a) => a !== '') }
           : {}),
+        ...(opts.importSecurityHubFindings ? { importSecurityHubFindings: true } : {}),
         poll: { initialDelayMs: 5_000, maxDelayMs: 60_000, factor: 1.5, timeoutMs: opts.timeoutMinutes * 60_000 },
       };
       const { orgDeployPlan } = await import('./org-plan.js');
@@ -96,8 +101,9 @@ export function addDeployCommands(program: Command, io: Io, deps: DeployDeps = d
     .option('--account <account>', 'refuse to deploy unless the credentials are of this account')
     .option('--profile <profile>', 'AWS shared-config profile')
     .option('--reserved-concurrency <n>', 'reserved concurrency of each rule Lambda (default: none)', positiveInteger)
+    .option('--import-security-hub-findings', SECURITY_HUB_FLAG_HELP)
     .option('--dry-run', 'print every call in order, with its account and region, and make none')
-    .action(async (opts: { region?: string; stage: string; account?: string; profile?: string; reservedConcurrency?: number; dryRun?: boolean }) => {
+    .action(async (opts: { region?: string; stage: string; account?: string; profile?: string; reservedConcurrency?: number; importSecurityHubFindings?: boolean; dryRun?: boolean }) => {
       // As `scan` and the AWS CLI: --region, AWS_REGION / AWS_DEFAULT_REGION, then the profile's region.
       const { resolveRegion } = await import('../cli-input.js');
       const region = await resolveRegion(opts);
@@ -108,6 +114,7 @@ export function addDeployCommands(program: Command, io: Io, deps: DeployDeps = d
         ...(opts.account ? { account: opts.account } : {}),
         ...(opts.profile ? { profile: opts.profile } : {}),
         ...(opts.reservedConcurrency !== undefined ? { reservedConcurrency: opts.reservedConcurrency } : {}),
+        ...(opts.importSecurityHubFindings ? { importSecurityHubFindings: true } : {}),
       });
       await runOrPrint(plan, opts.dryRun === true, io, deps, opts.profile);
     });

@@ -11,7 +11,7 @@ import { DEFAULT_EVALUATION_ROLE_NAME, SpokeParameter } from '../spoke-template'
 import { type Artifact, artifactBucketName, ensureBucket, httpsUrl, packArtifact, s3Uri, spokeArtifact, upload } from './artifacts';
 import { OrganizationPackError, PrerequisiteError, WrongAccountError } from './errors';
 import { accountsUnder, activeAccounts, checkDelegatedAdmin, describeOrganization, ensureServiceControlPolicy } from './organization';
-import { type PlannedCall, type Plan, Service, type Step } from './plan';
+import { type PlannedCall, type Plan, Service, type Step, securityHubSummary } from './plan';
 import { DEFAULT_POLL, type PollPolicy, pollUntil } from './poll';
 import { createInstances, createOrUpdateStackSet, listInstances, missingRegions, readySpokeAccounts } from './stackset';
 
@@ -238,8 +238,8 @@ export function orgDeployPlan(input: OrgDeployOptions): Plan<OrgState> {
       title: `Create or update the service-managed StackSet ${set} (automatic deployment) in ${home}`,
       calls: [
         at(Service.CloudFormation, 'DescribeStackSet', home, callAsNote),
-        at(Service.CloudFormation, 'CreateStackSet', home, 'only when the StackSet is missing'),
-        at(Service.CloudFormation, 'UpdateStackSet', home, 'only when it exists: every existing instance gets the new template'),
+        at(Service.CloudFormation, 'CreateStackSet', home, `only when the StackSet is missing; ${SpokeParameter.ImportSecurityHubFindings}=${String(o.importSecurityHubFindings ?? false)}`),
+        at(Service.CloudFormation, 'UpdateStackSet', home, `only when it exists: every existing instance gets the new template; ${SpokeParameter.ImportSecurityHubFindings}=${String(o.importSecurityHubFindings ?? false)}`),
         at(Service.CloudFormation, 'DescribeStackSetOperation', home, `after UpdateStackSet, polled with backoff until it ends, at most ${minutes} min`),
         at(Service.CloudFormation, 'ListStackSetOperationResults', home, 'every page, only when the operation failed'),
       ],
@@ -382,6 +382,7 @@ export function orgDeployPlan(input: OrgDeployOptions): Plan<OrgState> {
       o.exemptionApprovers
         ? `exemption SCP ${exemptionScpName(o.stage)} on ${o.ou}; exemption approvers ${parseApprovers(o.exemptionApprovers).join(', ')}`
         : 'exemption SCP: not managed (pass --exemption-approvers to create and attach it)',
+      securityHubSummary(o.importSecurityHubFindings),
     ],
     steps,
     initialState: () => ({ packageDirs: {} }),

@@ -58,6 +58,16 @@ export interface Plan<S> {
   initialState(): S;
 }
 
+/**
+ * The plan's line for the deploy-time option importSecurityHubFindings: what the roles may then do in Security Hub.
+ * It decides IAM (scripts/lib/iam.ts securityHubStatements), so a reviewer of a dry run must see it.
+ */
+export function securityHubSummary(importSecurityHubFindings: boolean | undefined): string {
+  return importSecurityHubFindings
+    ? 'Security Hub import: on (rule roles may import findings to this account\'s own product and set Workflow.Status to RESOLVED; set the rule parameter importSecurityHubFindings=true too)'
+    : 'Security Hub import: off (no role may write to Security Hub; pass --import-security-hub-findings to allow it)';
+}
+
 /** The dry run's text: every step and every call, numbered, in order. */
 export function renderPlan(plan: Plan<unknown>): string {
   const lines = [`${plan.title}`, ...plan.summary.map((s) => `  ${s}`), ''];

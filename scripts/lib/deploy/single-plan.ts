@@ -5,7 +5,7 @@ import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { type Artifact, artifactBucketName, ensureBucket, packArtifact, s3Uri, upload } from './artifacts';
 import { PrerequisiteError, WrongAccountError } from './errors';
 import { ACCOUNT_ID, REGION, SERVICE_NAME, STAGE } from './org-plan';
-import { type Plan, Service, type Step } from './plan';
+import { type Plan, Service, type Step, securityHubSummary } from './plan';
 
 export interface SingleDeployOptions {
   readonly region: string;
@@ -106,7 +106,7 @@ export function singleDeployPlan(o: SingleDeployOptions): Plan<SingleState> {
   ];
   return {
     title: `safeguards deploy plan (stage ${o.stage})`,
-    summary: [`account ${shown}; region ${o.region}`],
+    summary: [`account ${shown}; region ${o.region}`, securityHubSummary(o.importSecurityHubFindings)],
     steps,
     initialState: () => ({}),
   };
