@@ -33,6 +33,25 @@ const processIo: CliIo = {
 
 const ACCOUNT_ID = /^\d{12}$/;
 
+/** `--max-attempts <n>`: attempts per AWS call, first try included. */
+function parseMaxAttempts(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 20) throw new InvalidArgumentError('Expected an integer from 1 to 20.');
+  return n;
+}
+
+/** Longest `--request-timeout`: ten minutes, far above any AWS answer; a typo of a few zeros is refused. */
+const MAX_REQUEST_TIMEOUT_MS = 600_000;
+
+/** `--request-timeout <ms>`: how long one attempt of an AWS call may wait for its answer before it fails. */
+function parseRequestTimeout(v: string): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v.trim()) || !Number.isInteger(n) || n < 1 || n > MAX_REQUEST_TIMEOUT_MS) {
+    throw new InvalidArgumentError(`Expected milliseconds, an integer from 1 to ${MAX_REQUEST_TIMEOUT_MS}.`);
+  }
+  return n;
+}
+
 interface ScanOpts {
   region?: string;
   profile?: string;
@@ -44,6 +63,7 @@ interface ScanOpts {
   output?: string;
   accountId?: string;
   maxAttempts?: number;
+  requestTimeout?: number;
 }
 
 /** `scan`: every input is checked, the account resolved and the output opened before the first scan call. */
@@ -60,12 +80,16 @@ async function runScan(opts: ScanOpts, io: CliIo): Promise<number> {
   for (const rule of Object.keys(opts.param)) findSafeguard(rule);
   const lib = await import('./lib/scan.js');
   const target = { region, ...(opts.profile ? { profile: opts.profile } : {}), ...(opts.endpointUrl ? { endpoint: opts.endpointUrl } : {}) };
+  const limits = {
+    ...(opts.maxAttempts ? { maxAttempts: opts.maxAttempts } : {}),
+    ...(opts.requestTimeout ? { requestTimeoutMs: opts.requestTimeout } : {}),
+  };
 
   // 2. The account ASFF findings are filed under: a failing lookup must not cost the scan's verdicts.
   let caller: { accountId: string; partition: string } | undefined;
   if (opts.format === OutputFormat.Asff) {
     try {
-      caller = await lib.callerIdentity({ ...target, ...(opts.maxAttempts ? { maxAttempts: opts.maxAttempts } : {}) }, opts.accountId);
+      caller = await lib.callerIdentity({ ...target, ...limits }, opts.accountId);
     } catch (e) {
       throw new UsageError(
         `Cannot resolve the account for --format asff: sts:GetCallerIdentity failed (${(e as Error).name}: ${(e as Error).message}). Pass --account-id, or fix the credentials. Nothing was scanned.`,
@@ -82,7 +106,7 @@ async function runScan(opts: ScanOpts, io: CliIo): Promise<number> {
       safeguards,
       ...target,
       parameters: opts.param,
-      ...(opts.maxAttempts ? { maxAttempts: opts.maxAttempts } : {}),
+      ...limits,
       onProgress: (m) => io.err(`${m}\n`),
     });
   } catch (e) {
@@ -172,11 +196,8 @@ export function buildProgram(io: CliIo = processIo, state: { exitCode: number; r
     .option('--param <rule.name=value>', 'rule parameter, repeatable', parseParam, {})
     .addOption(new Option('--format <format>', 'output format (json: scripts/schemas/scan-output.schema.json)').choices(Object.values(OutputFormat)).default(OutputFormat.Table))
     .option('--output <file>', 'write results to a file instead of stdout (checked before scanning)')
-    .option('--max-attempts <n>', 'attempts per AWS call, first try included (default 8)', (v) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 1 || n > 20) throw new InvalidArgumentError('Expected an integer from 1 to 20.');
-      return n;
-    })
+    .option('--max-attempts <n>', 'attempts per AWS call, first try included (default 8)', parseMaxAttempts)
+    .option('--request-timeout <ms>', 'milliseconds one attempt of an AWS call may wait for its answer before it fails and is retried (default 30000)', parseRequestTimeout)
     .option('--account-id <id>', 'account for ASFF findings (default: from sts:GetCallerIdentity)')
     .action(async (opts: ScanOpts) => {
       state.exitCode = await runScan(opts, io);
@@ -189,7 +210,9 @@ export function buildProgram(io: CliIo = processIo, state: { exitCode: number; r
     .requiredOption('--event <file>', 'Config rule event JSON')
     .option('--endpoint-url <url>', 'custom endpoint, such as a moto server')
     .option('--test-mode', 'replace the resultToken with TESTMODE (PutEvaluations TestMode)')
-    .action(async (rule: string, opts: { event: string; endpointUrl?: string; testMode?: boolean }) => {
+    .option('--max-attempts <n>', 'attempts per AWS call, first try included (default 8)', parseMaxAttempts)
+    .option('--request-timeout <ms>', 'milliseconds one attempt of an AWS call may wait for its answer before it fails and is retried (default 30000)', parseRequestTimeout)
+    .action(async (rule: string, opts: { event: string; endpointUrl?: string; testMode?: boolean; maxAttempts?: number; requestTimeout?: number }) => {
       const { runInvoke } = await import('./lib/invoke.js');
       state.exitCode = await runInvoke(rule, opts, io);
     });

@@ -40,14 +40,29 @@ async function recordingPutEvaluations<T>(run: () => Promise<T>): Promise<{ valu
   }
 }
 
+export interface InvokeOptions {
+  readonly event: string;
+  readonly endpointUrl?: string;
+  readonly testMode?: boolean;
+  /** Attempts per AWS call, first try included (HandlerOptions.maxAttempts). */
+  readonly maxAttempts?: number;
+  /** Milliseconds one attempt may wait for its answer (HandlerOptions.requestTimeoutMs). */
+  readonly requestTimeout?: number;
+}
+
 /** `invoke`: exit 1 when it sent NON_COMPLIANT, as `scan` does. */
-export async function runInvoke(rule: string, opts: { event: string; endpointUrl?: string; testMode?: boolean }, io: InvokeIo): Promise<0 | 1> {
+export async function runInvoke(rule: string, opts: InvokeOptions, io: InvokeIo): Promise<0 | 1> {
   const safeguard = findSafeguard(rule);
   if (opts.endpointUrl !== undefined) validateEndpoint(opts.endpointUrl);
   const event = readEventFile(opts.event);
   if (opts.testMode) event.resultToken = TEST_MODE_TOKEN;
   const logger = new Logger({ serviceName: 'hipaa-safeguards', persistentKeys: { rule }, logLevel: 'SILENT' });
-  const handler = createRuleHandler(safeguard, { logger, ...(opts.endpointUrl ? { endpoint: opts.endpointUrl } : {}) });
+  const handler = createRuleHandler(safeguard, {
+    logger,
+    ...(opts.endpointUrl ? { endpoint: opts.endpointUrl } : {}),
+    ...(opts.maxAttempts ? { maxAttempts: opts.maxAttempts } : {}),
+    ...(opts.requestTimeout ? { requestTimeoutMs: opts.requestTimeout } : {}),
+  });
   const { value, error, attempted } = await recordingPutEvaluations(() => handler(event));
   if (error !== undefined || !value) {
     // moto 5.2.1 (moto/config/models.py put_evaluations) raises NotImplementedError("PutEvaluations without TestMode

@@ -207,7 +207,7 @@ export function formatTable(rows: readonly ScanResult[]): string {
 
 /** The account and partition findings are filed under: given, or read with sts:GetCallerIdentity. */
 export async function callerIdentity(
-  target: { region: string; profile?: string; endpoint?: string; maxAttempts?: number },
+  target: { region: string; profile?: string; endpoint?: string; maxAttempts?: number; requestTimeoutMs?: number },
   accountId?: string,
 ): Promise<{ accountId: string; partition: string }> {
   if (accountId) return { accountId, partition: 'aws' };
@@ -216,6 +216,7 @@ export async function callerIdentity(
     ...(target.profile ? { credentials: fromIni({ profile: target.profile }) } : {}),
     ...(target.endpoint ? { endpoint: target.endpoint } : {}),
     ...(target.maxAttempts ? { maxAttempts: target.maxAttempts } : {}),
+    ...(target.requestTimeoutMs ? { requestTimeoutMs: target.requestTimeoutMs } : {}),
   });
   const who = await clients.get(STSClient).send(new GetCallerIdentityCommand({}));
   if (!who.Account || !who.Arn) throw new Error('sts:GetCallerIdentity returned no Account or Arn.');
