@@ -23,6 +23,7 @@ import { AwsClients } from '../rules/runtime/clients';
 import { kinesisVideoStreamCustomerKey } from '../rules/kinesis-video-stream-customer-key';
 import { main as cli } from './cli';
 import { type MotoServer, startMoto } from './lib/moto-server';
+import { remediationRoleArnIn } from './lib/iam';
 import { type RemediationOutcome, remediateWithSimulator } from './lib/remediate';
 import { type ScanFailure, type ScanResult, type ScanSkip, formatFailure, formatSkip, formatTable, scan } from './lib/scan';
 import type { CallOverride } from './lib/ssm/simulate';
@@ -30,7 +31,6 @@ import type { CallOverride } from './lib/ssm/simulate';
 const REGION = 'us-east-1';
 /** moto's account. */
 const ACCOUNT = '123456789012';
-const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/HIPAA-Safeguards-Remediation`;
 const TOPIC = 'HIPAA-Safeguards-Notifications';
 
 interface SeedStream {
@@ -302,7 +302,8 @@ export async function runDemo(endpoint: string, io: { out(text: string): void; e
       results: first.results,
       endpoint,
       region: REGION,
-      roleArn: ROLE_ARN,
+      // Each document as its own role, `<document>-<region>`, as the conformance pack passes it.
+      roleArnFor: (document) => remediationRoleArnIn(document, { partition: 'aws', account: ACCOUNT, region: REGION }),
       documentParameters: {
         // A pack deployed with requireCustomerManagedKey is told to encrypt with the customer key.
         'kinesis-stream-encrypted': { KmsKeyId: 'alias/phi-streams' },

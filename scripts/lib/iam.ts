@@ -106,6 +106,18 @@ export function remediationRoleArn(documentName: string): Json {
   };
 }
 
+/**
+ * The same ARN as remediationRoleArn, for one known account (the demo, tests, a CLI that runs a document): the name
+ * comes from remediationRoleName, so both follow one rule.
+ * @example remediationRoleArnIn('HIPAA-ElastiCacheAddAuthToken', { partition: 'aws', account: '123456789012', region: 'us-east-1' })
+ *   // 'arn:aws:iam::123456789012:role/HIPAA-ElastiCacheAddAuthToken-us-east-1'
+ */
+export function remediationRoleArnIn(documentName: string, where: { partition: string; account: string; region: string }): string {
+  const name = remediationRoleName(documentName) as { 'Fn::Join': [string, [string, { Ref: string }]] };
+  const [separator, [base]] = name['Fn::Join'];
+  return `arn:${where.partition}:iam::${where.account}:role/${base}${separator}${where.region}`;
+}
+
 /** Logical ID of a document's remediation role, in the single-account stack and the spoke. */
 export function remediationRoleLogicalId(documentName: string): string {
   return `${documentName.replace(/[^A-Za-z0-9]/g, '')}Role`;

@@ -9,6 +9,8 @@ export interface RemediationOutcome {
   readonly resourceType: string;
   readonly resourceId: string;
   readonly document: string;
+  /** The AutomationAssumeRole it ran with: its own document's role. */
+  readonly roleArn: string;
   readonly status: 'Success' | 'Failed';
   readonly stepPath: readonly string[];
   /** Every API call the document made, in order: what it read and what it changed. */
@@ -28,7 +30,8 @@ export async function remediateWithSimulator(options: {
   readonly results: readonly ScanResult[];
   readonly endpoint: string;
   readonly region: string;
-  readonly roleArn: string;
+  /** The AutomationAssumeRole of a document: each document runs as its own role (scripts/lib/iam.ts remediationRoleArnIn). */
+  readonly roleArnFor: (document: string) => string;
   readonly documentParameters?: Readonly<Record<string, Readonly<Record<string, string>>>>;
   readonly override?: CallOverride;
   readonly onProgress?: (message: string) => void;
@@ -43,11 +46,12 @@ export async function remediateWithSimulator(options: {
     const fixed = Object.fromEntries(Object.entries(link.fixed ?? {}).filter(([, v]) => !String(v).includes('{')));
     options.onProgress?.(`Running ${link.document} on ${r.resourceId}…`);
     const doc = loadRemediationDocument(link.document);
+    const roleArn = options.roleArnFor(link.document);
     const given: Record<string, unknown> = {
       ...defaults,
       ...fixed,
       ...options.documentParameters?.[r.rule],
-      AutomationAssumeRole: options.roleArn,
+      AutomationAssumeRole: roleArn,
       [link.resourceIdParameter]: r.resourceId,
     };
     const result = await simulateDocument(doc, {
@@ -63,6 +67,7 @@ export async function remediateWithSimulator(options: {
       resourceType: r.resourceType,
       resourceId: r.resourceId,
       document: link.document,
+      roleArn,
       status: result.status,
       stepPath: result.stepPath,
       calls: result.calls,

@@ -1,7 +1,11 @@
 import { DescribeSnapshotsCommand, ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { expect } from 'chai';
-import { catalog } from '../../rules/catalog';
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { catalog, findSafeguard } from '../../rules/catalog';
+import { PACK_PATH, packNames } from '../../scripts/lib/conformance-pack';
+import { type Template, resolveIntrinsics } from '../pack/cfn';
 import { type DemoReport, describeOutcome, runDemo } from '../../scripts/demo';
 import { useMoto } from '../helpers/moto';
 
@@ -58,6 +62,22 @@ describe('npm start (demo): the whole pack on moto', function () {
       'kinesis-video-stream-customer-key ward-cam': 'NON_COMPLIANT',
       'kinesis-video-stream-customer-key or-3-cam': 'COMPLIANT',
     });
+  });
+
+  it('runs each document as its own role, the AutomationAssumeRole the conformance pack passes for that rule', () => {
+    // Arrange: the pack as deployed in the demo's account and region (cfn.ts PSEUDO: 123456789012, us-east-1)
+    const pack = parse(readFileSync(PACK_PATH, 'utf8')) as Template;
+    const packRole = (rule: string) => {
+      const config = pack.Resources[packNames(findSafeguard(rule)).remediation]?.Properties as { Parameters: { AutomationAssumeRole: { StaticValue: { Values: unknown[] } } } };
+      return resolveIntrinsics(pack, config.Parameters.AutomationAssumeRole.StaticValue.Values[0], {});
+    };
+    // Assert
+    expect(report.remediations.length).to.be.above(3);
+    for (const o of report.remediations) {
+      expect(o.roleArn, `${o.document} ${o.resourceId}`).to.equal(packRole(o.rule));
+      expect(o.roleArn).to.equal(`arn:aws:iam::123456789012:role/${o.document}-us-east-1`);
+    }
+    expect(new Set(report.remediations.map((o) => o.roleArn)).size).to.equal(new Set(report.remediations.map((o) => o.document)).size);
   });
 
   it('runs each automatic remediation and says what it changed: key, API call, snapshot name', async () => {
