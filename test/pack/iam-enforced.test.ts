@@ -13,9 +13,11 @@ import {
 import { CreateDeliveryStreamCommand, DeleteDeliveryStreamCommand, DescribeDeliveryStreamCommand, FirehoseClient } from '@aws-sdk/client-firehose';
 import { CreateStreamCommand, DeleteStreamCommand, DescribeStreamSummaryCommand, KinesisClient, ListStreamsCommand } from '@aws-sdk/client-kinesis';
 import { CreateStreamCommand as CreateVideoStreamCommand, KinesisVideoClient } from '@aws-sdk/client-kinesis-video';
+import { IAMClient, UpdateAssumeRolePolicyCommand } from '@aws-sdk/client-iam';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { ListSecretsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { parse } from 'yaml';
 import { expect } from 'chai';
 import { catalog } from '../../rules/catalog';
@@ -24,8 +26,8 @@ import { createRuleHandler } from '../../rules/runtime/handler';
 import { PACK_PATH } from '../../scripts/lib/conformance-pack';
 import { loadAllRemediationDocuments, loadRemediationDocument } from '../../scripts/lib/remediation-docs';
 import { scan } from '../../scripts/lib/scan';
-import { remediationRoleArnIn, remediationRoleLogicalId } from '../../scripts/lib/iam';
-import { buildResources, hubRolePath, ruleLogicalIds } from '../../scripts/lib/serverless-resources';
+import { hubReevaluateActions, remediationRoleArnIn, remediationRoleLogicalId } from '../../scripts/lib/iam';
+import { REEVALUATE, buildResources, hubRolePath, ruleLogicalIds } from '../../scripts/lib/serverless-resources';
 import { EVALUATION_ROLE_LOGICAL_ID, SECURITY_HUB_CONDITION, SPOKE_PATH, SpokeParameter } from '../../scripts/lib/spoke-template';
 import { commandClass, iamPrefixFor, loadClientPackage } from '../../scripts/lib/ssm/sdk-operations';
 import { type CallOverride, simulateDocument } from '../../scripts/lib/ssm/simulate';
@@ -115,6 +117,21 @@ function answerWhatMotoLacks(moto: IamEnforcedMoto, creds: Credentials): () => v
   return () => {
     for (const r of restores) r();
   };
+}
+
+const spoke = parse(readFileSync(SPOKE_PATH, 'utf8')) as { Resources: Record<string, unknown> };
+/** The spoke evaluation role as a member account gets it, without the Security Hub import (a conditional policy of its own). */
+function spokeEvaluationPolicy() {
+  const role = rolesOf(spoke.Resources).find((r) => r.logicalId === EVALUATION_ROLE_LOGICAL_ID);
+  if (!role) throw new Error(`The spoke template has no ${EVALUATION_ROLE_LOGICAL_ID}.`);
+  const parameters = {
+    [SpokeParameter.HubAccountId]: '999999999999',
+    [SpokeParameter.HubRolePath]: hubRolePath('hipaa-safeguards', 'prod'),
+    [SpokeParameter.HubStage]: 'prod',
+    [SpokeParameter.EvaluationRoleName]: 'HIPAA-Safeguards-Evaluation',
+    [SpokeParameter.ImportSecurityHubFindings]: 'false',
+  };
+  return rolePolicy(role, (v) => resolvePolicy(v, { parameters, conditions: { [SECURITY_HUB_CONDITION]: false } }));
 }
 
 /**
@@ -325,25 +342,11 @@ describe('generated roles against an IAM-enforcing moto (every call the code mak
   });
 
   describe('organization: the spoke evaluation role (from the spoke template) the hub assumes for every rule', () => {
-    const spoke = parse(readFileSync(SPOKE_PATH, 'utf8')) as { Resources: Record<string, unknown> };
-    /** The evaluation role as a member account gets it, without the Security Hub import (a conditional policy of its own). */
-    const evaluationPolicy = () => {
-      const role = rolesOf(spoke.Resources).find((r) => r.logicalId === EVALUATION_ROLE_LOGICAL_ID);
-      if (!role) throw new Error(`The spoke template has no ${EVALUATION_ROLE_LOGICAL_ID}.`);
-      const parameters = {
-        [SpokeParameter.HubAccountId]: '999999999999',
-        [SpokeParameter.HubRolePath]: hubRolePath('hipaa-safeguards', 'prod'),
-        [SpokeParameter.HubStage]: 'prod',
-        [SpokeParameter.EvaluationRoleName]: 'HIPAA-Safeguards-Evaluation',
-        [SpokeParameter.ImportSecurityHubFindings]: 'false',
-      };
-      return rolePolicy(role, (v) => resolvePolicy(v, { parameters, conditions: { [SECURITY_HUB_CONDITION]: false } }));
-    };
 
     it('a scan of every rule, and the ElastiCache trigger\'s Config calls, are allowed; a delete is not', async () => {
       // Arrange
       await seed();
-      const creds = await moto.assumeRoleWith('HIPAA-Safeguards-Evaluation-us-east-1', evaluationPolicy());
+      const creds = await moto.assumeRoleWith('HIPAA-Safeguards-Evaluation-us-east-1', spokeEvaluationPolicy());
       const recorder = recordSdkCalls(KinesisClient);
       const restore = answerWhatMotoLacks(moto, creds);
       let scanned: Awaited<ReturnType<typeof scan>>;
@@ -365,6 +368,48 @@ describe('generated roles against an IAM-enforcing moto (every call the code mak
       expect(await authorization(() => config.send(new DeleteConfigRuleCommand({ ConfigRuleName: 'elasticache-encrypted-at-rest' })))).to.equal('denied');
       const kinesis = new KinesisClient(moto.clientConfig(creds));
       expect(await authorization(() => kinesis.send(new DeleteStreamCommand({ StreamName: 'vitals' })))).to.equal('denied');
+    });
+  });
+
+  describe('organization: the hub trigger role reaches members only through the spoke evaluation role', () => {
+    it('assumes the evaluation role and, as it, starts a rule evaluation; as itself it reads and starts nothing', async () => {
+      // Arrange: the hub stack's trigger role and the spoke's evaluation role, both from the generated templates
+      await seed();
+      const hub = buildResources({
+        safeguards: catalog,
+        documents,
+        packText: readFileSync(PACK_PATH, 'utf8'),
+        service: 'hipaa-safeguards',
+        stage: 'prod',
+        packTemplateS3Uri: 's3://awsconfigconforms-hipaa-safeguards-999999999999-us-east-1/prod/conformance-packs/p.yaml',
+        organization: { memberAccounts: [MOTO_ACCOUNT], excludedAccounts: [], evaluationRoleName: 'HIPAA-Safeguards-Evaluation', organizationId: 'o-abcdefghij' },
+      }).Resources as Record<string, unknown>;
+      const trigger = rolesOf(hub).find((r) => r.logicalId === REEVALUATE.role);
+      if (!trigger) throw new Error(`The hub template has no ${REEVALUATE.role}.`);
+      const triggerPolicy = rolePolicy(trigger);
+      // Its own log group aside (OwnLogGroupOnly), exactly what the trigger calls as itself.
+      expect([...allowedActions(triggerPolicy)].filter((a) => !a.startsWith('logs:')).sort()).to.deep.equal(hubReevaluateActions());
+      // moto ignores the aws:ResourceOrgID condition and the role ARN the statement names (motoCompatible says so).
+      await moto.assumeRoleWith('HIPAA-Safeguards-Evaluation-us-east-1', spokeEvaluationPolicy());
+      const hubCreds = await moto.assumeRoleWith('prod-elasticache-reevaluate-us-east-1', triggerPolicy);
+      // moto checks the assumed role's trust policy, too simply for the spoke's: it compares the caller's session ARN
+      // literally with Principal.AWS (moto/iam/access_control.py _check_principal), so the spoke's account-root
+      // principal with its aws:PrincipalArn condition (exact hub role ARNs) never matches. The trust here names the
+      // hub session instead; the spoke's real trust is checked statically in iam.test.ts.
+      const hubSession = `arn:aws:sts::${MOTO_ACCOUNT}:assumed-role/prod-elasticache-reevaluate-us-east-1/under-test`;
+      const trust = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: hubSession }, Action: 'sts:AssumeRole' }] };
+      await new IAMClient(moto.clientConfig(moto.admin)).send(new UpdateAssumeRolePolicyCommand({ RoleName: 'HIPAA-Safeguards-Evaluation-us-east-1', PolicyDocument: JSON.stringify(trust) }));
+      // Act
+      const sts = new STSClient(moto.clientConfig(hubCreds));
+      const assumed = (await sts.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${MOTO_ACCOUNT}:role/HIPAA-Safeguards-Evaluation-us-east-1`, RoleSessionName: 'hipaa-safeguards' }))).Credentials;
+      if (!assumed?.AccessKeyId || !assumed.SecretAccessKey) throw new Error('moto returned no credentials.');
+      const spokeCreds = { accessKeyId: assumed.AccessKeyId, secretAccessKey: assumed.SecretAccessKey, ...(assumed.SessionToken ? { sessionToken: assumed.SessionToken } : {}) };
+      const start = (k: Credentials) => () => new ConfigServiceClient(moto.clientConfig(k)).send(new StartConfigRulesEvaluationCommand({ ConfigRuleNames: ['elasticache-encrypted-at-rest'] }));
+      // Assert
+      expect(await authorization(start(spokeCreds))).to.equal('allowed');
+      expect(await authorization(start(hubCreds))).to.equal('denied');
+      // Its queue actions (sqs:ReceiveMessage...) are not exercised: the project has no SQS client; iam.test.ts checks them.
+      expect(await authorization(() => new KinesisClient(moto.clientConfig(hubCreds)).send(new DescribeStreamSummaryCommand({ StreamName: 'vitals' })))).to.equal('denied');
     });
   });
 
