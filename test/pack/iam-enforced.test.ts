@@ -55,13 +55,17 @@ import {
 
 /**
  * The generated roles against real calls: a moto server that enforces IAM (test/helpers/iam-enforced-moto.ts) holds a
- * session of each role to exactly the role's policy, taken from the single-account template (buildResources). Roles
- * are found by what they are for (a rule's role by its logical ID or name, a document's role as the SSM role granting
- * what the document declares), so the tests follow the one-role-per-document rewrite without change.
+ * session of each role to exactly the role's policy, taken from the generated templates: every rule role (scan and a
+ * periodic run), every remediation document's own role (`HIPAA<Doc>Role`, the document run through the simulator),
+ * the spoke evaluation role (a scan of every rule) and the hub trigger role (through the evaluation role). Calls moto
+ * lacks are still sent to moto first with the same credentials (probeThenAnswer, authorizedFirst), so moto authorizes
+ * them before the test answers them.
  *
  * What moto cannot check, said once here and reported per role by motoCompatible: resource scoping (moto authorizes
  * every call against Resource "*") and conditions (moto has no request context): iam:PassedToService, aws:ResourceTag
- * guardrails and the like are not exercised here; test/pack/iam.test.ts checks them statically.
+ * and aws:ResourceOrgID conditions, the ElastiCache guardrail Denies and the like are not exercised here; nor is an
+ * account-root trust with an aws:PrincipalArn condition (moto compares principals literally).
+ * test/pack/iam.test.ts checks all of them statically.
  */
 
 const documents = loadAllRemediationDocuments();
