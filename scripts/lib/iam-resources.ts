@@ -12,7 +12,8 @@ import type { Json } from './conformance-pack';
  * it against the SAR data cfn-lint ships (cfnlint/data/AdditionalSpecs/Policies.json) and fails on an action the
  * pack grants that is missing here.
  *
- * Patterns are scoped to this account and region: `{partition}`, `{region}`, `{account}` become the stack's own.
+ * Patterns are scoped to this account and region: `{partition}`, `{region}`, `{account}` become the stack's own. The one
+ * exception is kms:DescribeKey, on keys of any account of this partition and region (CROSS_ACCOUNT_ACTIONS says why).
  * Actions whose resource is one the pack owns (its topic, its queue, its roles, its log groups, the hub's bus) are
  * further narrowed by the builder that owns it; the pattern here is the widest the builder may use.
  */
