@@ -1,4 +1,4 @@
-import type { AwsClients } from '../runtime/clients';
+import { AwsClients } from '../runtime/clients';
 import { type KeyFacts, isAwsManagedAlias } from '../runtime/kms';
 import { Lookup } from '../runtime/lookup';
 import { BUILT_IN_DEFAULT_USER_ID, type UserFacts, type UserGroupFacts } from '../resources/elasticache';
@@ -32,12 +32,22 @@ export interface PreventionFactsOptions {
  * 2. from the account, when `clients` are given (the run's usual cached reads);
  * 3. otherwise UnresolvedFactError naming the fact: the verdict is UNKNOWN, never a pass.
  */
+let offline: AwsClients | undefined;
+
+/**
+ * Clients that exist only because a Lookup and a JudgeContext hold some: offline, PreventionLookup answers or throws
+ * before any of them is used (one attempt, should one ever be).
+ */
+export function offlineClients(): AwsClients {
+  return (offline ??= new AwsClients({ region: 'us-east-1', maxAttempts: 1 }));
+}
+
 export class PreventionLookup extends Lookup {
   private readonly template: Readonly<Record<string, TemplateResource>>;
   private readonly online: boolean;
 
-  constructor(options: PreventionFactsOptions, offlineClients: AwsClients) {
-    super(options.clients ?? offlineClients);
+  constructor(options: PreventionFactsOptions = {}) {
+    super(options.clients ?? offlineClients());
     this.template = options.template ?? {};
     this.online = options.clients !== undefined;
   }
@@ -85,7 +95,7 @@ export class PreventionLookup extends Lookup {
     if (alias && typeof target === 'string' && depth < 3) {
       return this.kmsKeyAt(target, depth + 1).then((facts) => ({ ...facts, keyId }));
     }
-    if (!this.online || hasMarker(keyId)) return Promise.reject(new UnresolvedFactError(`what kind of KMS key ${keyId} is`));
+    if (!this.online || hasMarker(keyId)) return Promise.reject(new UnresolvedFactError(`whether KMS key ${keyId} is customer managed`));
     // kms:DescribeKey through the run's cache (the base class goes through `cached`, which passes kms: keys on).
     return super.kmsKey(keyId);
   }

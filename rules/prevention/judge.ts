@@ -1,5 +1,4 @@
 import { catalog } from '../catalog';
-import { AwsClients } from '../runtime/clients';
 import { fitAnnotation, markUserText, notApplicable } from '../runtime/compliance';
 import { checkExemption } from '../runtime/exemptions';
 import { judge, type JudgeContext } from '../runtime/judge';
@@ -48,12 +47,10 @@ const unknownVerdict = (rule: string, resourceType: string, label: string, what:
   rule,
   resourceType,
   compliance: 'UNKNOWN',
-  annotation: fitAnnotation(markUserText(`${label} cannot be judged before deployment: ${what}. Set it in the template, or check with account credentials. ${citation}`, [label])),
+  // What could not be resolved is cut before the verdict's own words; the resource's name before that.
+  annotation: fitAnnotation(markUserText(`${label} cannot be judged before deployment: ${what}. Set it in the template or check with account credentials. ${citation}`, [...unresolved, label.split(' ').at(-1) ?? ''])),
   unresolved,
 });
-
-// A judge needs clients by type; offline none is ever called (PreventionLookup answers or throws first).
-let offlineClients: AwsClients | undefined;
 
 /**
  * Judges one resource's declared properties with every safeguard of the catalog that covers its type: the
@@ -89,9 +86,8 @@ export const judgeProperties: JudgeProperties = async (input: PropertiesInput): 
     if (!(error instanceof UnresolvedFactError)) throw error;
     return prepared.map(({ s }) => unknownVerdict(s.name, input.resourceType, label, `${error.what} is not known`, s.hipaa.join(', '), [error.what]));
   }
-  const clients = input.clients ?? (offlineClients ??= new AwsClients({ region: 'us-east-1', maxAttempts: 1 }));
-  const lookup =
-    input.facts ?? new PreventionLookup({ ...(input.template ? { template: input.template } : {}), ...(input.clients ? { clients: input.clients } : {}) }, clients);
+  const lookup = input.facts ?? new PreventionLookup({ ...(input.template ? { template: input.template } : {}), ...(input.clients ? { clients: input.clients } : {}) });
+  const clients = input.clients ?? lookup.clients;
   const ctx: JudgeContext = { clients, now: input.now ?? new Date(), lookup };
   const verdicts: PropertyVerdict[] = [];
   for (const { s, params } of prepared) {

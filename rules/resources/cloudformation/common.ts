@@ -41,9 +41,18 @@ export const cfnBoolean = z.pipe(
   }),
 );
 
+/**
+ * A string property as CloudFormation takes it: YAML turns `EngineVersion: 6.2` into a number, and CloudFormation
+ * passes it on as the string "6.2".
+ */
+export const cfnString = z.pipe(
+  z.union([z.string(), z.number(), z.boolean()]),
+  z.transform((v: string | number | boolean) => String(v)),
+);
+
 /** A resource's `Tags` list ([{ Key, Value }]) as the view's tag map. */
 export const cfnTags = z.pipe(
-  z.nullish(z.array(z.object({ Key: z.string(), Value: z.nullish(z.string()) }))),
+  z.nullish(z.array(z.object({ Key: cfnString, Value: z.nullish(cfnString) }))),
   z.transform((list: { Key: string; Value?: string | null }[] | null | undefined) =>
     Object.fromEntries((list ?? []).map((t) => [t.Key, t.Value ?? ''])),
   ),

@@ -9,7 +9,7 @@ import {
   type UserGroupFacts,
   accessStringEnabled,
 } from '../elasticache';
-import { type CloudFormationResource, type PropertyReads, cfnBoolean, cfnTags, parseProperties } from './common';
+import { type CloudFormationResource, type PropertyReads, cfnBoolean, cfnString, cfnTags, parseProperties } from './common';
 
 /*
  * ElastiCache from CloudFormation properties. Defaults applied when a property is absent, each as documented:
@@ -33,37 +33,37 @@ import { type CloudFormationResource, type PropertyReads, cfnBoolean, cfnTags, p
  */
 
 const ReplicationGroupProperties = z.object({
-  ReplicationGroupId: z.optional(z.string()),
-  Engine: z.optional(z.string()),
-  EngineVersion: z.optional(z.string()),
-  CacheNodeType: z.optional(z.string()),
-  ClusterMode: z.optional(z.string()),
+  ReplicationGroupId: z.optional(cfnString),
+  Engine: z.optional(cfnString),
+  EngineVersion: z.optional(cfnString),
+  CacheNodeType: z.optional(cfnString),
+  ClusterMode: z.optional(cfnString),
   AtRestEncryptionEnabled: z.optional(cfnBoolean),
-  KmsKeyId: z.optional(z.string()),
+  KmsKeyId: z.optional(cfnString),
   TransitEncryptionEnabled: z.optional(cfnBoolean),
-  TransitEncryptionMode: z.optional(z.string()),
-  AuthToken: z.optional(z.string()),
-  UserGroupIds: z.optional(z.array(z.string())),
-  PrimaryClusterId: z.optional(z.string()),
-  GlobalReplicationGroupId: z.optional(z.string()),
+  TransitEncryptionMode: z.optional(cfnString),
+  AuthToken: z.optional(cfnString),
+  UserGroupIds: z.optional(z.array(cfnString)),
+  PrimaryClusterId: z.optional(cfnString),
+  GlobalReplicationGroupId: z.optional(cfnString),
   Tags: cfnTags,
 });
 
 const CacheClusterProperties = z.object({
-  ClusterName: z.optional(z.string()),
-  Engine: z.string().check(z.minLength(1)),
-  EngineVersion: z.optional(z.string()),
-  CacheNodeType: z.string().check(z.minLength(1)),
+  ClusterName: z.optional(cfnString),
+  Engine: z.pipe(cfnString, z.string().check(z.minLength(1))),
+  EngineVersion: z.optional(cfnString),
+  CacheNodeType: z.pipe(cfnString, z.string().check(z.minLength(1))),
   TransitEncryptionEnabled: z.optional(cfnBoolean),
   Tags: cfnTags,
 });
 
 const ServerlessCacheProperties = z.object({
-  ServerlessCacheName: z.string().check(z.minLength(1)),
-  Engine: z.string().check(z.minLength(1)),
-  MajorEngineVersion: z.optional(z.string()),
-  KmsKeyId: z.optional(z.string()),
-  UserGroupId: z.optional(z.string()),
+  ServerlessCacheName: z.pipe(cfnString, z.string().check(z.minLength(1))),
+  Engine: z.pipe(cfnString, z.string().check(z.minLength(1))),
+  MajorEngineVersion: z.optional(cfnString),
+  KmsKeyId: z.optional(cfnString),
+  UserGroupId: z.optional(cfnString),
   Tags: cfnTags,
 });
 
@@ -191,7 +191,7 @@ export function elastiCacheFromCloudFormation(resource: CloudFormationResource):
   }
 }
 
-const UserGroupProperties = z.object({ UserGroupId: z.string().check(z.minLength(1)), UserIds: z.array(z.string()) });
+const UserGroupProperties = z.object({ UserGroupId: z.pipe(cfnString, z.string().check(z.minLength(1))), UserIds: z.array(cfnString) });
 
 /** What a user group declared in the same template says (the facts DescribeUserGroups gives after deployment). */
 export function userGroupFactsFromCloudFormation(id: string, resource: CloudFormationResource): UserGroupFacts {
@@ -200,12 +200,12 @@ export function userGroupFactsFromCloudFormation(id: string, resource: CloudForm
 }
 
 const UserProperties = z.object({
-  UserId: z.string().check(z.minLength(1)),
-  UserName: z.optional(z.string()),
-  AccessString: z.optional(z.string()),
+  UserId: z.pipe(cfnString, z.string().check(z.minLength(1))),
+  UserName: z.optional(cfnString),
+  AccessString: z.optional(cfnString),
   NoPasswordRequired: z.optional(cfnBoolean),
-  Passwords: z.optional(z.array(z.string())),
-  AuthenticationMode: z.optional(z.object({ Type: z.string().check(z.minLength(1)) })),
+  Passwords: z.optional(z.array(cfnString)),
+  AuthenticationMode: z.optional(z.object({ Type: z.pipe(cfnString, z.string().check(z.minLength(1))) })),
 });
 
 /**

@@ -1,16 +1,16 @@
 import * as z from 'zod/mini';
 import type { FirehoseDeliveryStream, FirehoseS3Target } from '../firehose-delivery-stream';
-import { type CloudFormationResource, type PropertyReads, cfnTags, parseProperties } from './common';
+import { type CloudFormationResource, type PropertyReads, cfnString, cfnTags, parseProperties } from './common';
 
 const S3Config = z.object({
-  EncryptionConfiguration: z.nullish(z.object({ NoEncryptionConfig: z.nullish(z.string()) })),
+  EncryptionConfiguration: z.nullish(z.object({ NoEncryptionConfig: z.nullish(cfnString) })),
 });
 
 const DeliveryStreamProperties = z.object({
-  DeliveryStreamName: z.optional(z.string()),
-  DeliveryStreamType: z.optional(z.string()),
-  DeliveryStreamEncryptionConfigurationInput: z.nullish(z.object({ KeyType: z.string().check(z.minLength(1)), KeyARN: z.nullish(z.string()) })),
-  KinesisStreamSourceConfiguration: z.nullish(z.object({ KinesisStreamARN: z.string().check(z.minLength(1)) })),
+  DeliveryStreamName: z.optional(cfnString),
+  DeliveryStreamType: z.optional(cfnString),
+  DeliveryStreamEncryptionConfigurationInput: z.nullish(z.object({ KeyType: z.pipe(cfnString, z.string().check(z.minLength(1))), KeyARN: z.nullish(cfnString) })),
+  KinesisStreamSourceConfiguration: z.nullish(z.object({ KinesisStreamARN: z.pipe(cfnString, z.string().check(z.minLength(1))) })),
   S3DestinationConfiguration: z.nullish(S3Config),
   ExtendedS3DestinationConfiguration: z.nullish(z.extend(S3Config, { S3BackupConfiguration: z.nullish(S3Config) })),
   Tags: cfnTags,

@@ -1,13 +1,13 @@
 import * as z from 'zod/mini';
 import type { KinesisStream } from '../kinesis-stream';
-import { type CloudFormationResource, type PropertyReads, cfnTags, parseProperties } from './common';
+import { type CloudFormationResource, type PropertyReads, cfnString, cfnTags, parseProperties } from './common';
 
 const RESOURCE_TYPE = 'AWS::Kinesis::Stream';
 
 // Property names as in the CloudFormation registry schema of AWS::Kinesis::Stream (KeyId is required there).
 const StreamProperties = z.object({
-  Name: z.optional(z.string()),
-  StreamEncryption: z.nullish(z.object({ EncryptionType: z.string().check(z.minLength(1)), KeyId: z.string().check(z.minLength(1)) })),
+  Name: z.optional(cfnString),
+  StreamEncryption: z.nullish(z.object({ EncryptionType: z.pipe(cfnString, z.string().check(z.minLength(1))), KeyId: z.pipe(cfnString, z.string().check(z.minLength(1))) })),
   Tags: cfnTags,
 });
 

@@ -1,10 +1,10 @@
 import * as z from 'zod/mini';
 import type { KinesisVideoStream } from '../kinesis-video-stream';
-import { type CloudFormationResource, type PropertyReads, cfnTags, parseProperties } from './common';
+import { type CloudFormationResource, type PropertyReads, cfnString, cfnTags, parseProperties } from './common';
 
 const VideoProperties = z.object({
-  Name: z.optional(z.string()),
-  KmsKeyId: z.nullish(z.string()),
+  Name: z.optional(cfnString),
+  KmsKeyId: z.nullish(cfnString),
   Tags: cfnTags,
 });
 
