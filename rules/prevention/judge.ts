@@ -43,12 +43,15 @@ export function unresolvedProperties(properties: unknown, reads: PropertyReads):
   return [...new Set(found)];
 }
 
+/** The names a reason quotes (ARNs, aliases, markers, IDs with digits): what a long annotation shortens first. */
+const namesIn = (text: string) => text.split(/\s+/).filter((w) => /[:/«»]|\d/.test(w));
+
 const unknownVerdict = (rule: string, resourceType: string, label: string, what: string, citation: string, unresolved: readonly string[]): PropertyVerdict => ({
   rule,
   resourceType,
   compliance: 'UNKNOWN',
   // What could not be resolved is cut before the verdict's own words; the resource's name before that.
-  annotation: fitAnnotation(markUserText(`${label} cannot be judged before deployment: ${what}. Set it in the template or check with account credentials. ${citation}`, [...unresolved, label.split(' ').at(-1) ?? ''])),
+  annotation: fitAnnotation(markUserText(`${label} cannot be judged before deployment: ${what}. Set it in the template or check with account credentials. ${citation}`, [...namesIn(what), label.split(' ').at(-1) ?? ''])),
   unresolved,
 });
 

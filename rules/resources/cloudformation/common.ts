@@ -46,8 +46,12 @@ export const cfnBoolean = z.pipe(
  * passes it on as the string "6.2".
  */
 export const cfnString = z.pipe(
-  z.union([z.string(), z.number(), z.boolean()]),
-  z.transform((v: string | number | boolean) => String(v)),
+  z.unknown(),
+  z.transform((v: unknown, ctx) => {
+    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return String(v);
+    ctx.issues.push({ code: 'custom', message: `expected a string, received ${v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v}`, input: v });
+    return z.NEVER;
+  }),
 );
 
 /** A resource's `Tags` list ([{ Key, Value }]) as the view's tag map. */

@@ -32,7 +32,7 @@ import { type CloudFormationResource, type PropertyReads, cfnBoolean, cfnString,
  * A declared resource is judged as it will be once created: status available, tags readable.
  */
 
-const ReplicationGroupProperties = z.object({
+export const ReplicationGroupProperties = z.object({
   ReplicationGroupId: z.optional(cfnString),
   Engine: z.optional(cfnString),
   EngineVersion: z.optional(cfnString),
@@ -49,7 +49,7 @@ const ReplicationGroupProperties = z.object({
   Tags: cfnTags,
 });
 
-const CacheClusterProperties = z.object({
+export const CacheClusterProperties = z.object({
   ClusterName: z.optional(cfnString),
   Engine: z.pipe(cfnString, z.string().check(z.minLength(1))),
   EngineVersion: z.optional(cfnString),
@@ -58,7 +58,7 @@ const CacheClusterProperties = z.object({
   Tags: cfnTags,
 });
 
-const ServerlessCacheProperties = z.object({
+export const ServerlessCacheProperties = z.object({
   ServerlessCacheName: z.pipe(cfnString, z.string().check(z.minLength(1))),
   Engine: z.pipe(cfnString, z.string().check(z.minLength(1))),
   MajorEngineVersion: z.optional(cfnString),
@@ -191,7 +191,7 @@ export function elastiCacheFromCloudFormation(resource: CloudFormationResource):
   }
 }
 
-const UserGroupProperties = z.object({ UserGroupId: z.pipe(cfnString, z.string().check(z.minLength(1))), UserIds: z.array(cfnString) });
+export const UserGroupProperties = z.object({ UserGroupId: z.pipe(cfnString, z.string().check(z.minLength(1))), UserIds: z.array(cfnString) });
 
 /** What a user group declared in the same template says (the facts DescribeUserGroups gives after deployment). */
 export function userGroupFactsFromCloudFormation(id: string, resource: CloudFormationResource): UserGroupFacts {
@@ -199,7 +199,7 @@ export function userGroupFactsFromCloudFormation(id: string, resource: CloudForm
   return { kind: 'resolved', id, userIds: p.UserIds };
 }
 
-const UserProperties = z.object({
+export const UserProperties = z.object({
   UserId: z.pipe(cfnString, z.string().check(z.minLength(1))),
   UserName: z.optional(cfnString),
   AccessString: z.optional(cfnString),

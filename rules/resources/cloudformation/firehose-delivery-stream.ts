@@ -6,7 +6,7 @@ const S3Config = z.object({
   EncryptionConfiguration: z.nullish(z.object({ NoEncryptionConfig: z.nullish(cfnString) })),
 });
 
-const DeliveryStreamProperties = z.object({
+export const DeliveryStreamProperties = z.object({
   DeliveryStreamName: z.optional(cfnString),
   DeliveryStreamType: z.optional(cfnString),
   DeliveryStreamEncryptionConfigurationInput: z.nullish(z.object({ KeyType: z.pipe(cfnString, z.string().check(z.minLength(1))), KeyARN: z.nullish(cfnString) })),

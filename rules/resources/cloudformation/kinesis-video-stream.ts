@@ -2,7 +2,7 @@ import * as z from 'zod/mini';
 import type { KinesisVideoStream } from '../kinesis-video-stream';
 import { type CloudFormationResource, type PropertyReads, cfnString, cfnTags, parseProperties } from './common';
 
-const VideoProperties = z.object({
+export const VideoProperties = z.object({
   Name: z.optional(cfnString),
   KmsKeyId: z.nullish(cfnString),
   Tags: cfnTags,

@@ -129,7 +129,7 @@ export function readTemplate(path: string): TemplateFile {
 
 /** The template files a path names: the file itself, or each `*.template.json` of a directory such as `cdk.out`. */
 export function templatePaths(path: string): string[] {
-  let isDirectory = false;
+  let isDirectory: boolean;
   try {
     isDirectory = statSync(path).isDirectory();
   } catch (e) {
