@@ -6,7 +6,7 @@
  * A marker inside a longer string (`arn:aws:kms:us-east-1:«AWS::AccountId»:key/1`) makes the whole string unknown.
  */
 export const MARKER = /«([^»]*)»/;
-const WHOLE_REF = /^«!(Ref|GetAtt) ([A-Za-z0-9]+)(?:\.([A-Za-z0-9.]+))?»$/;
+const WHOLE_REF = /^«!(Ref|GetAtt) ([A-Za-z0-9_]+)(?:\.([A-Za-z0-9.]+))?»$/;
 
 export const marker = (what: string): string => `«${what}»`;
 export const refMarker = (logicalId: string, attribute?: string): string =>

@@ -95,7 +95,7 @@ async function checkFile(file: TemplateFile, options: CheckTemplateOptions, clie
         if (resolver.isCreated(logicalId) === false) continue;
         const verdicts = await judgeProperties({
           resourceType,
-          logicalId,
+          logicalId: file.names?.[logicalId] ?? logicalId,
           properties: resolver.properties(logicalId),
           ...(options.parameters ? { parameters: options.parameters } : {}),
           ...(options.rules ? { rules: options.rules } : {}),
@@ -111,7 +111,7 @@ async function checkFile(file: TemplateFile, options: CheckTemplateOptions, clie
         }
       }
     } catch (error) {
-      failures.push({ file: name, logicalId, resourceType, line, error: (error as Error).message });
+      failures.push({ file: name, logicalId: file.names?.[logicalId] ?? logicalId, resourceType, line, error: (error as Error).message });
       continue;
     }
     for (const [rule, outcomes] of byRule) {
@@ -123,7 +123,7 @@ async function checkFile(file: TemplateFile, options: CheckTemplateOptions, clie
               ? `With every allowed value of ${Object.keys(variants[0] ?? {}).join(', ')}: `
               : `With ${o.assignments.map(assignmentText).join(' or ')}: `
             : '';
-        results.push({ rule, resourceType, logicalId, file: name, line, compliance: o.compliance, annotation: `${when}${o.annotation}` });
+        results.push({ rule, resourceType, logicalId: file.names?.[logicalId] ?? logicalId, file: name, line, compliance: o.compliance, annotation: `${when}${o.annotation}` });
       }
     }
   }

@@ -5,6 +5,7 @@
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { isTerraformPlan, planAsTemplate } from './terraform';
 import { type Document, LineCounter, type Node, isAlias, isMap, isPair, isScalar, isSeq, parseDocument } from 'yaml';
 
 /** The template file cannot be read or is not a CloudFormation template; the message names the file. */
@@ -16,7 +17,7 @@ export class TemplateError extends Error {
 }
 
 /** Where the template came from, as far as its content tells (reported, not needed for judging). */
-export type TemplateFlavor = 'cloudformation' | 'cdk' | 'sam' | 'serverless';
+export type TemplateFlavor = 'cloudformation' | 'cdk' | 'sam' | 'serverless' | 'terraform-plan';
 
 export interface TemplateFile {
   readonly path: string;
@@ -25,6 +26,8 @@ export interface TemplateFile {
   readonly template: Record<string, unknown>;
   /** 1-based line of each resource's logical ID. */
   readonly lines: Readonly<Record<string, number>>;
+  /** How rows name a resource when it is not its logical ID (a Terraform plan: the resource address). */
+  readonly names?: Readonly<Record<string, string>>;
 }
 
 /** Short form tag → long form key (CloudFormation template reference, "Intrinsic function reference"). */
@@ -114,6 +117,15 @@ export function readTemplate(path: string): TemplateFile {
     throw new TemplateError(`Template ${path} is not a CloudFormation template: expected a mapping with Resources.`);
   }
   const t = template as Record<string, unknown>;
+  if (isTerraformPlan(t)) {
+    const { template: converted, addresses } = planAsTemplate(t);
+    // The line of each resource's first `"address": ...` (planned_values comes first in the plan).
+    const textLines = text.split('\n');
+    const lines = Object.fromEntries(
+      Object.entries(addresses).map(([id, address]) => [id, textLines.findIndex((l) => l.includes(`"address": ${JSON.stringify(address)}`) || l.includes(`"address":${JSON.stringify(address)}`)) + 1]),
+    );
+    return { path, flavor: 'terraform-plan', template: converted, lines, names: addresses };
+  }
   if (t.Resources === null || typeof t.Resources !== 'object' || Array.isArray(t.Resources)) {
     throw new TemplateError(`Template ${path} has no Resources section: expected a mapping of logical IDs to resources.`);
   }
