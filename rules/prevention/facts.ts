@@ -1,3 +1,4 @@
+import { DescribeCacheEngineVersionsCommand, ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { AwsClients } from '../runtime/clients';
 import { type KeyFacts, isAwsManagedAlias } from '../runtime/kms';
 import { Lookup } from '../runtime/lookup';
@@ -73,6 +74,23 @@ export class PreventionLookup extends Lookup {
     // A marker names something that does not exist yet (or only in another stack): no account can answer it.
     if (!this.online || hasMarker(value)) return Promise.reject(new UnresolvedFactError(what));
     return super.cached(key, load);
+  }
+
+  /** Whether facts the template cannot give may be read from the account. */
+  get hasAccount(): boolean {
+    return this.online;
+  }
+
+  /**
+   * The version ElastiCache gives a cache created without EngineVersion: the engine's default version in the region
+   * (elasticache:DescribeCacheEngineVersions with DefaultOnly), or undefined offline or when the answer names none.
+   */
+  defaultEngineVersion(engine: string): Promise<string | undefined> {
+    if (!this.online) return Promise.resolve(undefined);
+    return super.cached(`elasticache:default-engine-version:${engine}`, async () => {
+      const out = await this.clients.get(ElastiCacheClient).send(new DescribeCacheEngineVersionsCommand({ Engine: engine, DefaultOnly: true }));
+      return out.CacheEngineVersions?.find((v) => v.EngineVersion)?.EngineVersion;
+    });
   }
 
   override kmsKey(keyId: string): Promise<KeyFacts> {

@@ -4,12 +4,27 @@ import { checkExemption } from '../runtime/exemptions';
 import { judge, type JudgeContext } from '../runtime/judge';
 import { parseParameters } from '../runtime/parameters';
 import type { NormalizedResource, Safeguard } from '../runtime/safeguard';
-import { IncompleteResourceError } from '../resources/elasticache';
+import { IncompleteResourceError, type NodeBasedCache } from '../resources/elasticache';
+import type { Lookup } from '../runtime/lookup';
 import { type PropertyReads, cfnTags } from '../resources/cloudformation/common';
 import { UnresolvedFactError } from './errors';
 import { PreventionLookup } from './facts';
 import { MARKER, hasMarker } from './markers';
 import type { JudgeProperties, PropertiesInput, PropertyVerdict } from './judge-properties';
+
+/**
+ * Defaults only the account knows, filled in when the fact source may read it: a node-based cache created without
+ * EngineVersion gets the engine's default version (DescribeCacheEngineVersions DefaultOnly). Offline the view keeps
+ * the field missing, and the rules that need it say UNKNOWN.
+ */
+async function withAccountDefaults(view: NormalizedResource, lookup: Lookup): Promise<NormalizedResource> {
+  if (!(lookup instanceof PreventionLookup) || !lookup.hasAccount) return view;
+  const cache = view as Partial<NodeBasedCache>;
+  if ((cache.kind !== 'replicationGroup' && cache.kind !== 'cacheCluster') || !cache.missingFields?.includes('EngineVersion') || !cache.engine) return view;
+  const version = await lookup.defaultEngineVersion(cache.engine);
+  if (!version) return view;
+  return { ...cache, engineVersion: version, engineVersions: [version], missingFields: cache.missingFields.filter((f) => f !== 'EngineVersion') } as NodeBasedCache;
+}
 
 /** Rules whose adapter judges `resourceType`, in catalog order. */
 export function safeguardsFor(resourceType: string, rules?: readonly string[]): Safeguard[] {
@@ -91,6 +106,7 @@ export const judgeProperties: JudgeProperties = async (input: PropertiesInput): 
   }
   const lookup = input.facts ?? new PreventionLookup({ ...(input.template ? { template: input.template } : {}), ...(input.clients ? { clients: input.clients } : {}) });
   const clients = input.clients ?? lookup.clients;
+  view = await withAccountDefaults(view, lookup);
   const ctx: JudgeContext = { clients, now: input.now ?? new Date(), lookup };
   const verdicts: PropertyVerdict[] = [];
   for (const { s, params } of prepared) {

@@ -1,5 +1,5 @@
 import { DescribeKeyCommand, KMSClient, NotFoundException } from '@aws-sdk/client-kms';
-import { DescribeUserGroupsCommand, DescribeUsersCommand, ElastiCacheClient } from '@aws-sdk/client-elasticache';
+import { DescribeCacheEngineVersionsCommand, DescribeUserGroupsCommand, DescribeUsersCommand, ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { mockClient } from 'aws-sdk-client-mock';
 import { expect } from 'chai';
 import { MalformedPropertiesError } from '../../rules/prevention/errors';
@@ -212,6 +212,27 @@ describe('prevention/judge (judgeProperties)', () => {
       });
       expect(verdicts.filter((v) => v.compliance === 'UNKNOWN').map((v) => v.rule)).to.deep.equal(['elasticache-engine-hipaa-eligible']);
       expect(only(verdicts, 'elasticache-engine-hipaa-eligible').unresolved).to.deep.equal(['EngineVersion']);
+    });
+
+    it('with credentials, takes the engine default version for an absent EngineVersion from the account', async () => {
+      // Arrange
+      const ec = mockClient(ElastiCacheClient);
+      ec.on(DescribeCacheEngineVersionsCommand, { Engine: 'redis', DefaultOnly: true }).resolves({ CacheEngineVersions: [{ Engine: 'redis', EngineVersion: '7.1.0' }] });
+      try {
+        // Act
+        const verdicts = await judgeProperties({
+          resourceType: 'AWS::ElastiCache::ReplicationGroup',
+          logicalId: 'R',
+          properties: { ReplicationGroupDescription: 'd', CacheNodeType: 'cache.r7g.large' },
+          rules: ['elasticache-engine-hipaa-eligible'],
+          parameters: { 'elasticache-engine-hipaa-eligible': { minimumRedisVersion: '7.2' } },
+          clients: new AwsClients({ region: 'us-east-1' }),
+        });
+        // Assert: the default is judged like a declared version (here below a raised minimum)
+        expect(verdicts[0]?.annotation).to.equal('Replication group R runs Redis OSS 7.1.0, below the HIPAA-eligible minimum 7.2. Upgrade the engine version. 45 CFR 164.308(b)(1)');
+      } finally {
+        ec.restore();
+      }
     });
 
     it('gives UNKNOWN for a group that inherits its settings from a primary cluster', async () => {
