@@ -161,6 +161,16 @@ describe('check-template', () => {
       });
     });
 
+    it('judges a SAM template, next to its serverless resources', async () => {
+      const { results, templates } = await checkTemplates({ paths: [join(FIXTURES, 'sam-template.yaml')], parameters: STRICT_KINESIS });
+      expect(templates.map((t) => t.flavor)).to.deep.equal(['sam']);
+      expect(verdicts(results)).to.deep.equal({
+        'IngestStream kinesis-stream-encrypted': N,
+        ...ec('SessionCache', [C, C, N, C, A, A]),
+      });
+      expect(results.find((r) => r.logicalId === 'SessionCache')?.annotation).to.contain('Serverless cache «AWS::StackName»-sessions ');
+    });
+
     it('judges a Serverless Framework package', async () => {
       const { results, templates } = await checkTemplates({ paths: [SERVERLESS] });
       expect(templates.map((t) => t.flavor)).to.deep.equal(['serverless']);
