@@ -196,8 +196,8 @@ export function buildProgram(io: CliIo = processIo, state: { exitCode: number; r
 
   program
     .command('check-template')
-    .description('Judge CloudFormation templates (YAML, JSON, CDK cdk.out, SAM, Serverless packages) before deployment.')
-    .argument('<files...>', 'template files, or cdk.out directories')
+    .description('Judge CloudFormation templates (YAML, JSON, CDK cdk.out, SAM, Serverless packages) and Terraform plan JSON before deployment.')
+    .argument('<files...>', 'template files, cdk.out directories, or terraform show -json plan files')
     .option('--param <rule.name=value>', 'rule parameter, repeatable', parseParam, {})
     .option('--rules <names>', 'comma-separated rule names (default: every rule)')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'sarif', 'junit']).default('table'))
