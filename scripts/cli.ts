@@ -217,6 +217,21 @@ export function buildProgram(io: CliIo = processIo, state: { exitCode: number; r
       state.exitCode = await runInvoke(rule, opts, io);
     });
 
+  program
+    .command('check-template')
+    .description('Judge CloudFormation templates (YAML, JSON, CDK cdk.out, SAM, Serverless packages) and Terraform plan JSON before deployment.')
+    .argument('<files...>', 'template files, cdk.out directories, or terraform show -json plan files')
+    .option('--param <rule.name=value>', 'rule parameter, repeatable', parseParam, {})
+    .option('--rules <names>', 'comma-separated rule names (default: every rule)')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'sarif', 'junit']).default('table'))
+    .option('--output <file>', 'write results to a file instead of stdout')
+    .option('--region <region>', 'with --profile or alone: read what the templates cannot tell from this account and region')
+    .option('--profile <profile>', 'AWS shared-config profile for those reads (default: offline)')
+    .action(async (files: string[], opts: { param: Params; rules?: string; format: string; output?: string; region?: string; profile?: string }) => {
+      const { runCheckTemplate } = await import('./lib/check-template.js');
+      state.exitCode = await runCheckTemplate(files, opts, io);
+    });
+
   addDeployCommands(program, io);
 
   return program;

@@ -1,4 +1,7 @@
+import type { AwsClients } from '../runtime/clients';
 import type { ComplianceType } from '../runtime/compliance';
+import type { Lookup } from '../runtime/lookup';
+import type { TemplateResource } from './facts';
 
 /**
  * Prevention (issue 12): the contract between the template adapters (check-template, Terraform) and the
@@ -13,6 +16,8 @@ export interface PropertyVerdict {
   readonly resourceType: string;
   readonly compliance: PreventionCompliance;
   readonly annotation: string;
+  /** UNKNOWN only: what could not be resolved (property paths with what they depend on, or the facts). Optional. */
+  readonly unresolved?: readonly string[];
 }
 
 export interface PropertiesInput {
@@ -26,6 +31,15 @@ export interface PropertiesInput {
   readonly parameters?: Readonly<Record<string, Readonly<Record<string, string>>>>;
   /** Only these rules (default: every catalog rule that judges the type). */
   readonly rules?: readonly string[];
+  // Optional additions (issue 12 implementation, rules/prevention/judge.ts):
+  /** Credentials for the account: facts the properties cannot give (a KMS key's kind, a source stream, RBAC users) are read there. */
+  readonly clients?: AwsClients;
+  /** The other resources of the same template, properties resolved: facts are taken from them first. */
+  readonly template?: Readonly<Record<string, TemplateResource>>;
+  /** A fact source shared across calls (a PreventionLookup), so one run reads each key once; overrides clients/template. */
+  readonly facts?: Lookup;
+  /** The clock for exemption expiry (default: now). */
+  readonly now?: Date;
 }
 
 /**

@@ -23,6 +23,7 @@ import type { AwsClients } from '../runtime/clients';
 import { InvalidResponseError } from '../runtime/errors';
 import { describeIssues } from '../runtime/event';
 import { type Lister, type NormalizedResource, type ResourceAdapter, UnreadableResource } from '../runtime/safeguard';
+import { elastiCacheFromCloudFormation, elastiCacheReads } from './cloudformation/elasticache';
 
 /**
  * ElastiCache, as every ElastiCache safeguard sees it. AWS Config does not record ElastiCache, so there is no
@@ -429,6 +430,10 @@ export const elastiCacheResource: ResourceAdapter<ElastiCacheResource> = {
     { resourceType: ElastiCacheResourceType.CacheCluster, list: listCacheClusters },
     { resourceType: ElastiCacheResourceType.ServerlessCache, list: listServerlessCaches },
   ] satisfies Lister<ElastiCacheResource>[],
+
+  // Prevention (issue 12): the same view from CloudFormation properties (RBAC users and groups are facts: cloudformation/elasticache.ts).
+  fromCloudFormation: (resource) => elastiCacheFromCloudFormation(resource),
+  cloudFormationReads: elastiCacheReads,
 };
 
 // ---------------------------------------------------------------------------------------------------------------

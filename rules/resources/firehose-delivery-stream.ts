@@ -5,6 +5,7 @@ import { InvalidResponseError, MalformedEventError } from '../runtime/errors';
 import { type ConfigurationItem, describeIssues } from '../runtime/event';
 import type { Lookup } from '../runtime/lookup';
 import { type NormalizedResource, type ResourceAdapter, UnreadableResource } from '../runtime/safeguard';
+import { firehoseDeliveryStreamFromCloudFormation, firehoseDeliveryStreamReads } from './cloudformation/firehose-delivery-stream';
 
 export const FIREHOSE_TYPE = 'AWS::KinesisFirehose::DeliveryStream';
 
@@ -186,4 +187,8 @@ export const firehoseDeliveryStreamResource: ResourceAdapter<FirehoseDeliveryStr
   },
 
   listers: [{ resourceType: FIREHOSE_TYPE, list: listDeliveryStreams }],
+
+  // Prevention (issue 12): the same view from CloudFormation properties.
+  fromCloudFormation: (resource) => firehoseDeliveryStreamFromCloudFormation(resource),
+  cloudFormationReads: { [FIREHOSE_TYPE]: firehoseDeliveryStreamReads },
 };

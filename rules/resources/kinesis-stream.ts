@@ -5,6 +5,7 @@ import { InvalidResponseError, MalformedEventError } from '../runtime/errors';
 import { type ConfigurationItem, describeIssues } from '../runtime/event';
 import type { Lookup } from '../runtime/lookup';
 import { type NormalizedResource, type ResourceAdapter, UnreadableResource } from '../runtime/safeguard';
+import { kinesisStreamFromCloudFormation, kinesisStreamReads } from './cloudformation/kinesis-stream';
 
 /** A Kinesis data stream as every safeguard sees it. */
 export interface KinesisStream extends NormalizedResource {
@@ -95,6 +96,10 @@ export const kinesisStreamResource: ResourceAdapter<KinesisStream> = {
   },
 
   listers: [{ resourceType: RESOURCE_TYPE, list: listStreams }],
+
+  // Prevention (issue 12): the same view from CloudFormation properties.
+  fromCloudFormation: (resource) => kinesisStreamFromCloudFormation(resource),
+  cloudFormationReads: { [RESOURCE_TYPE]: kinesisStreamReads },
 };
 
 async function* listStreams(clients: AwsClients): AsyncIterable<KinesisStream | UnreadableResource> {

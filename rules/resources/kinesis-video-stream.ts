@@ -4,6 +4,7 @@ import type { AwsClients } from '../runtime/clients';
 import { InvalidResponseError, MalformedEventError } from '../runtime/errors';
 import { type ConfigurationItem, describeIssues } from '../runtime/event';
 import { type NormalizedResource, type ResourceAdapter, UnreadableResource } from '../runtime/safeguard';
+import { kinesisVideoStreamFromCloudFormation, kinesisVideoStreamReads } from './cloudformation/kinesis-video-stream';
 
 export const VIDEO_TYPE = 'AWS::KinesisVideo::Stream';
 /** What an empty KmsKeyId means: Kinesis Video always encrypts, by default with this AWS managed key. */
@@ -88,4 +89,8 @@ export const kinesisVideoStreamResource: ResourceAdapter<KinesisVideoStream> = {
   },
 
   listers: [{ resourceType: VIDEO_TYPE, list: listVideoStreams }],
+
+  // Prevention (issue 12): the same view from CloudFormation properties.
+  fromCloudFormation: (resource) => kinesisVideoStreamFromCloudFormation(resource),
+  cloudFormationReads: { [VIDEO_TYPE]: kinesisVideoStreamReads },
 };

@@ -2,6 +2,7 @@ import type { AwsClients } from './clients';
 import type { Verdict } from './compliance';
 import type { ConfigurationItem } from './event';
 import type { Lookup } from './lookup';
+import type { CloudFormationResource, PropertyReads } from '../resources/cloudformation/common';
 import { commonParameters, type ParameterSchema, type ParameterValues } from './parameters';
 
 /** The view of a resource every safeguard sees, whatever its source (configuration item or API). */
@@ -44,6 +45,14 @@ export interface ResourceAdapter<R extends NormalizedResource> {
   label(resource: R): string;
   /** For types AWS Config records. Throws MalformedEventError naming the field when the item lacks what the view needs. */
   fromConfigurationItem?(item: ConfigurationItem): R;
+  /**
+   * Prevention (issue 12): the same view from CloudFormation resource properties, a template's (intrinsics resolved)
+   * or a hook request's. Throws MalformedPropertiesError naming the field, UnresolvedFactError when the properties
+   * defer to something only known after deployment. Builders live in rules/resources/cloudformation/.
+   */
+  fromCloudFormation?(resource: CloudFormationResource): R;
+  /** Per resource type, the CloudFormation property paths `fromCloudFormation` reads (checked against the registry schemas). */
+  readonly cloudFormationReads?: Readonly<Record<string, PropertyReads>>;
   readonly listers: readonly Lister<R>[];
   /** The IAM actions the listers call, for least-privilege roles. */
   readonly listActions: readonly string[];

@@ -1,0 +1,162 @@
+import { DescribeCacheEngineVersionsCommand, ElastiCacheClient } from '@aws-sdk/client-elasticache';
+import { AwsClients } from '../runtime/clients';
+import { type KeyFacts, isAwsManagedAlias } from '../runtime/kms';
+import { Lookup } from '../runtime/lookup';
+import { BUILT_IN_DEFAULT_USER_ID, type UserFacts, type UserGroupFacts } from '../resources/elasticache';
+import type { SourceStreamFacts } from '../resources/kinesis-stream';
+import { userFactsFromCloudFormation, userGroupFactsFromCloudFormation } from '../resources/cloudformation/elasticache';
+import { kinesisStreamFromCloudFormation } from '../resources/cloudformation/kinesis-stream';
+import { UnresolvedFactError } from './errors';
+import { hasMarker, parseRefMarker } from './markers';
+
+/** Another resource of the same template, properties resolved: where facts come from before deployment. */
+export interface TemplateResource {
+  readonly type: string;
+  readonly properties: unknown;
+}
+
+export interface PreventionFactsOptions {
+  /** The template's resources by logical ID (check-template); absent for a hook request judged on its own. */
+  readonly template?: Readonly<Record<string, TemplateResource>>;
+  /** Credentials for the account: what the template cannot tell is read from it, as the detect path does. */
+  readonly clients?: AwsClients;
+}
+
+/**
+ * The `Lookup` the safeguards' own `gather` runs against before deployment, so `gather` and `evaluate` are reused
+ * unchanged. Every fact is answered, in order:
+ * 1. from the template: a key declared as AWS::KMS::Key is customer managed (Enabled unless `Enabled: false`,
+ *    PendingImport with `Origin: EXTERNAL`); an AWS::KMS::Alias leads to its target; `alias/aws/...` is AWS managed by
+ *    name; a `!Ref`/`!GetAtt` to a Kinesis stream gives the stream's declared encryption; RBAC user groups and users
+ *    declared in the template give their users and authentication; the built-in `default` user is no-password and on;
+ *    a resource being created has no pending service update;
+ * 2. from the account, when `clients` are given (the run's usual cached reads);
+ * 3. otherwise UnresolvedFactError naming the fact: the verdict is UNKNOWN, never a pass.
+ */
+let offline: AwsClients | undefined;
+
+/**
+ * Clients that exist only because a Lookup and a JudgeContext hold some: offline, PreventionLookup answers or throws
+ * before any of them is used (one attempt, should one ever be).
+ */
+export function offlineClients(): AwsClients {
+  return (offline ??= new AwsClients({ region: 'us-east-1', maxAttempts: 1 }));
+}
+
+export class PreventionLookup extends Lookup {
+  private readonly template: Readonly<Record<string, TemplateResource>>;
+  private readonly online: boolean;
+
+  constructor(options: PreventionFactsOptions = {}) {
+    super(options.clients ?? offlineClients());
+    this.template = options.template ?? {};
+    this.online = options.clients !== undefined;
+  }
+
+  /** The declared resource a `«!Ref X»` / `«!GetAtt X.Attr»` value names, if its type is `type`. */
+  private declared(value: string, ...types: string[]): { logicalId: string; resource: TemplateResource } | undefined {
+    const ref = parseRefMarker(value);
+    const resource = ref ? this.template[ref.logicalId] : undefined;
+    return ref && resource && types.includes(resource.type) ? { logicalId: ref.logicalId, resource } : undefined;
+  }
+
+  /** The declared resource of `type` whose `property` is literally `value` (a user group named by its ID). */
+  private declaredBy(type: string, property: string, value: string): { logicalId: string; resource: TemplateResource } | undefined {
+    for (const [logicalId, resource] of Object.entries(this.template)) {
+      const props = (resource.properties ?? {}) as Record<string, unknown>;
+      if (resource.type === type && props[property] === value) return { logicalId, resource };
+    }
+    return undefined;
+  }
+
+  /** Reads from the account (through the run's cache), or UnresolvedFactError naming `what` offline. */
+  private fromAccount<T>(key: string, what: string, value: string, load: () => Promise<T>): Promise<T> {
+    // A marker names something that does not exist yet (or only in another stack): no account can answer it.
+    if (!this.online || hasMarker(value)) return Promise.reject(new UnresolvedFactError(what));
+    return super.cached(key, load);
+  }
+
+  /** Whether facts the template cannot give may be read from the account. */
+  get hasAccount(): boolean {
+    return this.online;
+  }
+
+  /**
+   * The version ElastiCache gives a cache created without EngineVersion: the engine's default version in the region
+   * (elasticache:DescribeCacheEngineVersions with DefaultOnly), or undefined offline or when the answer names none.
+   */
+  defaultEngineVersion(engine: string): Promise<string | undefined> {
+    if (!this.online) return Promise.resolve(undefined);
+    return super.cached(`elasticache:default-engine-version:${engine}`, async () => {
+      const out = await this.clients.get(ElastiCacheClient).send(new DescribeCacheEngineVersionsCommand({ Engine: engine, DefaultOnly: true }));
+      return out.CacheEngineVersions?.find((v) => v.EngineVersion)?.EngineVersion;
+    });
+  }
+
+  override kmsKey(keyId: string): Promise<KeyFacts> {
+    return this.kmsKeyAt(keyId, 0);
+  }
+
+  private kmsKeyAt(keyId: string, depth: number): Promise<KeyFacts> {
+    if (isAwsManagedAlias(keyId)) return Promise.resolve({ kind: 'awsManagedAlias', keyId });
+    const key = this.declared(keyId, 'AWS::KMS::Key');
+    if (key) {
+      const props = (key.resource.properties ?? {}) as { Enabled?: unknown; Origin?: unknown };
+      const enabled = props.Enabled !== false && String(props.Enabled).toLowerCase() !== 'false';
+      // A key with imported material waits for it: KMS reports PendingImport until then.
+      const state = !enabled ? 'Disabled' : props.Origin === 'EXTERNAL' ? 'PendingImport' : 'Enabled';
+      // Its ARN exists only after deployment: the marker stands in, so allowedKmsKeyArns (existing keys) never lists it.
+      return Promise.resolve({ kind: 'resolved', keyId, arn: keyId, manager: 'CUSTOMER', state });
+    }
+    const alias = this.declared(keyId, 'AWS::KMS::Alias') ?? (keyId.startsWith('alias/') ? this.declaredBy('AWS::KMS::Alias', 'AliasName', keyId) : undefined);
+    const target = (alias?.resource.properties as { TargetKeyId?: unknown } | undefined)?.TargetKeyId;
+    if (alias && typeof target === 'string' && depth < 3) {
+      return this.kmsKeyAt(target, depth + 1).then((facts) => ({ ...facts, keyId }));
+    }
+    if (!this.online || hasMarker(keyId)) return Promise.reject(new UnresolvedFactError(`whether KMS key ${keyId} is customer managed`));
+    // kms:DescribeKey through the run's cache (the base class goes through `cached`, which passes kms: keys on).
+    return super.kmsKey(keyId);
+  }
+
+  /**
+   * The reads `gather` makes through `cached` (rules/resources/*: source streams, RBAC groups and users, pending
+   * updates) are answered by their cache key, so the detect path's own helpers run unchanged.
+   */
+  override cached<T>(key: string, load: () => Promise<T>): Promise<T> {
+    if (key.startsWith('kinesis-stream:')) return this.sourceStream(key.slice('kinesis-stream:'.length), key, load as () => Promise<SourceStreamFacts>) as Promise<T>;
+    if (key.startsWith('elasticache:user-group:')) return this.userGroup(key.slice('elasticache:user-group:'.length), key, load as () => Promise<UserGroupFacts>) as Promise<T>;
+    if (key.startsWith('elasticache:user:')) return this.user(key.slice('elasticache:user:'.length), key, load as () => Promise<UserFacts>) as Promise<T>;
+    // A cache the template creates has no service update actions yet: nothing is pending.
+    if (key === 'elasticache:pending-security-updates') return Promise.resolve([] as unknown as T);
+    return this.fromAccount(key, `the fact ${key}`, '', load);
+  }
+
+  private sourceStream(arn: string, key: string, load: () => Promise<SourceStreamFacts>): Promise<SourceStreamFacts> {
+    const stream = this.declared(arn, 'AWS::Kinesis::Stream');
+    if (stream) {
+      const view = kinesisStreamFromCloudFormation({ resourceType: 'AWS::Kinesis::Stream', logicalId: stream.logicalId, properties: stream.resource.properties });
+      return Promise.resolve({ kind: 'read', arn, encryptionType: view.encryptionType, ...(view.keyId ? { keyId: view.keyId } : {}) });
+    }
+    return this.fromAccount(key, `the encryption of source stream ${arn}`, arn, load);
+  }
+
+  private userGroup(id: string, key: string, load: () => Promise<UserGroupFacts>): Promise<UserGroupFacts> {
+    const group = this.declared(id, 'AWS::ElastiCache::UserGroup') ?? this.declaredBy('AWS::ElastiCache::UserGroup', 'UserGroupId', id);
+    if (group) {
+      return Promise.resolve(userGroupFactsFromCloudFormation(id, { resourceType: 'AWS::ElastiCache::UserGroup', logicalId: group.logicalId, properties: group.resource.properties }));
+    }
+    return this.fromAccount(key, `the users of RBAC user group ${id}`, id, load);
+  }
+
+  private user(id: string, key: string, load: () => Promise<UserFacts>): Promise<UserFacts> {
+    const user = this.declared(id, 'AWS::ElastiCache::User') ?? this.declaredBy('AWS::ElastiCache::User', 'UserId', id);
+    if (user) {
+      return Promise.resolve(userFactsFromCloudFormation(id, { resourceType: 'AWS::ElastiCache::User', logicalId: user.logicalId, properties: user.resource.properties }));
+    }
+    if (id === BUILT_IN_DEFAULT_USER_ID && !this.online) {
+      // Every account has it: user name default, no password, access string "on ~* +@all" (ElastiCache user guide, RBAC).
+      return Promise.resolve({ kind: 'resolved', id, name: 'default', authenticationType: 'no-password', enabled: true });
+    }
+    return this.fromAccount(key, `the authentication of RBAC user ${id}`, id, load);
+  }
+}

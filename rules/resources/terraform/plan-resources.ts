@@ -1,0 +1,137 @@
+/**
+ * Terraform adapters (prevention, issue 12): a resource of a `terraform show -json` plan, in the AWS provider's
+ * attribute names, as the CloudFormation properties of the same resource, which the CloudFormation builders of
+ * rules/resources/cloudformation/ turn into the normalized view. This module is the only place that knows the
+ * provider's attribute names; translating into the CloudFormation shape (rather than a third view builder) keeps one
+ * set of documented defaults and one UNKNOWN mechanism for both infrastructure-as-code sources.
+ *
+ * Values unknown until apply arrive as markers (rules/prevention/markers.ts), made by the plan reader from
+ * `after_unknown` and the configuration's references; attributes the configuration leaves out are absent here, so
+ * the service default applies exactly as for CloudFormation.
+ */
+
+type Values = Readonly<Record<string, unknown>>;
+
+/** One translated resource; undefined when the resource is not judged (a cluster that is a replication group member). */
+export interface TranslatedResource {
+  readonly resourceType: string;
+  readonly properties: Record<string, unknown>;
+}
+
+const present = (v: unknown) => v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0);
+const first = (v: unknown): Values | undefined => (Array.isArray(v) ? (v[0] as Values | undefined) : undefined);
+const set = (out: Record<string, unknown>, key: string, v: unknown) => {
+  if (present(v)) out[key] = v;
+};
+
+/** `tags_all` (tags plus the provider's default_tags, what AWS ends up with), else `tags`, as a CloudFormation Tags list. */
+function tagsOf(v: Values): { Key: string; Value: string }[] {
+  const tags = (v.tags_all ?? v.tags ?? {}) as Record<string, unknown>;
+  return typeof tags === 'object' && tags !== null ? Object.entries(tags).map(([Key, Value]) => ({ Key, Value: String(Value ?? '') })) : [];
+}
+
+/** The CloudFormation type each judged Terraform type stands for. */
+export const TERRAFORM_TYPES: Readonly<Record<string, string>> = {
+  aws_kinesis_stream: 'AWS::Kinesis::Stream',
+  aws_kinesis_firehose_delivery_stream: 'AWS::KinesisFirehose::DeliveryStream',
+  aws_kinesis_video_stream: 'AWS::KinesisVideo::Stream',
+  aws_elasticache_replication_group: 'AWS::ElastiCache::ReplicationGroup',
+  aws_elasticache_cluster: 'AWS::ElastiCache::CacheCluster',
+  aws_elasticache_serverless_cache: 'AWS::ElastiCache::ServerlessCache',
+  aws_elasticache_user_group: 'AWS::ElastiCache::UserGroup',
+  aws_elasticache_user: 'AWS::ElastiCache::User',
+  aws_kms_key: 'AWS::KMS::Key',
+  aws_kms_alias: 'AWS::KMS::Alias',
+};
+
+/**
+ * Translates one planned resource. Provider defaults: `encryption_type` NONE (aws_kinesis_stream), `engine` redis
+ * (aws_elasticache_replication_group), `is_enabled` true (aws_kms_key); Firehose's source is `kinesis_source_configuration`
+ * (KinesisStreamAsSource) or `msk_source_configuration` (MSKAsSource), otherwise DirectPut.
+ */
+export function translateTerraform(type: string, v: Values): TranslatedResource | undefined {
+  const resourceType = TERRAFORM_TYPES[type];
+  if (!resourceType) return undefined;
+  const p: Record<string, unknown> = {};
+  switch (type) {
+    case 'aws_kinesis_stream':
+      set(p, 'Name', v.name);
+      if (String(v.encryption_type ?? 'NONE') !== 'NONE') p.StreamEncryption = { EncryptionType: v.encryption_type, ...(present(v.kms_key_id) ? { KeyId: v.kms_key_id } : {}) };
+      p.Tags = tagsOf(v);
+      break;
+    case 'aws_kinesis_firehose_delivery_stream': {
+      set(p, 'DeliveryStreamName', v.name);
+      const source = first(v.kinesis_source_configuration);
+      if (source) {
+        p.DeliveryStreamType = 'KinesisStreamAsSource';
+        p.KinesisStreamSourceConfiguration = { KinesisStreamARN: source.kinesis_stream_arn, RoleARN: source.role_arn };
+      } else if (first(v.msk_source_configuration)) p.DeliveryStreamType = 'MSKAsSource';
+      else p.DeliveryStreamType = 'DirectPut';
+      const sse = first(v.server_side_encryption);
+      if (sse && sse.enabled === true) {
+        p.DeliveryStreamEncryptionConfigurationInput = { KeyType: sse.key_type ?? 'AWS_OWNED_CMK', ...(present(sse.key_arn) ? { KeyARN: sse.key_arn } : {}) };
+      }
+      p.Tags = tagsOf(v);
+      break;
+    }
+    case 'aws_kinesis_video_stream':
+      set(p, 'Name', v.name);
+      set(p, 'KmsKeyId', v.kms_key_id);
+      p.Tags = tagsOf(v);
+      break;
+    case 'aws_elasticache_replication_group':
+      set(p, 'ReplicationGroupId', v.replication_group_id);
+      set(p, 'Engine', v.engine);
+      set(p, 'EngineVersion', v.engine_version);
+      set(p, 'CacheNodeType', v.node_type);
+      set(p, 'AtRestEncryptionEnabled', v.at_rest_encryption_enabled);
+      set(p, 'KmsKeyId', v.kms_key_id);
+      set(p, 'TransitEncryptionEnabled', v.transit_encryption_enabled);
+      set(p, 'TransitEncryptionMode', v.transit_encryption_mode);
+      set(p, 'AuthToken', v.auth_token);
+      set(p, 'UserGroupIds', v.user_group_ids);
+      set(p, 'GlobalReplicationGroupId', v.global_replication_group_id);
+      p.Tags = tagsOf(v);
+      break;
+    case 'aws_elasticache_cluster':
+      // A member of a replication group is judged with its group.
+      if (present(v.replication_group_id)) return undefined;
+      set(p, 'ClusterName', v.cluster_id);
+      set(p, 'Engine', v.engine);
+      set(p, 'EngineVersion', v.engine_version);
+      set(p, 'CacheNodeType', v.node_type);
+      set(p, 'TransitEncryptionEnabled', v.transit_encryption_enabled);
+      p.Tags = tagsOf(v);
+      break;
+    case 'aws_elasticache_serverless_cache':
+      set(p, 'ServerlessCacheName', v.name);
+      set(p, 'Engine', v.engine);
+      set(p, 'MajorEngineVersion', v.major_engine_version);
+      set(p, 'KmsKeyId', v.kms_key_id);
+      set(p, 'UserGroupId', v.user_group_id);
+      p.Tags = tagsOf(v);
+      break;
+    case 'aws_elasticache_user_group':
+      set(p, 'UserGroupId', v.user_group_id);
+      p.UserIds = v.user_ids ?? [];
+      break;
+    case 'aws_elasticache_user': {
+      set(p, 'UserId', v.user_id);
+      set(p, 'UserName', v.user_name);
+      set(p, 'AccessString', v.access_string);
+      set(p, 'NoPasswordRequired', v.no_password_required);
+      set(p, 'Passwords', v.passwords);
+      const mode = first(v.authentication_mode);
+      if (mode && present(mode.type)) p.AuthenticationMode = { Type: mode.type };
+      break;
+    }
+    case 'aws_kms_key':
+      if (v.is_enabled === false) p.Enabled = false;
+      break;
+    case 'aws_kms_alias':
+      set(p, 'AliasName', v.name);
+      set(p, 'TargetKeyId', v.target_key_id);
+      break;
+  }
+  return { resourceType, properties: p };
+}
