@@ -33,6 +33,7 @@ export const SAR_PAGES = {
   kinesis: `${SAR}/list_amazonkinesisdatastreams.html`,
   kinesisvideo: `${SAR}/list_amazonkinesisvideostreams.html`,
   kms: `${SAR}/list_awskeymanagementservice.html`,
+  lambda: `${SAR}/list_awslambda.html`,
   logs: `${SAR}/list_amazoncloudwatchlogs.html`,
   organizations: `${SAR}/list_awsorganizations.html`,
   secretsmanager: `${SAR}/list_awssecretsmanager.html`,
@@ -100,6 +101,9 @@ export const ACTION_RESOURCES: Readonly<Record<string, ActionScope>> = {
 
   // Keys of this account and region only: a key elsewhere is "unreadable", which the rules never call compliant.
   'kms:DescribeKey': scoped('kms', KMS_KEY_ARN),
+
+  // The CloudFormation hook's execution role: narrowed to the hook Lambda by scripts/lib/hook-resources.ts.
+  'lambda:InvokeFunction': scoped('lambda', here('lambda', 'function:*')),
 
   'logs:CreateLogStream': scoped('logs', here('logs', 'log-group:*')),
   'logs:PutLogEvents': scoped('logs', here('logs', 'log-group:*')),

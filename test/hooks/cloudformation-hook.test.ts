@@ -408,7 +408,7 @@ describe('cloudformation-hook', () => {
 
 describe('cloudformation-hook handler (the deployed wiring)', () => {
   it('never lets an unencrypted stream through: blocked by the judge, or InternalFailure while the judge is not in the build', async () => {
-    const { handler } = await import('../../rules/hooks/cloudformation-hook');
+    const { handler } = await import('../../rules/hooks/cloudformation-hook.js');
 
     const response = await handler(request('kinesis-create'));
 
