@@ -232,6 +232,19 @@ export function buildProgram(io: CliIo = processIo, state: { exitCode: number; r
       state.exitCode = await runCheckTemplate(files, opts, io);
     });
 
+  program
+    .command('invoke-hook')
+    .description('Run the CloudFormation Lambda Hook handler locally on a hook request; print its response (exit 0 SUCCESS, 1 NonCompliant, 2 error).')
+    .requiredOption('--event <file>', 'CloudFormation Lambda Hook request JSON (resource operation)')
+    .option('--endpoint-url <url>', 'custom endpoint for the account lookups, such as a moto server')
+    // Checked against the handler's own constants by invoke-hook.ts (loading them here would slow every --help).
+    .option('--prevention-mode <mode>', 'preventionMode the hook is deployed with: FAIL, WARN or OFF (default FAIL)')
+    .option('--on-unknown <policy>', 'what an UNKNOWN verdict does: BLOCK or ALLOW (default BLOCK)')
+    .action(async (opts: { event: string; endpointUrl?: string; preventionMode?: string; onUnknown?: string }) => {
+      const { runInvokeHook } = await import('./lib/invoke-hook.js');
+      state.exitCode = await runInvokeHook(opts, io);
+    });
+
   addDeployCommands(program, io);
 
   return program;

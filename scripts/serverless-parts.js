@@ -9,6 +9,7 @@ const { catalog } = load('../rules/catalog.ts');
 const { PACK_PATH, renderPack } = load('./lib/conformance-pack.ts');
 const { DeploymentMode, buildFunctions, buildResources } = load('./lib/serverless-resources.ts');
 const { loadAllRemediationDocuments } = load('./lib/remediation-docs.ts');
+const { preventionOptions } = load('./lib/hook-resources.ts');
 
 const list = (value) =>
   String(value ?? '')
@@ -17,7 +18,7 @@ const list = (value) =>
     .filter((v) => v !== '');
 
 async function context(resolveVariable) {
-  const [service, stage, importSecurityHubFindings, mode, evaluationRoleName, reservedConcurrency, packTemplateS3Uri, memberAccounts, excludedAccounts, organizationId] =
+  const [service, stage, importSecurityHubFindings, mode, evaluationRoleName, reservedConcurrency, packTemplateS3Uri, memberAccounts, excludedAccounts, organizationId, preventionMode, preventionOnUnknown] =
     await Promise.all([
       resolveVariable('self:service'),
       resolveVariable('sls:stage'),
@@ -29,6 +30,8 @@ async function context(resolveVariable) {
       resolveVariable('param:memberAccounts'),
       resolveVariable('param:excludedAccounts'),
       resolveVariable('param:organizationId'),
+      resolveVariable('param:preventionMode'),
+      resolveVariable('param:preventionOnUnknown'),
     ]);
   if (!Object.values(DeploymentMode).includes(mode)) {
     throw new Error(`--param="mode=${mode}" is not a deployment mode. Expected one of: ${Object.values(DeploymentMode).join(', ')}.`);
@@ -45,6 +48,8 @@ async function context(resolveVariable) {
     importSecurityHubFindings: securityHub === 'true',
     ...(reserved !== '' ? { reservedConcurrency: Number(reserved) } : {}),
     packTemplateS3Uri: String(packTemplateS3Uri ?? ''),
+    // Single account: the CloudFormation hook's options (an unknown value stops the build, naming the param).
+    prevention: preventionOptions(preventionMode, preventionOnUnknown),
     ...(mode === DeploymentMode.Organization
       ? {
           organization: {

@@ -58,8 +58,7 @@ export function selectRuleNames(rules: string | undefined, rulesFile: string | u
 }
 
 /** A Config rule event read from a file: a JSON object, or an error that names the file. */
-export function readEventFile(path: string): Record<string, unknown> {
-  const expected = 'a Config rule event (a JSON object with invokingEvent, ruleParameters and resultToken)';
+export function readEventFile(path: string, expected = 'a Config rule event (a JSON object with invokingEvent, ruleParameters and resultToken)'): Record<string, unknown> {
   const text = readUserFile(path, 'Event file', expected);
   if (text.trim() === '') throw new UsageError(`Event file ${path} is empty. Expected ${expected}.`);
   let value: unknown;

@@ -34,6 +34,7 @@ export const SAR_PAGES = {
   kinesis: `${SAR}/list_amazonkinesisdatastreams.html`,
   kinesisvideo: `${SAR}/list_amazonkinesisvideostreams.html`,
   kms: `${SAR}/list_awskeymanagementservice.html`,
+  lambda: `${SAR}/list_awslambda.html`,
   logs: `${SAR}/list_amazoncloudwatchlogs.html`,
   organizations: `${SAR}/list_awsorganizations.html`,
   secretsmanager: `${SAR}/list_awssecretsmanager.html`,
@@ -108,6 +109,9 @@ export const ACTION_RESOURCES: Readonly<Record<string, ActionScope>> = {
   // Keys of any account in this region (ANY_ACCOUNT_KMS_KEY_ARN): still a resource-level scope (keys only, this
   // partition and region), listed in CROSS_ACCOUNT_ACTIONS so the policy review accepts it by name.
   'kms:DescribeKey': scoped('kms', ANY_ACCOUNT_KMS_KEY_ARN),
+
+  // The CloudFormation hook's execution role: narrowed to the hook Lambda by scripts/lib/hook-resources.ts.
+  'lambda:InvokeFunction': scoped('lambda', here('lambda', 'function:*')),
 
   'logs:CreateLogStream': scoped('logs', here('logs', 'log-group:*')),
   'logs:PutLogEvents': scoped('logs', here('logs', 'log-group:*')),

@@ -26,6 +26,7 @@ import {
   wantsReevaluateTrigger,
 } from './iam';
 import type { ArnStyle } from './iam-resources';
+import { DEFAULT_PREVENTION, HOOK, HOOK_FUNCTION_KEY, type PreventionOptions, hookFunctions, singleAccountHookResources } from './hook-resources';
 import type { RemediationDocument } from './remediation-docs';
 
 /** Lambda's limit on function names. */
@@ -141,6 +142,8 @@ export interface PartsInput {
   readonly packTemplateS3Uri?: string;
   /** Present in organization mode. */
   readonly organization?: OrganizationHub;
+  /** Single account: the CloudFormation hook's deploy-time options (default FAIL, BLOCK); the spokes have their own. */
+  readonly prevention?: PreventionOptions;
 }
 
 export interface FunctionsInput {
@@ -152,6 +155,8 @@ export interface FunctionsInput {
   readonly reservedConcurrency?: number;
   /** Organization mode: the trigger assumes the spoke evaluation role (`<evaluationRoleName>-<region>`). */
   readonly organization?: Pick<OrganizationHub, 'evaluationRoleName'> & Partial<Pick<OrganizationHub, 'memberAccounts'>>;
+  /** Single account: the CloudFormation hook's deploy-time options (scripts/lib/hook-resources.ts). */
+  readonly prevention?: PreventionOptions;
 }
 
 /** IAM path of the hub Lambda roles: the spoke evaluation role trusts roles of this path in the hub account. */
@@ -217,6 +222,8 @@ export function buildFunctions(input: FunctionsInput): Record<string, Serverless
       ],
     };
   }
+  // Single account: the CloudFormation hook (the spokes run their own; scripts/lib/hook-resources.ts).
+  if (!organization) Object.assign(functions, hookFunctions(input.service, input.stage, input.prevention ?? DEFAULT_PREVENTION, HOOK.functionRole));
   return functions;
 }
 
@@ -722,6 +729,11 @@ export function buildResources(input: PartsInput): { Resources: Record<string, J
     Resources[id] = documentResource(d);
     packDependsOn.push(id);
   }
+
+  // The CloudFormation hook around serverless's function (nothing when preventionMode is OFF).
+  const hook = singleAccountHookResources(input.safeguards, input.stage, input.prevention ?? DEFAULT_PREVENTION, serverlessLogicalIds(HOOK_FUNCTION_KEY));
+  Object.assign(Resources, hook);
+  if (Object.keys(hook).length > 0) Object.assign(extensions, logGroupExtensions([HOOK_FUNCTION_KEY]));
 
   Resources[CONFORMANCE_PACK_LOGICAL_ID] = {
     Type: 'AWS::Config::ConformancePack',

@@ -5,6 +5,7 @@ import type { Json } from './conformance-pack';
 import { elastiCacheChangeEventPattern } from '../../rules/triggers/elasticache-reevaluate';
 import { MAX_ROLE_BASE_NAME, evaluationRoleActions, hubRoleBaseName, readStatements, securityHubStatements, wantsReevaluateTrigger } from './iam';
 import type { RemediationDocument } from './remediation-docs';
+import { spokeHookParts } from './hook-resources';
 import {
   FORWARD_ROLE_BASE_NAME,
   HUB_EVENT_BUS_PREFIX,
@@ -58,6 +59,7 @@ export interface SpokeTemplate {
   readonly AWSTemplateFormatVersion: string;
   readonly Description: string;
   readonly Parameters: Record<string, Json>;
+  readonly Rules?: Record<string, Json>;
   readonly Conditions?: Record<string, Json>;
   readonly Resources: Record<string, Json>;
   readonly Outputs: Record<string, Json>;
@@ -209,13 +211,18 @@ export function buildSpoke(safeguards: readonly Safeguard[], documents: readonly
   for (const d of documents) Resources[documentLogicalId(d.name)] = documentResource(d);
   const forwards = wantsReevaluateTrigger(safeguards);
   if (forwards) Object.assign(Resources, forwardingResources());
+  // The CloudFormation hook of this account and region (scripts/lib/hook-resources.ts), off until PreventionMode says.
+  const hook = spokeHookParts(safeguards);
+  Object.assign(Parameters, hook.Parameters);
+  Object.assign(Resources, hook.Resources);
   return {
     AWSTemplateFormatVersion: '2010-09-09',
     Description: forwards
       ? 'HIPAA Safeguards spoke: the evaluation role the hub assumes, one remediation role per document, the SSM Automation documents and the ElastiCache change forwarding to the hub.'
       : 'HIPAA Safeguards spoke: the evaluation role the hub assumes, one remediation role per document and the SSM Automation documents.',
     Parameters,
-    Conditions: { [SECURITY_HUB_CONDITION]: { 'Fn::Equals': [{ Ref: SpokeParameter.ImportSecurityHubFindings }, 'true'] } },
+    Rules: hook.Rules,
+    Conditions: { [SECURITY_HUB_CONDITION]: { 'Fn::Equals': [{ Ref: SpokeParameter.ImportSecurityHubFindings }, 'true'] }, ...hook.Conditions },
     Resources,
     Outputs: {
       EvaluationRoleArn: { Value: { 'Fn::GetAtt': [EVALUATION_ROLE_LOGICAL_ID, 'Arn'] } },

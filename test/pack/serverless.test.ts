@@ -12,6 +12,7 @@ import {
   elastiCacheChangeInputTransformer,
 } from '../../rules/triggers/elasticache-reevaluate';
 import { PACK_PATH, packNames } from '../../scripts/lib/conformance-pack';
+import { HOOK, HOOK_FUNCTION_KEY, HOOK_HANDLER } from '../../scripts/lib/hook-resources';
 import { documentActions, isWildcardAction, remediationRoleLogicalId, ruleActions } from '../../scripts/lib/iam';
 import { loadAllRemediationDocuments } from '../../scripts/lib/remediation-docs';
 import {
@@ -111,9 +112,25 @@ describe('serverless.yml (npm run package)', function () {
 
   it('writes one zip per safeguard holding only its bundled handler, which loads with no node_modules (SDK bundled)', () => {
     const zips = readdirSync(dir).filter((f) => f.endsWith('.zip'));
-    expect(zips).to.have.members([...catalog.map((s) => `${s.name}.zip`), `${REEVALUATE.functionKey}.zip`]);
+    expect(zips).to.have.members([...catalog.map((s) => `${s.name}.zip`), `${REEVALUATE.functionKey}.zip`, `${HOOK_FUNCTION_KEY}.zip`]);
     const trigger = spawnSync('unzip', ['-Z1', join(dir, `${REEVALUATE.functionKey}.zip`)], { encoding: 'utf8' });
     expect(trigger.stdout.trim().split('\n')).to.deep.equal([`rules/triggers/${REEVALUATE.functionKey}.js`]);
+    // The CloudFormation hook (default preventionMode FAIL): its own bundle, loadable without node_modules.
+    const hookZip = join(dir, `${HOOK_FUNCTION_KEY}.zip`);
+    expect(spawnSync('unzip', ['-Z1', hookZip], { encoding: 'utf8' }).stdout.trim().split('\n')).to.deep.equal([`${HOOK_HANDLER.split('.')[0]}.js`]);
+    const hookDir = mkdtempSync(join(tmpdir(), 'hipaa-zip-'));
+    try {
+      expect(spawnSync('unzip', ['-q', hookZip, '-d', hookDir]).status).to.equal(0);
+      const load = spawnSync(process.execPath, ['-e', `if (typeof require('./${HOOK_HANDLER.split('.')[0]}.js').handler !== 'function') process.exit(3)`], {
+        cwd: hookDir,
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH ?? '', AWS_REGION: 'us-east-1' },
+      });
+      expect(load.status, load.stderr).to.equal(0);
+    } finally {
+      rmSync(hookDir, { recursive: true, force: true });
+    }
+    expect(res(HOOK.hook).Type).to.equal('AWS::CloudFormation::LambdaHook');
     for (const s of catalog) {
       const zip = join(dir, `${s.name}.zip`);
       const list = spawnSync('unzip', ['-Z1', zip], { encoding: 'utf8' });
@@ -228,7 +245,8 @@ describe('serverless.yml (npm run package)', function () {
       VersioningConfiguration: { Status: 'Enabled' },
     });
     const logGroups = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Logs::LogGroup');
-    expect(logGroups).to.have.length(catalog.length + 1);
+    // One per rule, the ElastiCache trigger and the CloudFormation hook.
+    expect(logGroups).to.have.length(catalog.length + 2);
     for (const g of logGroups) {
       expect(g, JSON.stringify(g.Properties)).to.deep.include({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
       expect(g.Properties?.RetentionInDays).to.equal(365);

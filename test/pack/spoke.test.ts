@@ -19,6 +19,7 @@ import {
   buildSpoke,
   renderSpoke,
 } from '../../scripts/lib/spoke-template';
+import { HOOK, SPOKE_HOOK_CONDITION, SPOKE_HOOK_WARNS_CONDITION } from '../../scripts/lib/hook-resources';
 import { type Template, cfnLint, describeMatches, propertiesValidator, resolveIntrinsics } from './cfn';
 
 const committed = readFileSync(SPOKE_PATH, 'utf8');
@@ -56,7 +57,7 @@ describe('conformance-packs/hipaa-safeguards-spoke.yaml (StackSet template)', ()
     expect(matches, describeMatches(matches)).to.deep.equal([]);
   });
 
-  it('holds the evaluation role, one remediation role per document, the notification topic and its policy, every document and the ElastiCache forwarding, nothing else', () => {
+  it('holds the evaluation role, one remediation role per document, the notification topic and its policy, every document, the ElastiCache forwarding and the prevention hook, nothing else', () => {
     expect(Object.keys(spoke.Resources).sort()).to.deep.equal(
       [
         EVALUATION_ROLE_LOGICAL_ID,
@@ -67,6 +68,7 @@ describe('conformance-packs/hipaa-safeguards-spoke.yaml (StackSet template)', ()
         FORWARD.rule,
         FORWARD.role,
         ...documents.map((d) => documentLogicalId(d.name)),
+        ...Object.values(HOOK),
       ].sort(),
     );
   });
@@ -77,7 +79,7 @@ describe('conformance-packs/hipaa-safeguards-spoke.yaml (StackSet template)', ()
       documents,
     );
     expect(template.Resources).to.not.have.any.keys(FORWARD.rule, FORWARD.role);
-    expect(Object.keys(template.Conditions ?? {})).to.deep.equal([SECURITY_HUB_CONDITION]);
+    expect(Object.keys(template.Conditions ?? {})).to.deep.equal([SECURITY_HUB_CONDITION, SPOKE_HOOK_CONDITION, SPOKE_HOOK_WARNS_CONDITION]);
   });
 
   describe('ElastiCache change forwarding to the hub', () => {
@@ -188,12 +190,17 @@ describe('conformance-packs/hipaa-safeguards-spoke.yaml (StackSet template)', ()
   });
 
   it('matches the registry schemas of its resource types (ajv)', () => {
-    // The reference set has no AWS::IAM::Policy schema; cfn-lint checks that resource (E3xxx) above.
-    const withSchema = Object.entries(spoke.Resources).filter(([, r]) => r.Type !== 'AWS::IAM::Policy');
-    expect(withSchema.length).to.equal(Object.keys(spoke.Resources).length - 1);
+    // The reference set has no AWS::IAM::Policy or AWS::Logs::LogGroup schema; cfn-lint checks those (E3xxx) above.
+    // The LambdaHook schema's Alias pattern uses (?i), which JavaScript regexes lack: test/pack/hook.test.ts checks it.
+    const unschemed = ['AWS::IAM::Policy', 'AWS::Logs::LogGroup', 'AWS::CloudFormation::LambdaHook'];
+    const withSchema = Object.entries(spoke.Resources).filter(([, r]) => !unschemed.includes(r.Type));
+    expect(withSchema.length).to.equal(Object.keys(spoke.Resources).length - 3);
     for (const [id, r] of withSchema) {
       const validate = propertiesValidator(r.Type);
-      expect(validate(resolved(id)), `${id}: ${JSON.stringify(validate.errors)}`).to.equal(true);
+      const properties = resolved(id);
+      // resolveIntrinsics makes every Fn::GetAtt a placeholder; the function's Role pattern needs a role ARN.
+      if (r.Type === 'AWS::Lambda::Function') properties.Role = `arn:aws:iam::123456789012:role/${String(properties.Role).split(':').pop()}`;
+      expect(validate(properties), `${id}: ${JSON.stringify(validate.errors)}`).to.equal(true);
     }
   });
 
