@@ -105,3 +105,16 @@ export function rateFor(service: string, operation: string): { perSecond: number
 export function burstOf(perSecond: number): number {
   return Math.max(1, Math.floor(perSecond));
 }
+
+/** A rate no run reaches: operations outside the table are left to the SDK's adaptive retry. */
+export const UNLIMITED_RATE = { perSecond: 1e9, burst: 1e9 } as const;
+
+/**
+ * The rate the pack's clients wait on: the table's (documented, or `DEFAULT_RATE` where the row says AWS documents
+ * none) for every operation the pack calls while listing, looking up and reporting; `UNLIMITED_RATE` for an
+ * operation the table does not list (the demo's and tests' create calls, remediation writes), which the SDK's
+ * adaptive retry alone paces.
+ */
+export function listedRateFor(service: string, operation: string): { perSecond: number; burst: number } {
+  return byKey.has(`${service}:${operation}`) ? rateFor(service, operation) : { ...UNLIMITED_RATE };
+}
