@@ -315,6 +315,16 @@ describe('runtime/scale', () => {
       expect(proxy.stats().peakInFlight).to.be.at.most(3).and.at.least(2);
     });
 
+    it('describes Kinesis streams up to the concurrency at a time, and reports them in listing order', async () => {
+      const kinesis = raw(KinesisClient, moto.endpoint);
+      const names = Array.from({ length: 10 }, (_, i) => `d${i}`);
+      for (const name of names) await kinesis.send(new CreateStreamCommand({ StreamName: name, ShardCount: 1 }));
+      proxy = await startCountingProxy(moto.endpoint);
+      const { results } = await scan({ safeguards: [kinesisStreamEncrypted], region: REGION, endpoint: proxy.endpoint, concurrency: 4 });
+      expect(results.map((r) => r.resourceId)).to.deep.equal(names);
+      expect(proxy.stats().peakInFlight).to.be.at.most(4).and.at.least(2);
+    });
+
     it('lists ElastiCache once for all six rules: their listing calls equal those of one rule', async () => {
       // Arrange
       const ec = elastiCacheOn(moto.endpoint);
