@@ -28,10 +28,15 @@ export interface JudgeContext {
  * The context of one run.
  * @example const ctx = newJudgeContext(clients, new Date(), { concurrency: 8 }); for (const s of rules) await judgeAll(s, params, ctx);
  */
-export function newJudgeContext(clients: AwsClients, now: Date = new Date(), options: { readonly concurrency?: number } = {}): JudgeContext {
+export function newJudgeContext(
+  clients: AwsClients,
+  now: Date = new Date(),
+  options: { readonly concurrency?: number; readonly nonAwsResponseIsUnsupported?: boolean } = {},
+): JudgeContext {
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError(`concurrency must be a positive integer, got ${concurrency}.`);
-  return { clients, now, lookup: new Lookup(clients), listings: new ListingCache({ concurrency }), concurrency };
+  const lookup = new Lookup(clients, options.nonAwsResponseIsUnsupported ? { nonAwsResponseIsUnsupported: true } : {});
+  return { clients, now, lookup, listings: new ListingCache({ concurrency }), concurrency };
 }
 
 /**

@@ -97,7 +97,7 @@ export async function scan(
   }, options.limiter ? { limiter: options.limiter } : {});
   const before = clients.limiter.stats();
   // One context for every rule: a resource family is listed once and each lookup made once, whichever rules ask.
-  const ctx = newJudgeContext(clients, options.now, { concurrency });
+  const ctx = newJudgeContext(clients, options.now, { concurrency, ...(options.nonAwsResponseIsUnsupported ? { nonAwsResponseIsUnsupported: true } : {}) });
   const results: ScanResult[] = [];
   const failures: ScanFailure[] = [];
   const skipped: ScanSkip[] = [];
