@@ -42,10 +42,11 @@ function floorSource(ruleName: string): string | undefined {
   const services = new Set(['config', ...[...rule.resource.listActions, ...(rule.lookupActions ?? [])].map((a) => a.split(':')[0] ?? '')]);
   const clients = [...services].map((svc) => CLIENT_OF[svc]).filter((c): c is readonly [string, string] => c !== undefined);
   return [
-    ...clients.map(([pkg, cls]) => `const { ${cls} } = require(${JSON.stringify(pkg)});`),
-    `const { fromTemporaryCredentials } = require('@aws-sdk/credential-providers');`,
-    `const { NodeHttpHandler } = require('@smithy/node-http-handler');`,
-    `exports.handler = async () => [${clients.map(([, cls]) => cls).join(', ')}, fromTemporaryCredentials, NodeHttpHandler].length;`,
+    // ESM imports, as the rules' sources import: the bundler keeps the client classes and drops unused commands.
+    ...clients.map(([pkg, cls]) => `import { ${cls} } from ${JSON.stringify(pkg)};`),
+    `import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';`,
+    `import { NodeHttpHandler } from '@smithy/node-http-handler';`,
+    `export const handler = async () => [${clients.map(([, cls]) => cls).join(', ')}, fromTemporaryCredentials, NodeHttpHandler].length;`,
   ].join('\n');
 }
 const TARGET_ZIP_BYTES = 250 * 1024;
@@ -109,6 +110,7 @@ async function buildFloor(ruleName: string, dir: string): Promise<string | undef
   await build({
     stdin: { contents, resolveDir: resolve(__dirname, '..'), loader: 'js' },
     outfile,
+    format: 'cjs',
     bundle: true,
     minify: true,
     keepNames: true,
