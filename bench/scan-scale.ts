@@ -5,8 +5,11 @@
  * replication groups (each with its member cluster), then runs, each in its own process so its peak RSS is its own:
  *   1. baseline: the fewest calls that read the same facts (ListStreams pages, then DescribeStreamSummary and
  *      ListTagsForStream per stream), with the SDK directly, 8 streams at a time;
- *   2. today's `scan()` of kinesis-stream-encrypted (scripts/lib/scan.ts, imported as is);
- *   3. `scan()` of one ElastiCache rule, then of all six ElastiCache rules.
+ *   2. `scan()` of kinesis-stream-encrypted (scripts/lib/scan.ts, imported as is) at the same concurrency;
+ *   3. `scan()` of one ElastiCache rule, then of all six ElastiCache rules (one shared listing).
+ * Pacing is the same on both sides: without --enforce-rates neither waits on a rate limiter (the scan's process-wide
+ * limiter is replaced by one that only counts), so wall time compares the work itself; with --enforce-rates the proxy
+ * throttles past the documented rates and both the baseline and the scan pace themselves with the documented limiter.
  * Prints calls per operation, the lower bounds, wall time, peak requests in flight, peak RSS, and PASS/FAIL against
  * the issue's targets. Not a test: figures vary with the machine; the call counts do not.
  *
@@ -19,7 +22,9 @@ import { CreateStreamCommand, DescribeStreamSummaryCommand, KinesisClient, ListT
 import { CreateCacheClusterCommand, CreateReplicationGroupCommand, ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { elastiCacheRuleNames, findSafeguard } from '../rules/catalog';
-import { runBounded } from '../rules/runtime/limiter';
+import { newDocumentedLimiter } from '../rules/runtime/clients';
+import { RateLimiter, runBounded, withRateLimits } from '../rules/runtime/limiter';
+import { UNLIMITED_RATE } from '../rules/runtime/rate-limits';
 import { startMoto } from '../scripts/lib/moto-server';
 import { scan } from '../scripts/lib/scan';
 import { documentedRates, startCountingProxy } from '../test/helpers/counting-proxy';
@@ -39,6 +44,11 @@ interface Options {
   readonly concurrency: number;
   readonly enforceRates: boolean;
   readonly worker?: { job: Job; endpoint: string };
+}
+
+/** The limiter both sides use: the documented rates with --enforce-rates, else one that only counts. */
+function benchLimiter(enforceRates: boolean): RateLimiter {
+  return enforceRates ? newDocumentedLimiter() : new RateLimiter({ rateOf: () => ({ ...UNLIMITED_RATE }) });
 }
 
 function parseOptions(argv: readonly string[]): Options {
@@ -78,10 +88,15 @@ interface WorkerReport {
   readonly maxRssMb: number;
   readonly resources: number;
   readonly failures: number;
+  /** scan(): listings made and served again from the run's cache; limiter waits per operation. */
+  readonly listings?: { listed: number; replayed: number };
+  readonly waitedMs?: Record<string, number>;
 }
 
-async function baseline(endpoint: string, concurrency: number): Promise<{ resources: number; failures: number }> {
-  const kinesis = new KinesisClient(sdkConfig(endpoint));
+type Outcome = Omit<WorkerReport, 'wallMs' | 'maxRssMb'>;
+
+async function baseline(endpoint: string, concurrency: number, enforceRates: boolean): Promise<Outcome> {
+  const kinesis = withRateLimits(new KinesisClient(sdkConfig(endpoint)), benchLimiter(enforceRates), { accountId: 'caller', region: REGION });
   const names = new Set<string>();
   // Like the rule's lister: moto fills StreamSummaries with every stream but StreamNames with one page only.
   for await (const page of paginateListStreams({ client: kinesis, pageSize: PAGE }, {})) {
@@ -99,24 +114,39 @@ async function baseline(endpoint: string, concurrency: number): Promise<{ resour
   return { resources: outcomes.filter((o) => o.status === 'fulfilled').length, failures: outcomes.filter((o) => o.status !== 'fulfilled').length };
 }
 
-async function scanWith(endpoint: string, rules: readonly string[]): Promise<{ resources: number; failures: number }> {
-  const { results, failures } = await scan({ safeguards: rules.map((name) => findSafeguard(name)), region: REGION, endpoint });
-  return { resources: results.length, failures: failures.length };
+async function scanWith(endpoint: string, rules: readonly string[], concurrency: number, enforceRates: boolean): Promise<Outcome> {
+  const { results, failures, stats } = await scan({
+    safeguards: rules.map((name) => findSafeguard(name)),
+    region: REGION,
+    endpoint,
+    concurrency,
+    limiter: benchLimiter(enforceRates),
+    // moto answers the ElastiCache operations it lacks with HTML: a skipped kind, not an error (as `npm start` does).
+    nonAwsResponseIsUnsupported: true,
+  });
+  const waitedMs = Object.fromEntries(Object.entries(stats.operations).map(([op, s]) => [op, Math.round(s.waitedMs)]));
+  return { resources: results.length, failures: failures.length, listings: stats.listings, waitedMs };
 }
 
-async function runWorker(job: Job, endpoint: string, concurrency: number): Promise<void> {
+async function runWorker(job: Job, endpoint: string, concurrency: number, enforceRates: boolean): Promise<void> {
   const start = performance.now();
   const outcome =
     job === 'baseline'
-      ? await baseline(endpoint, concurrency)
-      : await scanWith(endpoint, job === 'scan-kinesis' ? ['kinesis-stream-encrypted'] : job === 'scan-elasticache-one' ? ['elasticache-encrypted-at-rest'] : elastiCacheRuleNames);
+      ? await baseline(endpoint, concurrency, enforceRates)
+      : await scanWith(
+          endpoint,
+          job === 'scan-kinesis' ? ['kinesis-stream-encrypted'] : job === 'scan-elasticache-one' ? ['elasticache-encrypted-at-rest'] : elastiCacheRuleNames,
+          concurrency,
+          enforceRates,
+        );
   const report: WorkerReport = { wallMs: performance.now() - start, maxRssMb: process.resourceUsage().maxRSS / 1024, ...outcome };
   process.stdout.write(`\n${JSON.stringify(report)}\n`);
 }
 
-function spawnWorker(job: Job, endpoint: string, concurrency: number): Promise<WorkerReport> {
+function spawnWorker(job: Job, endpoint: string, concurrency: number, enforceRates: boolean): Promise<WorkerReport> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...process.execArgv, __filename, '--worker', job, '--endpoint', endpoint, '--concurrency', String(concurrency)], {
+    const args = [...process.execArgv, __filename, '--worker', job, '--endpoint', endpoint, '--concurrency', String(concurrency), ...(enforceRates ? ['--enforce-rates'] : [])];
+    const child = spawn(process.execPath, args, {
       stdio: ['ignore', 'pipe', 'inherit'],
       env: process.env,
     });
@@ -180,10 +210,12 @@ const fmt = (v: number, digits = 0) => v.toFixed(digits);
 function printRun(label: string, m: Measured): void {
   console.log(`\n${label}`);
   console.log(`  wall ${fmt(m.wallMs)} ms · peak in flight ${m.peakInFlight} · peak RSS ${fmt(m.maxRssMb, 1)} MB · resources judged ${m.resources} · failures ${m.failures} · calls ${m.total}`);
+  if (m.listings) console.log(`  listings: ${m.listings.listed} made, ${m.listings.replayed} served again from the run's cache`);
   for (const [op, c] of Object.entries(m.calls).sort()) {
     const failed = m.failed[op] ? `   (${m.failed[op]} answered with an error)` : '';
     const throttled = m.throttled[op] ? `   (${m.throttled[op]} throttled)` : '';
-    console.log(`    ${op.padEnd(44)} ${String(c).padStart(7)}${failed}${throttled}`);
+    const waited = m.waitedMs?.[op] ? `   (waited ${m.waitedMs[op]} ms on the limiter)` : '';
+    console.log(`    ${op.padEnd(44)} ${String(c).padStart(7)}${failed}${throttled}${waited}`);
   }
 }
 
@@ -193,7 +225,7 @@ async function main(): Promise<void> {
   Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'bench', AWS_SECRET_ACCESS_KEY: 'bench', AWS_REGION: REGION, AWS_EC2_METADATA_DISABLED: 'true', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' });
   delete process.env.AWS_PROFILE;
   delete process.env.AWS_ENDPOINT_URL;
-  if (options.worker) return runWorker(options.worker.job, options.worker.endpoint, options.concurrency);
+  if (options.worker) return runWorker(options.worker.job, options.worker.endpoint, options.concurrency, options.enforceRates);
 
   const { n, elasticache: groups, concurrency } = options;
   const moto = await startMoto();
@@ -212,7 +244,7 @@ async function main(): Promise<void> {
     const measure = async (job: Job): Promise<Measured> => {
       proxy.resetCounts();
       console.error(`Running ${job}…`);
-      const report = await spawnWorker(job, proxy.endpoint, concurrency);
+      const report = await spawnWorker(job, proxy.endpoint, concurrency, options.enforceRates);
       const stats = proxy.stats();
       return { ...report, calls: stats.calls, failed: stats.failed, throttled: stats.throttled, total: stats.total, peakInFlight: stats.peakInFlight };
     };
@@ -226,10 +258,10 @@ async function main(): Promise<void> {
     const lowerPerResourceTags = pages + 2 * n;
     const lowerBulkTags = pages + n + pages;
     const scanCalls = sum(kinesisScan.calls, 'kinesis');
-    const mode = options.enforceRates ? 'counting proxy enforcing the documented rates' : 'counting proxy';
+    const mode = options.enforceRates ? 'counting proxy enforcing the documented rates; baseline and scan paced by the documented limiter' : 'counting proxy; neither side paced by a rate limiter';
     console.log(`\n=== scan scale: ${n} Kinesis streams, ${groups} ElastiCache replication groups (moto ${moto.endpoint}, ${mode}) ===`);
     printRun(`Baseline: fewest calls, SDK directly, concurrency ${concurrency}`, base);
-    printRun('scan(): kinesis-stream-encrypted', kinesisScan);
+    printRun(`scan(): kinesis-stream-encrypted, --concurrency ${concurrency}`, kinesisScan);
     if (one) printRun('scan(): elasticache-encrypted-at-rest (one ElastiCache rule)', one);
     if (six) printRun(`scan(): all ${elastiCacheRuleNames.length} ElastiCache rules`, six);
 

@@ -5,7 +5,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { OutputFile, UsageError, resolveRegion, selectRuleNames, validateEndpoint } from './lib/cli-input';
 import { addDeployCommands } from './lib/deploy/commands';
-import type { ScanFailure, ScanResult, ScanSkip } from './lib/scan';
 
 export const OutputFormat = { Table: 'table', Json: 'json', Asff: 'asff' } as const;
 
@@ -64,6 +63,8 @@ interface ScanOpts {
   accountId?: string;
   maxAttempts?: number;
   requestTimeout?: number;
+  concurrency?: number;
+  verbose?: boolean;
 }
 
 /** `scan`: every input is checked, the account resolved and the output opened before the first scan call. */
@@ -100,13 +101,14 @@ async function runScan(opts: ScanOpts, io: CliIo): Promise<number> {
 
   // 3. The output file: opened now, written once the verdicts exist.
   const output = opts.output !== undefined ? OutputFile.open(opts.output) : undefined;
-  let scanned: { results: ScanResult[]; failures: ScanFailure[]; skipped: ScanSkip[] };
+  let scanned: Awaited<ReturnType<typeof lib.scan>>;
   try {
     scanned = await lib.scan({
       safeguards,
       ...target,
       parameters: opts.param,
       ...limits,
+      ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
       onProgress: (m) => io.err(`${m}\n`),
     });
   } catch (e) {
@@ -114,6 +116,7 @@ async function runScan(opts: ScanOpts, io: CliIo): Promise<number> {
     throw e;
   }
   const { results, failures, skipped } = scanned;
+  if (opts.verbose) io.err(`${lib.formatStats(scanned.stats)}\n`);
   const summary = lib.summarize(results, failures, skipped);
 
   let text: string;
@@ -199,6 +202,12 @@ export function buildProgram(io: CliIo = processIo, state: { exitCode: number; r
     .option('--max-attempts <n>', 'attempts per AWS call, first try included (default 8)', parseMaxAttempts)
     .option('--request-timeout <ms>', 'milliseconds one attempt of an AWS call may wait for its answer before it fails and is retried (default 30000)', parseRequestTimeout)
     .option('--account-id <id>', 'account for ASFF findings (default: from sts:GetCallerIdentity)')
+    .option('--concurrency <n>', 'resources judged and AWS requests in flight at once (default 8); each API still keeps its documented rate', (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1 || n > 64) throw new InvalidArgumentError('Expected an integer from 1 to 64.');
+      return n;
+    })
+    .option('--verbose', 'print, per operation, the calls made and the time waited on the rate limiter (stderr)')
     .action(async (opts: ScanOpts) => {
       state.exitCode = await runScan(opts, io);
     });

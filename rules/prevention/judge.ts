@@ -1,7 +1,7 @@
 import { catalog } from '../catalog';
 import { fitAnnotation, markUserText, notApplicable } from '../runtime/compliance';
 import { checkExemption } from '../runtime/exemptions';
-import { judge, type JudgeContext } from '../runtime/judge';
+import { judge, type JudgeContext, newJudgeContext } from '../runtime/judge';
 import { parseParameters } from '../runtime/parameters';
 import type { NormalizedResource, Safeguard } from '../runtime/safeguard';
 import { IncompleteResourceError, type NodeBasedCache } from '../resources/elasticache';
@@ -107,7 +107,8 @@ export const judgeProperties: JudgeProperties = async (input: PropertiesInput): 
   const lookup = input.facts ?? new PreventionLookup({ ...(input.template ? { template: input.template } : {}), ...(input.clients ? { clients: input.clients } : {}) });
   const clients = input.clients ?? lookup.clients;
   view = await withAccountDefaults(view, lookup);
-  const ctx: JudgeContext = { clients, now: input.now ?? new Date(), lookup };
+  // One resource, no listing: the judge's listing cache stays empty; the template-aware lookup replaces the account's.
+  const ctx: JudgeContext = { ...newJudgeContext(clients, input.now ?? new Date(), { concurrency: 1 }), lookup };
   const verdicts: PropertyVerdict[] = [];
   for (const { s, params } of prepared) {
     const citation = s.hipaa.join(', ');

@@ -4,7 +4,8 @@ import type { AwsClients } from '../runtime/clients';
 import { InvalidResponseError, MalformedEventError } from '../runtime/errors';
 import { type ConfigurationItem, describeIssues } from '../runtime/event';
 import type { Lookup } from '../runtime/lookup';
-import { type NormalizedResource, type ResourceAdapter, UnreadableResource } from '../runtime/safeguard';
+import { readEach } from '../runtime/read-each';
+import { type ListContext, type NormalizedResource, type ResourceAdapter, UnreadableResource } from '../runtime/safeguard';
 import { kinesisStreamFromCloudFormation, kinesisStreamReads } from './cloudformation/kinesis-stream';
 
 /** A Kinesis data stream as every safeguard sees it. */
@@ -102,26 +103,33 @@ export const kinesisStreamResource: ResourceAdapter<KinesisStream> = {
   cloudFormationReads: { [RESOURCE_TYPE]: kinesisStreamReads },
 };
 
-async function* listStreams(clients: AwsClients): AsyncIterable<KinesisStream | UnreadableResource> {
+async function* listStreams(clients: AwsClients, context?: ListContext): AsyncIterable<KinesisStream | UnreadableResource> {
   const kinesis = clients.get(KinesisClient);
-  const seen = new Set<string>();
-  for await (const page of paginateListStreams({ client: kinesis, pageSize: 100 }, {})) {
-    // Some servers fill StreamSummaries beyond StreamNames; read both and describe each stream once.
-    const names = [...(page.StreamNames ?? []), ...(page.StreamSummaries ?? []).map((s) => s.StreamName ?? '')];
-    for (const name of names) {
-      if (!name || seen.has(name)) continue;
-      seen.add(name);
-      let stream: KinesisStream | UnreadableResource | undefined;
+  async function* names(): AsyncGenerator<string> {
+    const seen = new Set<string>();
+    for await (const page of paginateListStreams({ client: kinesis, pageSize: 100 }, {})) {
+      // Some servers fill StreamSummaries beyond StreamNames; read both and describe each stream once.
+      for (const name of [...(page.StreamNames ?? []), ...(page.StreamSummaries ?? []).map((s) => s.StreamName ?? '')]) {
+        if (!name || seen.has(name)) continue;
+        seen.add(name);
+        yield name;
+      }
+    }
+  }
+  // Streams are described `context.concurrency` at a time (the limiter keeps each operation at its rate), in order.
+  yield* readEach(
+    names(),
+    async (name): Promise<KinesisStream | UnreadableResource | undefined> => {
       try {
-        stream = await describe(kinesis, name);
+        return await describe(kinesis, name);
       } catch (error) {
         // An incomplete answer about one stream is that stream's failure; the others are still judged.
         if (!(error instanceof InvalidResponseError)) throw error;
-        stream = new UnreadableResource(RESOURCE_TYPE, name, error);
+        return new UnreadableResource(RESOURCE_TYPE, name, error);
       }
-      if (stream) yield stream;
-    }
-  }
+    },
+    context?.concurrency ?? 1,
+  );
 }
 
 /** What a Firehose delivery stream's source stream tells about encryption at rest. */

@@ -1,7 +1,9 @@
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import type { AwsCredentialIdentityProvider, MetadataBearer, Pluggable } from '@smithy/types';
+import type { AwsCredentialIdentityProvider, FinalizeRequestMiddleware, MetadataBearer, Pluggable } from '@smithy/types';
 import { TimeBudgetExceededError, operationPlugin } from './aws-errors';
+import { RATE_LIMIT_MIDDLEWARE, RateLimiter, rateLimitPlugin } from './limiter';
+import { listedRateFor } from './rate-limits';
 
 /** Where and as whom the pack talks to AWS. */
 export interface ClientTarget {
@@ -21,6 +23,11 @@ export interface ClientTarget {
   readonly requestTimeoutMs?: number;
   /** Milliseconds one attempt may wait for the TCP connection. Default 5 s. */
   readonly connectionTimeoutMs?: number;
+  /**
+   * Most requests these clients have in flight at once, whatever asks (listers, lookups, several rules): the run's
+   * `--concurrency`. Absent: unbounded (each caller bounds itself).
+   */
+  readonly maxInFlight?: number;
 }
 
 export type ClientConfig = {
@@ -36,6 +43,78 @@ export type ClientConfig = {
 export const DEFAULT_MAX_ATTEMPTS = 8;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 export const DEFAULT_CONNECTION_TIMEOUT_MS = 5_000;
+
+/**
+ * The limiter key of the account the caller's own credentials belong to. Knowing its ID would cost an
+ * sts:GetCallerIdentity call per run; one process holds one set of base credentials, so a fixed key is exact.
+ */
+export const CALLER_ACCOUNT = 'caller';
+
+/** A limiter seeded from the rate table; operations outside it are paced by adaptive retry alone. */
+export function newDocumentedLimiter(): RateLimiter {
+  return new RateLimiter({ rateOf: listedRateFor });
+}
+
+let sharedLimiter = newDocumentedLimiter();
+
+/**
+ * The process-wide rate limiter every client created here waits on (issue 11): one token bucket per (account,
+ * region, service, operation), seeded with the documented rates of `rate-limits.ts`, shared by every rule, lister
+ * and lookup of every run in this process, warm Lambda invocations included, because AWS counts per account, not
+ * per caller. Its `stats()` tell calls made and time waited per operation (`scan --verbose`).
+ */
+export function processLimiter(): RateLimiter {
+  return sharedLimiter;
+}
+
+/** Replaces the process-wide limiter (tests, benchmarks) and returns the one it replaced. */
+export function setProcessLimiter(limiter: RateLimiter): RateLimiter {
+  const previous = sharedLimiter;
+  sharedLimiter = limiter;
+  return previous;
+}
+
+/** At most `size` holders at once; the others wait in the order they asked. */
+export class Gate {
+  private held = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(readonly size: number) {
+    if (!Number.isInteger(size) || size < 1) throw new RangeError(`maxInFlight must be a positive integer, got ${size}.`);
+  }
+
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.held >= this.size) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else this.held++;
+    try {
+      return await work();
+    } finally {
+      // The slot passes straight to the next waiter, so a newcomer cannot overtake it.
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.held--;
+    }
+  }
+}
+
+const IN_FLIGHT_MIDDLEWARE = 'hipaaSafeguardsInFlight';
+
+/**
+ * Each attempt holds a slot of the gate from before it waits for its token until its answer: a request never waits
+ * for a slot after its token was granted, so requests released together cannot exceed the rate they were paced at.
+ */
+function inFlightPlugin(gate: Gate): Pluggable<object, MetadataBearer> {
+  const middleware: FinalizeRequestMiddleware<object, MetadataBearer> = (next) => (args) => gate.run(() => next(args));
+  return {
+    applyToStack: (stack) =>
+      stack.addRelativeTo(middleware, {
+        name: IN_FLIGHT_MIDDLEWARE,
+        relation: 'before',
+        toMiddleware: RATE_LIMIT_MIDDLEWARE,
+        override: true,
+      }),
+  };
+}
 
 type HandleArgs = Parameters<NodeHttpHandler['handle']>;
 
@@ -87,11 +166,22 @@ export type ClientClass<C> = new (config: ClientConfig) => C;
  * @example const kinesis = clientsFor({ region: 'us-east-1' }).get(KinesisClient);
  */
 export class AwsClients {
+  /** The limiter this target's clients wait on; default: the process-wide one. */
+  readonly limiter: RateLimiter;
+  /** Account and region the limiter counts this target's calls against. */
+  readonly limitKey: { readonly accountId: string; readonly region: string };
   private readonly config: ClientConfig;
+  private readonly gate: Gate | undefined;
   private readonly made = new Map<ClientClass<unknown>, unknown>();
   private readonly deadlines = new Map<string, { at: number; appliesTo: (Client: ClientClass<unknown>) => boolean }>();
 
-  constructor(readonly target: ClientTarget) {
+  constructor(
+    readonly target: ClientTarget,
+    options: { readonly limiter?: RateLimiter } = {},
+  ) {
+    this.limiter = options.limiter ?? processLimiter();
+    this.limitKey = { accountId: target.accountId ?? CALLER_ACCOUNT, region: target.region };
+    this.gate = target.maxInFlight !== undefined ? new Gate(target.maxInFlight) : undefined;
     const maxAttempts = target.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
     const base = {
       region: target.region,
@@ -108,6 +198,8 @@ export class AwsClients {
         params: { RoleArn: roleArn, RoleSessionName: 'hipaa-safeguards', DurationSeconds: 900 },
         ...(target.credentials ? { masterCredentials: target.credentials } : {}),
         clientConfig: { ...base },
+        // AssumeRole is a call of the calling account (the hub), not of the account the role is in.
+        clientPlugins: [rateLimitPlugin(this.limiter, { accountId: CALLER_ACCOUNT, region: target.region })],
       });
     }
     this.config = { ...base, ...(credentials ? { credentials } : {}) };
@@ -137,7 +229,11 @@ export class AwsClients {
       const requestHandler = requestHandlerFor(this.target, () => this.deadlineOf(Client as ClientClass<unknown>));
       client = new Client({ ...this.config, requestHandler });
       // Every error names its operation; a non-AWS answer is not retried (rules/runtime/aws-errors.ts).
-      (client as { middlewareStack?: { use(p: Pluggable<object, MetadataBearer>): void } }).middlewareStack?.use(operationPlugin);
+      const stack = (client as { middlewareStack?: { use(p: Pluggable<object, MetadataBearer>): void } }).middlewareStack;
+      stack?.use(operationPlugin);
+      // Every attempt waits for its operation's token in this target's account and region (issue 11).
+      stack?.use(rateLimitPlugin(this.limiter, this.limitKey));
+      if (this.gate) stack?.use(inFlightPlugin(this.gate));
       this.made.set(Client, client);
     }
     return client;

@@ -13,7 +13,7 @@ import {
   parseConfigRuleEvent,
   parseConfigurationItem,
 } from './event';
-import { type ListingFailure, type ListingSkip, judge, judgeAll, newJudgeContext } from './judge';
+import { DEFAULT_CONCURRENCY, type ListingFailure, type ListingSkip, judge, judgeAll, newJudgeContext } from './judge';
 import { accountGuardFromEnvironment, assertOrganizationEvent } from './organization';
 import { parseParameters, type ParameterSchema, type ParameterValues } from './parameters';
 import { previouslyEvaluated } from './previous-evaluations';
@@ -43,6 +43,23 @@ export interface HandlerOptions {
   readonly maxAttempts?: number;
   /** Milliseconds one attempt of an AWS call may wait for its answer (default DEFAULT_REQUEST_TIMEOUT_MS). */
   readonly requestTimeoutMs?: number;
+  /**
+   * Resources judged at once and most AWS requests in flight (default: the HIPAA_SAFEGUARDS_CONCURRENCY environment
+   * variable, else DEFAULT_CONCURRENCY, 8). The process-wide rate limiter paces each operation whatever this is.
+   */
+  readonly concurrency?: number;
+}
+
+/** The Lambda's concurrency: the option, else HIPAA_SAFEGUARDS_CONCURRENCY, else 8. A bad value is an error naming it. */
+export function concurrencyOf(option: number | undefined, env: NodeJS.ProcessEnv = process.env): number {
+  if (option !== undefined) return option;
+  const raw = env.HIPAA_SAFEGUARDS_CONCURRENCY;
+  if (raw === undefined || raw === '') return DEFAULT_CONCURRENCY;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 64) {
+    throw new RangeError(`HIPAA_SAFEGUARDS_CONCURRENCY is "${raw}". Expected an integer from 1 to 64.`);
+  }
+  return n;
 }
 
 /** The part of the Lambda context the runtime reads. */
@@ -74,6 +91,7 @@ type Invocation<R extends NormalizedResource, S extends ParameterSchema, F> = {
   readonly outOfTime: () => boolean;
   /** Sends evaluations as they are reached; failures are kept for the end of the run. */
   readonly sender: EvaluationSender;
+  readonly concurrency: number;
 };
 
 /**
@@ -194,13 +212,20 @@ async function evaluatePeriodic<R extends NormalizedResource, S extends Paramete
 ): Promise<{ failures: ListingFailure[]; skipped: ListingSkip[] }> {
   const { safeguard, clients, sender } = inv;
   const present = new Set<string>();
-  const { failures, skipped } = await judgeAll(safeguard, inv.params, newJudgeContext(clients, inv.now), {
-    outOfTime: inv.outOfTime,
-    onJudged: async (j) => {
-      present.add(`${j.resource.resourceType}/${j.resource.id}`);
-      await sender.add(evaluation(j.resource.resourceType, j.resource.id, j.verdict, at));
-    },
-  });
+  const ctx = newJudgeContext(clients, inv.now, { concurrency: inv.concurrency });
+  let judged: Awaited<ReturnType<typeof judgeAll<R, S, F>>>;
+  try {
+    judged = await judgeAll(safeguard, inv.params, ctx, {
+      outOfTime: inv.outOfTime,
+      onJudged: async (j) => {
+        present.add(`${j.resource.resourceType}/${j.resource.id}`);
+        await sender.add(evaluation(j.resource.resourceType, j.resource.id, j.verdict, at));
+      },
+    });
+  } finally {
+    await ctx.listings.close();
+  }
+  const { failures, skipped } = judged;
   // A resource that failed is present; a kind whose listing failed, was cut short or was skipped is not complete:
   // nothing of it is declared gone.
   for (const f of failures) if (f.resourceId) present.add(`${f.resourceType}/${f.resourceId}`);
@@ -265,6 +290,7 @@ export function createRuleHandler<R extends NormalizedResource, S extends Parame
       const ruleArn = parseArn(parsed.configRuleArn);
       if (accountGuard) assertOrganizationEvent(parsed);
       await accountGuard?.(parsed.accountId);
+      const concurrency = concurrencyOf(options.concurrency);
       clients = clientsFor({
         region: ruleArn.region,
         partition: ruleArn.partition,
@@ -273,6 +299,7 @@ export function createRuleHandler<R extends NormalizedResource, S extends Parame
         ...(options.endpoint ? { endpoint: options.endpoint } : {}),
         ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
         ...(options.requestTimeoutMs ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
+        maxInFlight: concurrency,
       });
       const left = remaining();
       if (Number.isFinite(left)) {
@@ -285,7 +312,7 @@ export function createRuleHandler<R extends NormalizedResource, S extends Parame
       const retry = options.retry ?? DEFAULT_RETRY;
       const config = clients.get(ConfigServiceClient);
       const sender = new EvaluationSender((batch) => putEvaluations(config, batch, parsed.resultToken, retry));
-      const inv: Invocation<R, S, F> = { safeguard, event: parsed, params, clients, now: clock(), outOfTime, sender };
+      const inv: Invocation<R, S, F> = { safeguard, event: parsed, params, clients, now: clock(), outOfTime, sender, concurrency };
       const message = parsed.invokingEvent;
       logger.appendKeys({ accountId: parsed.accountId, messageType: message.messageType, configRuleName: parsed.configRuleName });
 

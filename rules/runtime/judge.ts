@@ -2,19 +2,41 @@ import { NonAwsResponseError, TimeBudgetExceededError, isUnsupportedOperation, o
 import type { AwsClients } from './clients';
 import { type Verdict, fitAnnotation, markUserText, notApplicable } from './compliance';
 import { checkExemption } from './exemptions';
+import { runBounded } from './limiter';
+import { ListingCache } from './listing-cache';
 import { Lookup } from './lookup';
 import type { ParameterSchema, ParameterValues } from './parameters';
 import { type NormalizedResource, type Safeguard, UnreadableResource } from './safeguard';
 
-/** What judging needs besides the resource: clients, the clock, and the run's cached lookups. */
+/** Resources judged at once by default (`scan --concurrency`, the Lambda's HIPAA_SAFEGUARDS_CONCURRENCY). */
+export const DEFAULT_CONCURRENCY = 8;
+
+/**
+ * What judging needs besides the resource: clients, the clock, and what the run shares across its rules: cached
+ * lookups, and listings made once (`listings`). One per run; every rule of a scan judges with the same one.
+ */
 export interface JudgeContext {
   readonly clients: AwsClients;
   readonly now: Date;
   readonly lookup: Lookup;
+  readonly listings: ListingCache;
+  /** Resources of a kind judged at once, and what listers may have in flight (ListContext). */
+  readonly concurrency: number;
 }
 
-export function newJudgeContext(clients: AwsClients, now: Date = new Date()): JudgeContext {
-  return { clients, now, lookup: new Lookup(clients) };
+/**
+ * The context of one run.
+ * @example const ctx = newJudgeContext(clients, new Date(), { concurrency: 8 }); for (const s of rules) await judgeAll(s, params, ctx);
+ */
+export function newJudgeContext(
+  clients: AwsClients,
+  now: Date = new Date(),
+  options: { readonly concurrency?: number; readonly nonAwsResponseIsUnsupported?: boolean } = {},
+): JudgeContext {
+  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError(`concurrency must be a positive integer, got ${concurrency}.`);
+  const lookup = new Lookup(clients, options.nonAwsResponseIsUnsupported ? { nonAwsResponseIsUnsupported: true } : {});
+  return { clients, now, lookup, listings: new ListingCache({ concurrency }), concurrency };
 }
 
 /**
@@ -98,6 +120,31 @@ export interface JudgeAllResult<R> {
   readonly skipped: ListingSkip[];
 }
 
+/** The items of `source`, each pulled only once `ready` resolves. */
+async function* paced<T>(source: AsyncIterable<T>, ready: () => Promise<void>): AsyncGenerator<T> {
+  const iterator = source[Symbol.asyncIterator]();
+  let finished = false;
+  try {
+    for (;;) {
+      await ready();
+      const next = await iterator.next();
+      if (next.done) {
+        finished = true;
+        return;
+      }
+      yield next.value;
+    }
+  } finally {
+    if (!finished) await Promise.resolve(iterator.return?.()).catch(() => undefined);
+  }
+}
+
+/** What became of one listed item, kept in listing order. */
+type Settled<R> =
+  | { readonly kind: 'judged'; readonly one: Judged<R> }
+  | { readonly kind: 'unreadable'; readonly item: UnreadableResource }
+  | { readonly kind: 'failed'; readonly item: R; readonly error: unknown };
+
 const asError = (e: unknown) => (e instanceof Error ? e : new Error(String(e)));
 
 function failureOf(resourceType: string, error: unknown, resourceId?: string): ListingFailure {
@@ -146,36 +193,68 @@ export async function judgeAll<R extends NormalizedResource, S extends Parameter
       break;
     }
     let count = 0;
-    try {
-      for await (const item of lister.list(ctx.clients)) {
-        if (item instanceof UnreadableResource) {
-          failures.push(failureOf(item.resourceType, item.error, item.id));
-          continue;
-        }
-        let one: Judged<R> | undefined;
+    // Verdicts are delivered one after the other, in listing order, while later resources are still being judged.
+    let delivering: Promise<void> = Promise.resolve();
+    let deliveryError: unknown;
+    const backlog = { queued: 0, delivered: 0 };
+    // The listing waits while `concurrency` verdicts wait to be delivered: a slow PutEvaluations slows listing
+    // instead of piling up verdicts that a stopped run would never send.
+    const held = async () => {
+      while (backlog.queued - backlog.delivered >= ctx.concurrency) await delivering;
+    };
+    let pulls = 0;
+    const run = await runBounded(
+      paced(ctx.listings.list(lister, ctx.clients), held),
+      async (item): Promise<Settled<R>> => {
+        if (item instanceof UnreadableResource) return { kind: 'unreadable', item };
         try {
-          one = { resource: item, verdict: await judge(safeguard, item, params, ctx) };
+          return { kind: 'judged', one: { resource: item, verdict: await judge(safeguard, item, params, ctx) } };
         } catch (error) {
-          // A lookup the endpoint does not offer (DescribeUpdateActions on an emulator) skips the kind for this
-          // rule rather than failing each resource; the resource gets no verdict either way.
-          const skip = skipOf(item.resourceType, error, options);
-          if (skip) addSkip(skip);
-          else failures.push(failureOf(item.resourceType, error, item.id));
+          return { kind: 'failed', item, error };
         }
-        if (one) {
-          judged.push(one);
-          count++;
-          // Outside the resource's try: a failure to deliver is the caller's, not this resource's.
-          await options.onJudged?.(one);
-        }
-        if (outOfTime()) {
-          throw new TimeBudgetExceededError(`The time budget ran out after ${count} ${lister.resourceType} resource(s); the rest were not listed.`);
-        }
-      }
-    } catch (error) {
-      const skip = skipOf(lister.resourceType, error, options);
+      },
+      {
+        concurrency: ctx.concurrency,
+        // Asked after each resource (the kind was checked just before its first): once out of time, nothing more is
+        // listed or judged.
+        remainingMs: () => (pulls++ > 0 && outOfTime() ? -1 : 0),
+        onSettled: (outcome) => {
+          // The work above never throws: each resource's failure is its own outcome.
+          if (outcome.status !== 'fulfilled') return;
+          const settled = outcome.value;
+          if (settled.kind === 'unreadable') failures.push(failureOf(settled.item.resourceType, settled.item.error, settled.item.id));
+          else if (settled.kind === 'failed') {
+            // A lookup the endpoint does not offer (DescribeUpdateActions on an emulator) skips the kind for this
+            // rule rather than failing each resource; the resource gets no verdict either way.
+            const skip = skipOf(settled.item.resourceType, settled.error, options);
+            if (skip) addSkip(skip);
+            else failures.push(failureOf(settled.item.resourceType, settled.error, settled.item.id));
+          } else {
+            judged.push(settled.one);
+            count++;
+            const deliver = options.onJudged;
+            // A failure to deliver is the caller's, not this resource's: it ends the kind below.
+            if (deliver) {
+              backlog.queued++;
+              delivering = delivering
+                .then(() => deliver(settled.one))
+                .catch((error: unknown) => void (deliveryError ??= error))
+                .finally(() => void backlog.delivered++);
+            }
+          }
+        },
+      },
+    );
+    await delivering;
+    if (deliveryError !== undefined) failures.push(failureOf(lister.resourceType, deliveryError));
+    else if (run.sourceError) {
+      const skip = skipOf(lister.resourceType, run.sourceError, options);
       if (skip) addSkip(skip);
-      else failures.push(failureOf(lister.resourceType, error));
+      else failures.push(failureOf(lister.resourceType, run.sourceError));
+    } else if (run.stoppedEarly) {
+      failures.push(
+        failureOf(lister.resourceType, new TimeBudgetExceededError(`The time budget ran out after ${count} ${lister.resourceType} resource(s); the rest were not listed.`)),
+      );
     }
   }
   return { judged, failures, skipped };

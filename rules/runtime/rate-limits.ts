@@ -54,7 +54,7 @@ export const RATE_LIMITS: readonly RateLimit[] = [
   { service: 'kinesisvideo', operation: 'ListTagsForResource', perSecond: 50, perResource: 5, source: 'https://docs.aws.amazon.com/kinesisvideostreams-webrtc-dg/latest/devguide/kvswebrtc-limits.html: ListTagsForResource 50 TPS per account, 5 TPS per channel' },
 
   // ElastiCache publishes no per-API request rates.
-  ...(['DescribeReplicationGroups', 'DescribeCacheClusters', 'DescribeServerlessCaches', 'DescribeUserGroups', 'DescribeUsers', 'DescribeUpdateActions', 'ListTagsForResource'] as const).map(
+  ...(['DescribeReplicationGroups', 'DescribeCacheClusters', 'DescribeServerlessCaches', 'DescribeUserGroups', 'DescribeUsers', 'DescribeUpdateActions', 'DescribeCacheEngineVersions', 'ListTagsForResource'] as const).map(
     (operation): RateLimit => ({ service: 'elasticache', operation, ...DEFAULT_RATE, source: undocumented('ElastiCache publishes no API request rates') }),
   ),
 
@@ -104,4 +104,17 @@ export function rateFor(service: string, operation: string): { perSecond: number
 /** A bucket holds one second's worth of requests (at least one) when AWS documents no burst. */
 export function burstOf(perSecond: number): number {
   return Math.max(1, Math.floor(perSecond));
+}
+
+/** A rate no run reaches: operations outside the table are left to the SDK's adaptive retry. */
+export const UNLIMITED_RATE = { perSecond: 1e9, burst: 1e9 } as const;
+
+/**
+ * The rate the pack's clients wait on: the table's (documented, or `DEFAULT_RATE` where the row says AWS documents
+ * none) for every operation the pack calls while listing, looking up and reporting; `UNLIMITED_RATE` for an
+ * operation the table does not list (the demo's and tests' create calls, remediation writes), which the SDK's
+ * adaptive retry alone paces.
+ */
+export function listedRateFor(service: string, operation: string): { perSecond: number; burst: number } {
+  return byKey.has(`${service}:${operation}`) ? rateFor(service, operation) : { ...UNLIMITED_RATE };
 }

@@ -26,10 +26,28 @@ export class UnreadableResource {
   ) {}
 }
 
-/** Lists every resource of one type in an account and region, all pages. */
+/** What a run gives its listings besides the clients. */
+export interface ListContext {
+  /**
+   * Most calls a lister may have in flight at once when it reads resources one by one (describe, tags): the run's
+   * `--concurrency`. `readEach` (rules/runtime/read-each.ts) reads with it and yields in listing order.
+   */
+  readonly concurrency: number;
+}
+
+/**
+ * Lists every resource of one type in an account and region, all pages.
+ *
+ * A run lists each lister once and replays its items to every rule that judges them (rules/runtime/listing-cache.ts):
+ * a lister is the same listing when it is the same object (keep listers as constants of their adapter, as
+ * `listers: [{ resourceType, list }]` does) or has the same `cacheKey`. So `list` must yield the same items whoever
+ * asks: no rule parameter may change what it lists (filter in `evaluate`, or give such a lister its own `cacheKey`).
+ */
 export interface Lister<R extends NormalizedResource> {
   readonly resourceType: string;
-  list(clients: AwsClients): AsyncIterable<R | UnreadableResource>;
+  /** Names the listing when the object is not stable (a lister built per call): equal keys share one listing. */
+  readonly cacheKey?: string;
+  list(clients: AwsClients, context?: ListContext): AsyncIterable<R | UnreadableResource>;
 }
 
 /**

@@ -7,7 +7,8 @@ import { type FindingContext, toFinding } from '../../rules/runtime/securityhub'
 import { AwsClients } from '../../rules/runtime/clients';
 import type { ComplianceType } from '../../rules/runtime/compliance';
 import { describeFailure } from '../../rules/runtime/aws-errors';
-import { judgeAll, newJudgeContext } from '../../rules/runtime/judge';
+import { DEFAULT_CONCURRENCY, judgeAll, newJudgeContext } from '../../rules/runtime/judge';
+import type { RateLimiter } from '../../rules/runtime/limiter';
 import { parseParameters } from '../../rules/runtime/parameters';
 import type { Safeguard } from '../../rules/runtime/safeguard';
 
@@ -63,14 +64,28 @@ export interface ScanOptions {
   readonly nonAwsResponseIsUnsupported?: boolean;
   readonly onProgress?: (message: string) => void;
   readonly now?: Date;
+  /** Resources judged at once and most AWS requests in flight (default DEFAULT_CONCURRENCY, 8). */
+  readonly concurrency?: number;
+  /** The rate limiter the scan's clients wait on (default: the process-wide one, seeded with the documented rates). */
+  readonly limiter?: RateLimiter;
+}
+
+/** What a scan cost: per operation, the calls made (each attempt) and the time they waited on the rate limiter. */
+export interface ScanStats {
+  readonly operations: Record<string, { readonly calls: number; readonly waitedMs: number }>;
+  /** Resource listings made, and listings a later rule was served from the run's cache instead. */
+  readonly listings: { readonly listed: number; readonly replayed: number };
 }
 
 /**
  * Read-only evaluation of one account and region with the same judge the Lambda uses.
  * Parameter errors throw before any call (the caller's mistake); API errors are collected per rule.
  */
-export async function scan(options: ScanOptions): Promise<{ results: ScanResult[]; failures: ScanFailure[]; skipped: ScanSkip[] }> {
+export async function scan(
+  options: ScanOptions,
+): Promise<{ results: ScanResult[]; failures: ScanFailure[]; skipped: ScanSkip[]; stats: ScanStats }> {
   const prepared = options.safeguards.map((s) => ({ s, params: parseParameters(s.schema, options.parameters?.[s.name] ?? {}) }));
+  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
   const clients = new AwsClients({
     region: options.region,
     ...(options.profile ? { credentials: fromIni({ profile: options.profile }) } : {}),
@@ -78,8 +93,11 @@ export async function scan(options: ScanOptions): Promise<{ results: ScanResult[
     ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
     ...(options.requestTimeoutMs ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
     ...(options.connectionTimeoutMs ? { connectionTimeoutMs: options.connectionTimeoutMs } : {}),
-  });
-  const ctx = newJudgeContext(clients, options.now);
+    maxInFlight: concurrency,
+  }, options.limiter ? { limiter: options.limiter } : {});
+  const before = clients.limiter.stats();
+  // One context for every rule: a resource family is listed once and each lookup made once, whichever rules ask.
+  const ctx = newJudgeContext(clients, options.now, { concurrency, ...(options.nonAwsResponseIsUnsupported ? { nonAwsResponseIsUnsupported: true } : {}) });
   const results: ScanResult[] = [];
   const failures: ScanFailure[] = [];
   const skipped: ScanSkip[] = [];
@@ -111,7 +129,39 @@ export async function scan(options: ScanOptions): Promise<{ results: ScanResult[
     const notes = [...(failed.length ? [`${failed.length} failure(s)`] : []), ...(skips.length ? [`${skips.length} kind(s) skipped`] : [])];
     options.onProgress?.(`${s.name}: ${judged.length} resource(s) evaluated${notes.length ? `, ${notes.join(', ')}` : ''}.`);
   }
-  return { results, failures, skipped };
+  await ctx.listings.close();
+  return { results, failures, skipped, stats: { operations: statsSince(before, clients.limiter.stats(), clients.limitKey), listings: { ...ctx.listings.counts } } };
+}
+
+/**
+ * The limiter's counts for one account and region, less what they were before (the limiter is process-wide),
+ * keyed `service:Operation`.
+ */
+function statsSince(
+  before: Record<string, { taken: number; waitedMs: number }>,
+  after: Record<string, { taken: number; waitedMs: number }>,
+  key: { accountId: string; region: string },
+): ScanStats['operations'] {
+  const prefix = `${key.accountId}/${key.region}/`;
+  const out: Record<string, { calls: number; waitedMs: number }> = {};
+  for (const [id, now] of Object.entries(after)) {
+    if (!id.startsWith(prefix)) continue;
+    const was = before[id] ?? { taken: 0, waitedMs: 0 };
+    if (now.taken > was.taken) out[id.slice(prefix.length)] = { calls: now.taken - was.taken, waitedMs: now.waitedMs - was.waitedMs };
+  }
+  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/** `scan --verbose`: one line per operation with its calls and the time they waited for the rate limiter. */
+export function formatStats(stats: ScanStats): string {
+  const rows = Object.entries(stats.operations);
+  const width = Math.max(9, ...rows.map(([op]) => op.length));
+  const lines = [
+    `${'OPERATION'.padEnd(width)}  ${'CALLS'.padStart(7)}  ${'WAITED MS'.padStart(10)}`,
+    ...rows.map(([op, s]) => `${op.padEnd(width)}  ${String(s.calls).padStart(7)}  ${s.waitedMs.toFixed(0).padStart(10)}`),
+    `Listings: ${stats.listings.listed} made, ${stats.listings.replayed} served again from this run's cache.`,
+  ];
+  return lines.join('\n');
 }
 
 /**
