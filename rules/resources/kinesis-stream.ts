@@ -4,7 +4,8 @@ import type { AwsClients } from '../runtime/clients';
 import { InvalidResponseError, MalformedEventError } from '../runtime/errors';
 import { type ConfigurationItem, describeIssues } from '../runtime/event';
 import type { Lookup } from '../runtime/lookup';
-import { type NormalizedResource, type ResourceAdapter, UnreadableResource } from '../runtime/safeguard';
+import { type ListOptions, type NormalizedResource, type ResourceAdapter, UnreadableResource } from '../runtime/safeguard';
+import { BULK_TAG_ACTIONS, TagReader } from '../runtime/tagging';
 
 /** A Kinesis data stream as every safeguard sees it. */
 export interface KinesisStream extends NormalizedResource {
@@ -43,7 +44,7 @@ async function listTags(kinesis: KinesisClient, streamName: string): Promise<Rec
   return tags;
 }
 
-async function describe(kinesis: KinesisClient, name: string): Promise<KinesisStream | undefined> {
+async function describe(kinesis: KinesisClient, name: string, tags: TagReader): Promise<KinesisStream | undefined> {
   try {
     const out = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: name }));
     const s = out.StreamDescriptionSummary;
@@ -57,7 +58,7 @@ async function describe(kinesis: KinesisClient, name: string): Promise<KinesisSt
       encryptionType: s.EncryptionType ?? 'NONE',
       ...(s.KeyId ? { keyId: s.KeyId } : {}),
       encryptionField: 'EncryptionType',
-      tags: await listTags(kinesis, name),
+      tags: s.StreamARN ? await tags.tagsOf(s.StreamARN, () => listTags(kinesis, name)) : await listTags(kinesis, name),
     };
   } catch (error) {
     // Deleted between ListStreams and here: it is gone, not failing.
@@ -70,7 +71,8 @@ const RESOURCE_TYPE = 'AWS::Kinesis::Stream';
 
 export const kinesisStreamResource: ResourceAdapter<KinesisStream> = {
   resourceTypes: [RESOURCE_TYPE],
-  listActions: ['kinesis:ListStreams', 'kinesis:DescribeStreamSummary', 'kinesis:ListTagsForStream'],
+  // ListTagsForStream: tags per resource when tag:GetResources is refused (rules/runtime/tagging.ts).
+  listActions: ['kinesis:ListStreams', 'kinesis:DescribeStreamSummary', 'kinesis:ListTagsForStream', ...BULK_TAG_ACTIONS],
   label: (s) => `Stream ${s.name}`,
 
   fromConfigurationItem(item: ConfigurationItem): KinesisStream {
@@ -97,8 +99,9 @@ export const kinesisStreamResource: ResourceAdapter<KinesisStream> = {
   listers: [{ resourceType: RESOURCE_TYPE, list: listStreams }],
 };
 
-async function* listStreams(clients: AwsClients): AsyncIterable<KinesisStream | UnreadableResource> {
+async function* listStreams(clients: AwsClients, options: ListOptions = {}): AsyncIterable<KinesisStream | UnreadableResource> {
   const kinesis = clients.get(KinesisClient);
+  const tags = new TagReader(clients, RESOURCE_TYPE, (c) => options.onNote?.({ resourceType: RESOURCE_TYPE, source: 'api', tags: c.mode, ...(c.reason ? { reason: c.reason } : {}) }));
   const seen = new Set<string>();
   for await (const page of paginateListStreams({ client: kinesis, pageSize: 100 }, {})) {
     // Some servers fill StreamSummaries beyond StreamNames; read both and describe each stream once.
@@ -108,7 +111,7 @@ async function* listStreams(clients: AwsClients): AsyncIterable<KinesisStream | 
       seen.add(name);
       let stream: KinesisStream | UnreadableResource | undefined;
       try {
-        stream = await describe(kinesis, name);
+        stream = await describe(kinesis, name, tags);
       } catch (error) {
         // An incomplete answer about one stream is that stream's failure; the others are still judged.
         if (!(error instanceof InvalidResponseError)) throw error;

@@ -3,7 +3,8 @@ import * as z from 'zod/mini';
 import type { AwsClients } from '../runtime/clients';
 import { InvalidResponseError, MalformedEventError } from '../runtime/errors';
 import { type ConfigurationItem, describeIssues } from '../runtime/event';
-import { type NormalizedResource, type ResourceAdapter, UnreadableResource } from '../runtime/safeguard';
+import { type ListOptions, type NormalizedResource, type ResourceAdapter, UnreadableResource } from '../runtime/safeguard';
+import { BULK_TAG_ACTIONS, TagReader } from '../runtime/tagging';
 
 export const VIDEO_TYPE = 'AWS::KinesisVideo::Stream';
 /** What an empty KmsKeyId means: Kinesis Video always encrypts, by default with this AWS managed key. */
@@ -37,12 +38,14 @@ async function listTags(video: KinesisVideoClient, arn: string): Promise<Record<
   return tags;
 }
 
-async function* listVideoStreams(clients: AwsClients): AsyncIterable<KinesisVideoStream | UnreadableResource> {
+async function* listVideoStreams(clients: AwsClients, options: ListOptions = {}): AsyncIterable<KinesisVideoStream | UnreadableResource> {
   const video = clients.get(KinesisVideoClient);
+  const tags = new TagReader(clients, VIDEO_TYPE, (c) => options.onNote?.({ resourceType: VIDEO_TYPE, source: 'api', tags: c.mode, ...(c.reason ? { reason: c.reason } : {}) }));
   for await (const page of paginateListStreams({ client: video, pageSize: 100 }, {})) {
     for (const info of page.StreamInfoList ?? []) {
       if (!info.StreamName) throw new InvalidResponseError('ListStreams returned a stream without StreamName.', { operation: 'KinesisVideo.ListStreams' });
-      if (!info.StreamARN) {
+      const arn = info.StreamARN;
+      if (!arn) {
         // Named but incomplete: that stream's failure; the others are still judged.
         yield new UnreadableResource(
           VIDEO_TYPE,
@@ -57,9 +60,9 @@ async function* listVideoStreams(clients: AwsClients): AsyncIterable<KinesisVide
         id: info.StreamName,
         resourceType: VIDEO_TYPE,
         name: info.StreamName,
-        arn: info.StreamARN,
+        arn,
         ...(info.KmsKeyId ? { kmsKeyId: info.KmsKeyId } : {}),
-        tags: await listTags(video, info.StreamARN),
+        tags: await tags.tagsOf(arn, () => listTags(video, arn)),
       };
     }
   }
@@ -67,7 +70,8 @@ async function* listVideoStreams(clients: AwsClients): AsyncIterable<KinesisVide
 
 export const kinesisVideoStreamResource: ResourceAdapter<KinesisVideoStream> = {
   resourceTypes: [VIDEO_TYPE],
-  listActions: ['kinesisvideo:ListStreams', 'kinesisvideo:ListTagsForStream'],
+  // ListTagsForStream: tags per resource when tag:GetResources is refused (rules/runtime/tagging.ts).
+  listActions: ['kinesisvideo:ListStreams', 'kinesisvideo:ListTagsForStream', ...BULK_TAG_ACTIONS],
   label: (s) => `Video stream ${s.name}`,
 
   fromConfigurationItem(item: ConfigurationItem): KinesisVideoStream {

@@ -25,10 +25,30 @@ export class UnreadableResource {
   ) {}
 }
 
+/**
+ * How one listing read its resources (issue 11), for the log and `scan --verbose`: where the configuration came from
+ * and how the tags were read, with the reason when it is not the first choice.
+ */
+export interface ListingNote {
+  readonly resourceType: string;
+  /** `config`: the configuration items AWS Config recorded; `api`: the service API. */
+  readonly source: 'config' | 'api';
+  /** `bulk`: tag:GetResources; `per-resource`: one tag call per resource; `config`: with the configuration items. */
+  readonly tags: 'bulk' | 'per-resource' | 'config';
+  /** Why, when the listing fell back (AccessDenied on tag:GetResources, the type not recorded by AWS Config). */
+  readonly reason?: string;
+}
+
+/** What a caller may ask of a listing; every field optional, so `list(clients)` keeps working. */
+export interface ListOptions {
+  /** Receives the listing's note once its sources are chosen, before the first resource. */
+  readonly onNote?: (note: ListingNote) => void;
+}
+
 /** Lists every resource of one type in an account and region, all pages. */
 export interface Lister<R extends NormalizedResource> {
   readonly resourceType: string;
-  list(clients: AwsClients): AsyncIterable<R | UnreadableResource>;
+  list(clients: AwsClients, options?: ListOptions): AsyncIterable<R | UnreadableResource>;
 }
 
 /**

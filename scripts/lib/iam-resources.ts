@@ -40,6 +40,7 @@ export const SAR_PAGES = {
   sns: `${SAR}/list_amazonsns.html`,
   sqs: `${SAR}/list_amazonsqs.html`,
   sts: `${SAR}/list_awssecuritytokenservice.html`,
+  tag: `${SAR}/list_amazonresourcegrouptaggingapi.html`,
 } as const;
 
 const here = (service: string, resource: string) => `arn:{partition}:${service}:{region}:{account}:${resource}`;
@@ -125,6 +126,9 @@ export const ACTION_RESOURCES: Readonly<Record<string, ActionScope>> = {
   'sqs:ReceiveMessage': scoped('sqs', here('sqs', '*')),
 
   'sts:AssumeRole': scoped('sts', 'arn:{partition}:iam::{account}:role/*'),
+
+  // Tags in bulk (rules/runtime/tagging.ts): the SAR lists no resource type for GetResources.
+  'tag:GetResources': none('tag'),
 };
 
 /** The table's entry for an action, or an error naming what to add. */

@@ -215,6 +215,8 @@ describe('serverless.yml (npm run package)', function () {
       'kinesis:ListStreams',
       'kinesis:ListTagsForStream',
       'kms:DescribeKey',
+      // Tags in bulk (issue 11); ListTagsForStream stays for when it is refused.
+      'tag:GetResources',
     ]);
   });
 
