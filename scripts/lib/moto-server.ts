@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 
 /**
- * moto.server with the Tagging API gaps the pack relies on filled (Kinesis and Kinesis video streams and AWS's
+ * moto.server with the Tagging API gaps the pack relies on filled (Kinesis and Kinesis video streams, and AWS's Firehose and
  * ElastiCache type names in GetResources): see the file's docstring.
  */
 const MOTO_SERVER_SCRIPT = join(__dirname, 'moto_server.py');

@@ -2,8 +2,9 @@
 
 Run as `python3 scripts/lib/moto_server.py -H 127.0.0.1 -p PORT` (scripts/lib/moto-server.ts does); it takes
 moto.server's arguments. moto 5.2.1's GetResources (moto/resourcegroupstaggingapi/models.py) leaves out Kinesis data
-streams and Kinesis video streams ("# Kinesis" is an empty section), and knows ElastiCache only under its own type
-names (`elasticache:cache_clusters`, `elasticache:replication-group`), not AWS's (`elasticache:cluster`,
+streams and Kinesis video streams ("# Kinesis" is an empty section), answers Firehose only for the bare `firehose`
+filter (not `firehose:deliverystream`), and knows ElastiCache only under its own type names
+(`elasticache:cache_clusters`, `elasticache:replication-group`), not AWS's (`elasticache:cluster`,
 `elasticache:replicationgroup`, as in the ARNs). On AWS, "The GetResources, GetTagKeys, and GetTagValues operations
 support all resource types" (https://docs.aws.amazon.com/resourcegroupstagging/latest/APIReference/supported-services.html).
 This fills exactly those gaps from moto's own stores, with AWS's semantics: only tagged resources are returned, and
@@ -19,8 +20,13 @@ from moto.server import main
 
 _original = ResourceGroupsTaggingAPIBackend._get_resources_generator
 
-# AWS's ElastiCache types, by the ARN part moto's own ElastiCache section yields them under.
-_ELASTICACHE_TYPES = {"elasticache:replicationgroup": ":replicationgroup:", "elasticache:cluster": ":cluster:"}
+# AWS's `service:type` filters moto's own sections answer only under the bare service name: the service to ask
+# moto for, and the ARN part that tells the type.
+_BY_SERVICE = {
+    "elasticache:replicationgroup": ("elasticache", ":replicationgroup:"),
+    "elasticache:cluster": ("elasticache", ":cluster:"),
+    "firehose:deliverystream": ("firehose", ":deliverystream/"),
+}
 
 
 def _matches(tags, tag_filters):
@@ -37,11 +43,11 @@ def _get_resources_generator(self, tag_filters=None, resource_type_filters=None)
     if not filters:
         # moto's own answer already holds every ElastiCache type; add only the missing services.
         filters = ["kinesis", "kinesisvideo"]
-    aws_cache_parts = [part for name, part in _ELASTICACHE_TYPES.items() if name in filters]
-    if aws_cache_parts and "elasticache" not in filters:
-        for item in _original(self, tag_filters=tag_filters, resource_type_filters=["elasticache"]):
-            if any(part in item["ResourceARN"] for part in aws_cache_parts):
-                yield item
+    for name, (service, part) in _BY_SERVICE.items():
+        if name in filters and service not in filters:
+            for item in _original(self, tag_filters=tag_filters, resource_type_filters=[service]):
+                if part in item["ResourceARN"]:
+                    yield item
     if "kinesis" in filters or "kinesis:stream" in filters:
         for stream in kinesis_backends[self.account_id][self.region_name].streams.values():
             tags = [{"Key": k, "Value": v} for k, v in (stream.tags or {}).items()]
