@@ -7,12 +7,15 @@ filter (not `firehose:deliverystream`), and knows ElastiCache only under its own
 (`elasticache:cache_clusters`, `elasticache:replication-group`), not AWS's (`elasticache:cluster`,
 `elasticache:replicationgroup`, as in the ARNs). On AWS, "The GetResources, GetTagKeys, and GetTagValues operations
 support all resource types" (https://docs.aws.amazon.com/resourcegroupstagging/latest/APIReference/supported-services.html).
-This fills exactly those gaps from moto's own stores, with AWS's semantics: only tagged resources are returned, and
-everything else (paging, tag filters of other types, authorization) stays moto's.
+This answers those filters from moto's own stores, with AWS's semantics (only resources tagged now or before are
+returned), without walking moto's other services (which costs about 0.2 s after each reset); everything else
+(paging, other filters, authorization) stays moto's.
 """
 
 import sys
 
+from moto.elasticache.models import elasticache_backends
+from moto.firehose.models import firehose_backends
 from moto.kinesis.models import kinesis_backends
 from moto.kinesisvideo.models import kinesisvideo_backends
 from moto.resourcegroupstaggingapi.models import ResourceGroupsTaggingAPIBackend
@@ -20,12 +23,27 @@ from moto.server import main
 
 _original = ResourceGroupsTaggingAPIBackend._get_resources_generator
 
-# AWS's `service:type` filters moto's own sections answer only under the bare service name: the service to ask
-# moto for, and the ARN part that tells the type.
-_BY_SERVICE = {
-    "elasticache:replicationgroup": ("elasticache", ":replicationgroup:"),
-    "elasticache:cluster": ("elasticache", ":cluster:"),
-    "firehose:deliverystream": ("firehose", ":deliverystream/"),
+
+def _pairs(tags):
+    return [{"Key": k, "Value": v} for k, v in (tags or {}).items()]
+
+
+# AWS's type filter -> the (ARN, tags) of every such resource in moto's own stores.
+_SOURCES = {
+    "kinesis:stream": lambda a, r: ((s.arn, _pairs(s.tags)) for s in kinesis_backends[a][r].streams.values()),
+    "kinesisvideo:stream": lambda a, r: ((s.arn, _pairs(s.tags)) for s in kinesisvideo_backends[a][r].streams.values()),
+    "firehose:deliverystream": lambda a, r: (
+        (d.delivery_stream_arn, firehose_backends[a][r].tagger.list_tags_for_resource(d.delivery_stream_arn)["Tags"])
+        for d in firehose_backends[a][r].delivery_streams.values()
+    ),
+    "elasticache:replicationgroup": lambda a, r: (
+        (g.arn, elasticache_backends[a][r].tagging_service.list_tags_for_resource(g.arn)["Tags"])
+        for g in elasticache_backends[a][r].replication_groups.values()
+    ),
+    "elasticache:cluster": lambda a, r: (
+        (c.arn, elasticache_backends[a][r].tagging_service.list_tags_for_resource(c.arn)["Tags"])
+        for c in elasticache_backends[a][r].cache_clusters.values()
+    ),
 }
 
 
@@ -39,28 +57,19 @@ def _matches(tags, tag_filters):
 
 def _get_resources_generator(self, tag_filters=None, resource_type_filters=None):
     filters = list(resource_type_filters or [])
-    yield from _original(self, tag_filters=tag_filters, resource_type_filters=resource_type_filters)
-    if not filters:
-        # moto's own answer already holds every ElastiCache type; add only the missing services.
-        filters = ["kinesis", "kinesisvideo"]
-    for name, (service, part) in _BY_SERVICE.items():
-        if name in filters and service not in filters:
-            for item in _original(self, tag_filters=tag_filters, resource_type_filters=[service]):
-                if part in item["ResourceARN"]:
-                    yield item
-    if "kinesis" in filters or "kinesis:stream" in filters:
-        for stream in kinesis_backends[self.account_id][self.region_name].streams.values():
-            tags = [{"Key": k, "Value": v} for k, v in (stream.tags or {}).items()]
+    ours = [f for f in filters if f in _SOURCES]
+    # Filters moto knows itself (or none: everything) still go to moto's own answer, unchanged.
+    if not filters or len(ours) < len(filters):
+        yield from _original(self, tag_filters=tag_filters, resource_type_filters=[f for f in filters if f not in _SOURCES])
+    for f in ours or (["kinesis:stream", "kinesisvideo:stream"] if not filters else []):
+        for arn, tags in _SOURCES[f](self.account_id, self.region_name):
+            # AWS returns only resources tagged now or before; never-tagged ones are absent.
             if tags and _matches(tags, tag_filters):
-                yield {"ResourceARN": stream.arn, "Tags": tags}
-    if "kinesisvideo" in filters or "kinesisvideo:stream" in filters:
-        for stream in kinesisvideo_backends[self.account_id][self.region_name].streams.values():
-            tags = [{"Key": k, "Value": v} for k, v in (stream.tags or {}).items()]
-            if tags and _matches(tags, tag_filters):
-                yield {"ResourceARN": stream.arn, "Tags": tags}
+                yield {"ResourceARN": arn, "Tags": tags}
 
 
 ResourceGroupsTaggingAPIBackend._get_resources_generator = _get_resources_generator
+
 
 if __name__ == "__main__":
     main(sys.argv[1:])
