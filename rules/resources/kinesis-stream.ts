@@ -6,6 +6,7 @@ import { type ConfigurationItem, describeIssues } from '../runtime/event';
 import type { Lookup } from '../runtime/lookup';
 import { type ListOptions, type NormalizedResource, type ResourceAdapter, UnreadableResource } from '../runtime/safeguard';
 import { BULK_TAG_ACTIONS, TagReader } from '../runtime/tagging';
+import { CONFIG_SOURCE_ACTIONS, configFirst } from '../runtime/config-source';
 
 /** A Kinesis data stream as every safeguard sees it. */
 export interface KinesisStream extends NormalizedResource {
@@ -72,32 +73,36 @@ const RESOURCE_TYPE = 'AWS::Kinesis::Stream';
 export const kinesisStreamResource: ResourceAdapter<KinesisStream> = {
   resourceTypes: [RESOURCE_TYPE],
   // ListTagsForStream: tags per resource when tag:GetResources is refused (rules/runtime/tagging.ts).
-  listActions: ['kinesis:ListStreams', 'kinesis:DescribeStreamSummary', 'kinesis:ListTagsForStream', ...BULK_TAG_ACTIONS],
+  // Config first where it records the type (rules/runtime/config-source.ts), the Kinesis API otherwise.
+  listActions: ['kinesis:ListStreams', 'kinesis:DescribeStreamSummary', 'kinesis:ListTagsForStream', ...BULK_TAG_ACTIONS, ...CONFIG_SOURCE_ACTIONS],
   label: (s) => `Stream ${s.name}`,
 
-  fromConfigurationItem(item: ConfigurationItem): KinesisStream {
-    const parsed = StreamConfiguration.safeParse(item.configuration ?? {});
-    if (!parsed.success) {
-      throw new MalformedEventError(
-        `Malformed AWS::Kinesis::Stream configuration item ${item.resourceId}: ${describeIssues(parsed.error, 'configuration')}.`,
-      );
-    }
-    const enc = parsed.data.StreamEncryption;
-    return {
-      id: item.resourceId,
-      resourceType: RESOURCE_TYPE,
-      name: parsed.data.Name ?? item.resourceName ?? item.resourceId,
-      ...((parsed.data.Arn ?? item.arn) ? { arn: parsed.data.Arn ?? item.arn } : {}),
-      encryptionType: enc?.EncryptionType ?? 'NONE',
-      ...(enc?.KeyId ? { keyId: enc.KeyId } : {}),
-      // Present with EncryptionType NONE is not absent: the annotation names what the item says.
-      encryptionField: enc ? 'StreamEncryption.EncryptionType' : 'StreamEncryption',
-      tags: item.tags,
-    };
-  },
+  fromConfigurationItem: streamFromItem,
 
-  listers: [{ resourceType: RESOURCE_TYPE, list: listStreams }],
+  listers: [configFirst(RESOURCE_TYPE, streamFromItem, { resourceType: RESOURCE_TYPE, list: listStreams })],
 };
+
+/** The view from a configuration item (change notifications, and periodic runs reading from AWS Config). */
+function streamFromItem(item: ConfigurationItem): KinesisStream {
+  const parsed = StreamConfiguration.safeParse(item.configuration ?? {});
+  if (!parsed.success) {
+    throw new MalformedEventError(
+      `Malformed AWS::Kinesis::Stream configuration item ${item.resourceId}: ${describeIssues(parsed.error, 'configuration')}.`,
+    );
+  }
+  const enc = parsed.data.StreamEncryption;
+  return {
+    id: item.resourceId,
+    resourceType: RESOURCE_TYPE,
+    name: parsed.data.Name ?? item.resourceName ?? item.resourceId,
+    ...((parsed.data.Arn ?? item.arn) ? { arn: parsed.data.Arn ?? item.arn } : {}),
+    encryptionType: enc?.EncryptionType ?? 'NONE',
+    ...(enc?.KeyId ? { keyId: enc.KeyId } : {}),
+    // Present with EncryptionType NONE is not absent: the annotation names what the item says.
+    encryptionField: enc ? 'StreamEncryption.EncryptionType' : 'StreamEncryption',
+    tags: item.tags,
+  };
+}
 
 async function* listStreams(clients: AwsClients, options: ListOptions = {}): AsyncIterable<KinesisStream | UnreadableResource> {
   const kinesis = clients.get(KinesisClient);

@@ -5,6 +5,7 @@ import { InvalidResponseError, MalformedEventError } from '../runtime/errors';
 import { type ConfigurationItem, describeIssues } from '../runtime/event';
 import { type ListOptions, type NormalizedResource, type ResourceAdapter, UnreadableResource } from '../runtime/safeguard';
 import { BULK_TAG_ACTIONS, TagReader } from '../runtime/tagging';
+import { CONFIG_SOURCE_ACTIONS, configFirst } from '../runtime/config-source';
 
 export const VIDEO_TYPE = 'AWS::KinesisVideo::Stream';
 /** What an empty KmsKeyId means: Kinesis Video always encrypts, by default with this AWS managed key. */
@@ -71,25 +72,29 @@ async function* listVideoStreams(clients: AwsClients, options: ListOptions = {})
 export const kinesisVideoStreamResource: ResourceAdapter<KinesisVideoStream> = {
   resourceTypes: [VIDEO_TYPE],
   // ListTagsForStream: tags per resource when tag:GetResources is refused (rules/runtime/tagging.ts).
-  listActions: ['kinesisvideo:ListStreams', 'kinesisvideo:ListTagsForStream', ...BULK_TAG_ACTIONS],
+  // Config first where it records the type (rules/runtime/config-source.ts), the Kinesis Video API otherwise.
+  listActions: ['kinesisvideo:ListStreams', 'kinesisvideo:ListTagsForStream', ...BULK_TAG_ACTIONS, ...CONFIG_SOURCE_ACTIONS],
   label: (s) => `Video stream ${s.name}`,
 
-  fromConfigurationItem(item: ConfigurationItem): KinesisVideoStream {
-    const parsed = VideoStreamConfiguration.safeParse(item.configuration ?? {});
-    if (!parsed.success) {
-      throw new MalformedEventError(`Malformed ${VIDEO_TYPE} configuration item ${item.resourceId}: ${describeIssues(parsed.error, 'configuration')}.`);
-    }
-    const c = parsed.data;
-    const arn = c.Arn ?? item.arn;
-    return {
-      id: item.resourceId,
-      resourceType: VIDEO_TYPE,
-      name: c.Name ?? item.resourceName ?? item.resourceId,
-      ...(arn ? { arn } : {}),
-      ...(c.KmsKeyId ? { kmsKeyId: c.KmsKeyId } : {}),
-      tags: item.tags,
-    };
-  },
+  fromConfigurationItem: videoFromItem,
 
-  listers: [{ resourceType: VIDEO_TYPE, list: listVideoStreams }],
+  listers: [configFirst(VIDEO_TYPE, videoFromItem, { resourceType: VIDEO_TYPE, list: listVideoStreams })],
 };
+
+/** The view from a configuration item (change notifications, and periodic runs reading from AWS Config). */
+function videoFromItem(item: ConfigurationItem): KinesisVideoStream {
+  const parsed = VideoStreamConfiguration.safeParse(item.configuration ?? {});
+  if (!parsed.success) {
+    throw new MalformedEventError(`Malformed ${VIDEO_TYPE} configuration item ${item.resourceId}: ${describeIssues(parsed.error, 'configuration')}.`);
+  }
+  const c = parsed.data;
+  const arn = c.Arn ?? item.arn;
+  return {
+    id: item.resourceId,
+    resourceType: VIDEO_TYPE,
+    name: c.Name ?? item.resourceName ?? item.resourceId,
+    ...(arn ? { arn } : {}),
+    ...(c.KmsKeyId ? { kmsKeyId: c.KmsKeyId } : {}),
+    tags: item.tags,
+  };
+}

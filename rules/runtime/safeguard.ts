@@ -43,6 +43,11 @@ export interface ListingNote {
 export interface ListOptions {
   /** Receives the listing's note once its sources are chosen, before the first resource. */
   readonly onNote?: (note: ListingNote) => void;
+  /**
+   * Read from what AWS Config recorded where the account's recorder records the type continuously (periodic runs:
+   * issue 11), the service API otherwise. Off by default: the listing then reads the service API only, as before.
+   */
+  readonly preferConfig?: boolean;
 }
 
 /** Lists every resource of one type in an account and region, all pages. */

@@ -58,6 +58,10 @@ export const OWN_PRODUCT_ARN = here('securityhub', 'product/{account}/default');
 
 export const ACTION_RESOURCES: Readonly<Record<string, ActionScope>> = {
   'config:DescribeConfigRules': none('config'),
+  // Config as the source of periodic runs (rules/runtime/config-source.ts).
+  'config:DescribeConfigurationRecorderStatus': scoped('config', here('config', 'configuration-recorder/*')),
+  'config:DescribeConfigurationRecorders': scoped('config', here('config', 'configuration-recorder/*')),
+  'config:SelectResourceConfig': none('config'),
   'config:GetComplianceDetailsByConfigRule': scoped('config', CONFIG_RULE_ARN),
   'config:GetComplianceDetailsByResource': none('config'),
   'config:GetResourceConfigHistory': none('config'),

@@ -1,5 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { ConfigServiceClient, DeleteConfigRuleCommand } from '@aws-sdk/client-config-service';
+import {
+  ConfigServiceClient,
+  DeleteConfigRuleCommand,
+  PutConfigurationRecorderCommand,
+  PutDeliveryChannelCommand,
+  StartConfigurationRecorderCommand,
+} from '@aws-sdk/client-config-service';
 import { ElastiCacheClient, DeleteReplicationGroupCommand } from '@aws-sdk/client-elasticache';
 import { CreateDeliveryStreamCommand, DescribeDeliveryStreamCommand, FirehoseClient } from '@aws-sdk/client-firehose';
 import { CreateStreamCommand, DeleteStreamCommand, DescribeStreamSummaryCommand, KinesisClient, ListStreamsCommand } from '@aws-sdk/client-kinesis';
@@ -10,6 +16,9 @@ import { catalog } from '../../rules/catalog';
 import { clearClientCache } from '../../rules/runtime/clients';
 import { createRuleHandler } from '../../rules/runtime/handler';
 import { PER_RESOURCE_TAG_ACTIONS } from '../../rules/runtime/tagging';
+import { CONFIG_SOURCE_ACTIONS } from '../../rules/runtime/config-source';
+import { AwsClients } from '../../rules/runtime/clients';
+import { UnreadableResource } from '../../rules/runtime/safeguard';
 import { PACK_PATH } from '../../scripts/lib/conformance-pack';
 import { loadAllRemediationDocuments, loadRemediationDocument } from '../../scripts/lib/remediation-docs';
 import { scan } from '../../scripts/lib/scan';
@@ -235,6 +244,8 @@ describe('generated roles against an IAM-enforcing moto (every call the code mak
         for (const a of rule.resource.listActions) {
           // A per-resource tag action is tag:GetResources' fallback: called only when that is refused (test below).
           if (fallbackTagActions.has(a)) continue;
+          // Config as the source is asked for by periodic runs (ListOptions.preferConfig): test below.
+          if ((CONFIG_SOURCE_ACTIONS as readonly string[]).includes(a)) continue;
           const op = a.split(':')[1] ?? '';
           expect(authorized.has(op) || unrouted.has(op), `${a}: ${JSON.stringify(recorder.calls)}`).to.equal(true);
         }
@@ -278,6 +289,32 @@ describe('generated roles against an IAM-enforcing moto (every call the code mak
         for (const a of rule.resource.listActions.filter((x) => fallbackTagActions.has(x))) {
           expect(reached.has(a.split(':')[1] ?? ''), `${a}: ${JSON.stringify(recorder.calls)}`).to.equal(true);
         }
+      });
+    }
+
+    for (const rule of catalog.filter((r) => r.resource.listActions.some((a) => (CONFIG_SOURCE_ACTIONS as readonly string[]).includes(a)))) {
+      it(`${rule.name}: reading from AWS Config (recorder recording every type), every call is allowed`, async () => {
+        // Arrange: a recorder that records every supported type, started by the administrator
+        const config = new ConfigServiceClient(moto.clientConfig(moto.admin));
+        await config.send(new PutConfigurationRecorderCommand({ ConfigurationRecorder: { name: 'default', roleARN: 'arn:aws:iam::123456789012:role/config', recordingGroup: { allSupported: true } } }));
+        await config.send(new PutDeliveryChannelCommand({ DeliveryChannel: { name: 'default', s3BucketName: 'config-bucket' } }));
+        await config.send(new StartConfigurationRecorderCommand({ ConfigurationRecorderName: 'default' }));
+        const creds = await moto.assumeRoleWith(`config-${rule.name}`.slice(0, 64), rolePolicy(roleForRule(template, rule.name, ruleLogicalIds(rule).role)));
+        const recorder = recordSdkCalls(KinesisClient);
+        const notes: string[] = [];
+        try {
+          // Act: moto answers SelectResourceConfig with no rows (its results are set in-process only), after authorizing it
+          const clients = new AwsClients({ region: MOTO_REGION, endpoint: moto.endpoint, maxAttempts: 1, credentials: async () => creds });
+          for (const lister of rule.resource.listers) {
+            for await (const r of lister.list(clients, { preferConfig: true, onNote: (n) => notes.push(n.source) })) if (r instanceof UnreadableResource) throw r.error;
+          }
+        } finally {
+          recorder.restore();
+        }
+        // Assert
+        expect(notes).to.deep.equal(['config']);
+        expect(recorder.denied(), JSON.stringify(recorder.calls)).to.deep.equal([]);
+        expect(recorder.calls.map((c) => `${c.operation} ${c.status}`)).to.deep.equal(['DescribeConfigurationRecorders 200', 'DescribeConfigurationRecorderStatus 200', 'SelectResourceConfig 200']);
       });
     }
 
