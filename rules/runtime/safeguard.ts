@@ -39,6 +39,17 @@ export interface ListingNote {
   readonly reason?: string;
 }
 
+const SOURCE_WORDS = { config: 'configuration from AWS Config', api: 'configuration from the service API' } as const;
+const TAG_WORDS = { bulk: 'tags in bulk (tag:GetResources)', 'per-resource': 'tags per resource', config: 'tags with the configuration items' } as const;
+
+/**
+ * One line for a listing's note, for the log and `scan --verbose`.
+ * @example describeListingNote(note) // 'AWS::Kinesis::Stream: configuration from the service API, tags in bulk (tag:GetResources)'
+ */
+export function describeListingNote(note: ListingNote): string {
+  return `${note.resourceType}: ${SOURCE_WORDS[note.source]}, ${TAG_WORDS[note.tags]}${note.reason ? ` (${note.reason})` : ''}`;
+}
+
 /** What a caller may ask of a listing; every field optional, so `list(clients)` keeps working. */
 export interface ListOptions {
   /** Receives the listing's note once its sources are chosen, before the first resource. */

@@ -19,7 +19,7 @@ import { AwsClients } from '../../rules/runtime/clients';
 import { ITEMS_PER_PAGE, recordingOf, selectExpression } from '../../rules/runtime/config-source';
 import { judge, newJudgeContext } from '../../rules/runtime/judge';
 import { parseParameters } from '../../rules/runtime/parameters';
-import { type ListingNote, type NormalizedResource, type Safeguard, UnreadableResource } from '../../rules/runtime/safeguard';
+import { type ListingNote, type NormalizedResource, type Safeguard, UnreadableResource, describeListingNote } from '../../rules/runtime/safeguard';
 import { scan } from '../../scripts/lib/scan';
 import { type CountingProxy, startCountingProxy } from '../helpers/counting-proxy';
 import { ACCOUNT, REGION } from '../helpers/fixtures';
@@ -176,6 +176,9 @@ describe('runtime/config-source (periodic runs from what AWS Config recorded)', 
         { Expression: "SELECT * WHERE resourceType = 'AWS::Kinesis::Stream'", Limit: ITEMS_PER_PAGE, NextToken: 'p2' },
       ]);
       expect(notes).to.deep.equal([{ resourceType: 'AWS::Kinesis::Stream', source: 'config', tags: 'config', reason: 'recorded continuously by configuration recorder default' }]);
+      expect(notes.map(describeListingNote)).to.deep.equal([
+        'AWS::Kinesis::Stream: configuration from AWS Config, tags with the configuration items (recorded continuously by configuration recorder default)',
+      ]);
     });
 
     it('falls back to the Kinesis API where no recorder records the type, and says why', async () => {
@@ -189,6 +192,9 @@ describe('runtime/config-source (periodic runs from what AWS Config recorded)', 
       expect(proxy.stats().calls['kinesis:ListStreams']).to.equal(1);
       expect(notes).to.deep.equal([
         { resourceType: 'AWS::Kinesis::Stream', source: 'api', tags: 'bulk', reason: 'not read from AWS Config: no configuration recorder in this account and region' },
+      ]);
+      expect(notes.map(describeListingNote)).to.deep.equal([
+        'AWS::Kinesis::Stream: configuration from the service API, tags in bulk (tag:GetResources) (not read from AWS Config: no configuration recorder in this account and region)',
       ]);
     });
 
