@@ -109,6 +109,7 @@ async function runScan(opts: ScanOpts, io: CliIo): Promise<number> {
       parameters: opts.param,
       ...limits,
       ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
+      ...(opts.verbose ? { onNote: (n: Parameters<typeof lib.describeListingNote>[0]) => io.err(`Listing ${lib.describeListingNote(n)}\n`) } : {}),
       onProgress: (m) => io.err(`${m}\n`),
     });
   } catch (e) {

@@ -22,7 +22,8 @@ import type { Lookup } from '../runtime/lookup';
 import type { AwsClients } from '../runtime/clients';
 import { InvalidResponseError } from '../runtime/errors';
 import { describeIssues } from '../runtime/event';
-import { type Lister, type NormalizedResource, type ResourceAdapter, UnreadableResource } from '../runtime/safeguard';
+import { type ListOptions, type Lister, type NormalizedResource, type ResourceAdapter, UnreadableResource } from '../runtime/safeguard';
+import { BULK_TAG_ACTIONS, TagReader } from '../runtime/tagging';
 import { elastiCacheFromCloudFormation, elastiCacheReads } from './cloudformation/elasticache';
 
 /**
@@ -256,13 +257,29 @@ async function readTags(client: ElastiCacheClient, arn: string): Promise<TagsRes
   }
 }
 
+/**
+ * Tags of one resource, in bulk where the reader has them: tag:GetResources answers whatever the resource's status,
+ * so a creating or modifying cache keeps its exemption; per resource, ListTagsForResource refuses those.
+ */
+async function tagsFor(reader: TagReader, client: ElastiCacheClient, arn: string): Promise<TagsResult> {
+  const source = await reader.source();
+  if (source.mode === 'per-resource') return readTags(client, arn);
+  return { tags: { ...source.index.get(arn) }, tagsUnreadable: false };
+}
+
+/** The tag reader of one kind, its choice told once through `onNote`. */
+function kindTags(clients: AwsClients, resourceType: string, options: ListOptions): TagReader {
+  return new TagReader(clients, resourceType, (c) => options.onNote?.({ resourceType, source: 'api', tags: c.mode, ...(c.reason ? { reason: c.reason } : {}) }));
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Listers
 
 type CacheClusterItem = z.output<typeof CacheClusterSchema>;
 
-async function* listReplicationGroups(clients: AwsClients): AsyncIterable<NodeBasedCache | UnreadableResource> {
+async function* listReplicationGroups(clients: AwsClients, options: ListOptions = {}): AsyncIterable<NodeBasedCache | UnreadableResource> {
   const client = clients.get(ElastiCacheClient);
+  const reader = kindTags(clients, ElastiCacheResourceType.ReplicationGroup, options);
   // Groups first, then clusters: every listed group existed before the cluster pass, so its members are in it.
   const groups = new Map<string, z.output<typeof ReplicationGroupSchema>>();
   const unreadable: UnreadableResource[] = [];
@@ -302,7 +319,7 @@ async function* listReplicationGroups(clients: AwsClients): AsyncIterable<NodeBa
       );
       continue;
     }
-    const tags = await readTags(client, g.ARN);
+    const tags = await tagsFor(reader, client, g.ARN);
     if (tags === 'gone') continue;
     const versions = distinct(found.map((m) => m.EngineVersion)).sort(compareVersions);
     // A member that reports no version could be the lowest: the group's version is unknown, not the others' lowest.
@@ -331,8 +348,9 @@ async function* listReplicationGroups(clients: AwsClients): AsyncIterable<NodeBa
   }
 }
 
-async function* listCacheClusters(clients: AwsClients): AsyncIterable<NodeBasedCache | UnreadableResource> {
+async function* listCacheClusters(clients: AwsClients, options: ListOptions = {}): AsyncIterable<NodeBasedCache | UnreadableResource> {
   const client = clients.get(ElastiCacheClient);
+  const reader = kindTags(clients, ElastiCacheResourceType.CacheCluster, options);
   const seen = new Set<string>();
   const pages = paginateDescribeCacheClusters({ client, pageSize: 100 }, { ShowCacheClustersNotInReplicationGroups: true });
   for await (const page of pages) {
@@ -350,7 +368,7 @@ async function* listCacheClusters(clients: AwsClients): AsyncIterable<NodeBasedC
       seen.add(c.CacheClusterId);
       const status = c.CacheClusterStatus.toLowerCase();
       if (status === 'deleted') continue;
-      const tags = await readTags(client, c.ARN);
+      const tags = await tagsFor(reader, client, c.ARN);
       if (tags === 'gone') continue;
       yield {
         kind: 'cacheCluster',
@@ -375,8 +393,9 @@ async function* listCacheClusters(clients: AwsClients): AsyncIterable<NodeBasedC
   }
 }
 
-async function* listServerlessCaches(clients: AwsClients): AsyncIterable<ServerlessCache | UnreadableResource> {
+async function* listServerlessCaches(clients: AwsClients, options: ListOptions = {}): AsyncIterable<ServerlessCache | UnreadableResource> {
   const client = clients.get(ElastiCacheClient);
+  const reader = kindTags(clients, ElastiCacheResourceType.ServerlessCache, options);
   const seen = new Set<string>();
   for await (const page of paginateDescribeServerlessCaches({ client, pageSize: 100 }, {})) {
     for (const raw of page.ServerlessCaches ?? []) {
@@ -388,7 +407,7 @@ async function* listServerlessCaches(clients: AwsClients): AsyncIterable<Serverl
       }
       if (seen.has(s.ServerlessCacheName)) continue;
       seen.add(s.ServerlessCacheName);
-      const tags = await readTags(client, s.ARN);
+      const tags = await tagsFor(reader, client, s.ARN);
       if (tags === 'gone') continue;
       const version = s.FullEngineVersion ?? s.MajorEngineVersion;
       yield {
@@ -422,7 +441,9 @@ export const elastiCacheResource: ResourceAdapter<ElastiCacheResource> = {
     'elasticache:DescribeReplicationGroups',
     'elasticache:DescribeCacheClusters',
     'elasticache:DescribeServerlessCaches',
+    // Tags per resource when tag:GetResources is refused (rules/runtime/tagging.ts).
     'elasticache:ListTagsForResource',
+    ...BULK_TAG_ACTIONS,
   ],
   label: elastiCacheLabel,
   listers: [

@@ -4,7 +4,8 @@ import type { AwsClients } from '../runtime/clients';
 import { InvalidResponseError, MalformedEventError } from '../runtime/errors';
 import { type ConfigurationItem, describeIssues } from '../runtime/event';
 import type { Lookup } from '../runtime/lookup';
-import { type NormalizedResource, type ResourceAdapter, UnreadableResource } from '../runtime/safeguard';
+import { type ListOptions, type NormalizedResource, type ResourceAdapter, UnreadableResource } from '../runtime/safeguard';
+import { BULK_TAG_ACTIONS, TagReader } from '../runtime/tagging';
 import { firehoseDeliveryStreamFromCloudFormation, firehoseDeliveryStreamReads } from './cloudformation/firehose-delivery-stream';
 
 export const FIREHOSE_TYPE = 'AWS::KinesisFirehose::DeliveryStream';
@@ -137,8 +138,9 @@ export function liveEncryption(lookup: Lookup, name: string): Promise<FirehoseEn
   });
 }
 
-async function* listDeliveryStreams(clients: AwsClients): AsyncIterable<FirehoseDeliveryStream | UnreadableResource> {
+async function* listDeliveryStreams(clients: AwsClients, options: ListOptions = {}): AsyncIterable<FirehoseDeliveryStream | UnreadableResource> {
   const firehose = clients.get(FirehoseClient);
+  const tags = new TagReader(clients, FIREHOSE_TYPE, (c) => options.onNote?.({ resourceType: FIREHOSE_TYPE, source: 'api', tags: c.mode, ...(c.reason ? { reason: c.reason } : {}) }));
   let start: string | undefined;
   // No SDK paginator for ListDeliveryStreams: it pages by ExclusiveStartDeliveryStreamName.
   for (;;) {
@@ -148,7 +150,8 @@ async function* listDeliveryStreams(clients: AwsClients): AsyncIterable<Firehose
       let view: FirehoseDeliveryStream | UnreadableResource | undefined;
       try {
         const d = await describeDeliveryStream(firehose, name);
-        view = d && fromDescription(d, await listTags(firehose, name));
+        const arn = d?.DeliveryStreamARN;
+        view = d && fromDescription(d, arn ? await tags.tagsOf(arn, () => listTags(firehose, name)) : await listTags(firehose, name));
       } catch (error) {
         // An incomplete answer about one stream is that stream's failure; the others are still judged.
         if (!(error instanceof InvalidResponseError)) throw error;
@@ -163,7 +166,8 @@ async function* listDeliveryStreams(clients: AwsClients): AsyncIterable<Firehose
 
 export const firehoseDeliveryStreamResource: ResourceAdapter<FirehoseDeliveryStream> = {
   resourceTypes: [FIREHOSE_TYPE],
-  listActions: ['firehose:ListDeliveryStreams', 'firehose:DescribeDeliveryStream', 'firehose:ListTagsForDeliveryStream'],
+  // ListTagsForDeliveryStream: tags per resource when tag:GetResources is refused (rules/runtime/tagging.ts).
+  listActions: ['firehose:ListDeliveryStreams', 'firehose:DescribeDeliveryStream', 'firehose:ListTagsForDeliveryStream', ...BULK_TAG_ACTIONS],
   label: (s) => `Delivery stream ${s.name}`,
 
   fromConfigurationItem(item: ConfigurationItem): FirehoseDeliveryStream {

@@ -4,8 +4,10 @@ import type { AwsClients } from '../runtime/clients';
 import { InvalidResponseError, MalformedEventError } from '../runtime/errors';
 import { type ConfigurationItem, describeIssues } from '../runtime/event';
 import type { Lookup } from '../runtime/lookup';
+import { type ListOptions, type NormalizedResource, type ResourceAdapter, UnreadableResource } from '../runtime/safeguard';
+import { BULK_TAG_ACTIONS, TagReader } from '../runtime/tagging';
+import { CONFIG_SOURCE_ACTIONS, configFirst } from '../runtime/config-source';
 import { readEach } from '../runtime/read-each';
-import { type ListContext, type NormalizedResource, type ResourceAdapter, UnreadableResource } from '../runtime/safeguard';
 import { kinesisStreamFromCloudFormation, kinesisStreamReads } from './cloudformation/kinesis-stream';
 
 /** A Kinesis data stream as every safeguard sees it. */
@@ -45,7 +47,7 @@ async function listTags(kinesis: KinesisClient, streamName: string): Promise<Rec
   return tags;
 }
 
-async function describe(kinesis: KinesisClient, name: string): Promise<KinesisStream | undefined> {
+async function describe(kinesis: KinesisClient, name: string, tags: TagReader): Promise<KinesisStream | undefined> {
   try {
     const out = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: name }));
     const s = out.StreamDescriptionSummary;
@@ -59,7 +61,7 @@ async function describe(kinesis: KinesisClient, name: string): Promise<KinesisSt
       encryptionType: s.EncryptionType ?? 'NONE',
       ...(s.KeyId ? { keyId: s.KeyId } : {}),
       encryptionField: 'EncryptionType',
-      tags: await listTags(kinesis, name),
+      tags: s.StreamARN ? await tags.tagsOf(s.StreamARN, () => listTags(kinesis, name)) : await listTags(kinesis, name),
     };
   } catch (error) {
     // Deleted between ListStreams and here: it is gone, not failing.
@@ -72,39 +74,45 @@ const RESOURCE_TYPE = 'AWS::Kinesis::Stream';
 
 export const kinesisStreamResource: ResourceAdapter<KinesisStream> = {
   resourceTypes: [RESOURCE_TYPE],
-  listActions: ['kinesis:ListStreams', 'kinesis:DescribeStreamSummary', 'kinesis:ListTagsForStream'],
+  // ListTagsForStream: tags per resource when tag:GetResources is refused (rules/runtime/tagging.ts).
+  // Config first where it records the type (rules/runtime/config-source.ts), the Kinesis API otherwise.
+  listActions: ['kinesis:ListStreams', 'kinesis:DescribeStreamSummary', 'kinesis:ListTagsForStream', ...BULK_TAG_ACTIONS, ...CONFIG_SOURCE_ACTIONS],
   label: (s) => `Stream ${s.name}`,
 
-  fromConfigurationItem(item: ConfigurationItem): KinesisStream {
-    const parsed = StreamConfiguration.safeParse(item.configuration ?? {});
-    if (!parsed.success) {
-      throw new MalformedEventError(
-        `Malformed AWS::Kinesis::Stream configuration item ${item.resourceId}: ${describeIssues(parsed.error, 'configuration')}.`,
-      );
-    }
-    const enc = parsed.data.StreamEncryption;
-    return {
-      id: item.resourceId,
-      resourceType: RESOURCE_TYPE,
-      name: parsed.data.Name ?? item.resourceName ?? item.resourceId,
-      ...((parsed.data.Arn ?? item.arn) ? { arn: parsed.data.Arn ?? item.arn } : {}),
-      encryptionType: enc?.EncryptionType ?? 'NONE',
-      ...(enc?.KeyId ? { keyId: enc.KeyId } : {}),
-      // Present with EncryptionType NONE is not absent: the annotation names what the item says.
-      encryptionField: enc ? 'StreamEncryption.EncryptionType' : 'StreamEncryption',
-      tags: item.tags,
-    };
-  },
+  fromConfigurationItem: streamFromItem,
 
-  listers: [{ resourceType: RESOURCE_TYPE, list: listStreams }],
+  listers: [configFirst(RESOURCE_TYPE, streamFromItem, { resourceType: RESOURCE_TYPE, list: listStreams })],
 
   // Prevention (issue 12): the same view from CloudFormation properties.
   fromCloudFormation: (resource) => kinesisStreamFromCloudFormation(resource),
   cloudFormationReads: { [RESOURCE_TYPE]: kinesisStreamReads },
 };
 
-async function* listStreams(clients: AwsClients, context?: ListContext): AsyncIterable<KinesisStream | UnreadableResource> {
+/** The view from a configuration item (change notifications, and periodic runs reading from AWS Config). */
+function streamFromItem(item: ConfigurationItem): KinesisStream {
+  const parsed = StreamConfiguration.safeParse(item.configuration ?? {});
+  if (!parsed.success) {
+    throw new MalformedEventError(
+      `Malformed AWS::Kinesis::Stream configuration item ${item.resourceId}: ${describeIssues(parsed.error, 'configuration')}.`,
+    );
+  }
+  const enc = parsed.data.StreamEncryption;
+  return {
+    id: item.resourceId,
+    resourceType: RESOURCE_TYPE,
+    name: parsed.data.Name ?? item.resourceName ?? item.resourceId,
+    ...((parsed.data.Arn ?? item.arn) ? { arn: parsed.data.Arn ?? item.arn } : {}),
+    encryptionType: enc?.EncryptionType ?? 'NONE',
+    ...(enc?.KeyId ? { keyId: enc.KeyId } : {}),
+    // Present with EncryptionType NONE is not absent: the annotation names what the item says.
+    encryptionField: enc ? 'StreamEncryption.EncryptionType' : 'StreamEncryption',
+    tags: item.tags,
+  };
+}
+
+async function* listStreams(clients: AwsClients, options: ListOptions = {}): AsyncIterable<KinesisStream | UnreadableResource> {
   const kinesis = clients.get(KinesisClient);
+  const tags = new TagReader(clients, RESOURCE_TYPE, (c) => options.onNote?.({ resourceType: RESOURCE_TYPE, source: 'api', tags: c.mode, ...(c.reason ? { reason: c.reason } : {}) }));
   async function* names(): AsyncGenerator<string> {
     const seen = new Set<string>();
     for await (const page of paginateListStreams({ client: kinesis, pageSize: 100 }, {})) {
@@ -116,19 +124,19 @@ async function* listStreams(clients: AwsClients, context?: ListContext): AsyncIt
       }
     }
   }
-  // Streams are described `context.concurrency` at a time (the limiter keeps each operation at its rate), in order.
+  // Streams are described `options.concurrency` at a time (the limiter keeps each operation at its rate), in order.
   yield* readEach(
     names(),
     async (name): Promise<KinesisStream | UnreadableResource | undefined> => {
       try {
-        return await describe(kinesis, name);
+        return await describe(kinesis, name, tags);
       } catch (error) {
         // An incomplete answer about one stream is that stream's failure; the others are still judged.
         if (!(error instanceof InvalidResponseError)) throw error;
         return new UnreadableResource(RESOURCE_TYPE, name, error);
       }
     },
-    context?.concurrency ?? 1,
+    options.concurrency ?? 1,
   );
 }
 

@@ -3,7 +3,9 @@ import * as z from 'zod/mini';
 import type { AwsClients } from '../runtime/clients';
 import { InvalidResponseError, MalformedEventError } from '../runtime/errors';
 import { type ConfigurationItem, describeIssues } from '../runtime/event';
-import { type NormalizedResource, type ResourceAdapter, UnreadableResource } from '../runtime/safeguard';
+import { type ListOptions, type NormalizedResource, type ResourceAdapter, UnreadableResource } from '../runtime/safeguard';
+import { BULK_TAG_ACTIONS, TagReader } from '../runtime/tagging';
+import { CONFIG_SOURCE_ACTIONS, configFirst } from '../runtime/config-source';
 import { kinesisVideoStreamFromCloudFormation, kinesisVideoStreamReads } from './cloudformation/kinesis-video-stream';
 
 export const VIDEO_TYPE = 'AWS::KinesisVideo::Stream';
@@ -38,12 +40,14 @@ async function listTags(video: KinesisVideoClient, arn: string): Promise<Record<
   return tags;
 }
 
-async function* listVideoStreams(clients: AwsClients): AsyncIterable<KinesisVideoStream | UnreadableResource> {
+async function* listVideoStreams(clients: AwsClients, options: ListOptions = {}): AsyncIterable<KinesisVideoStream | UnreadableResource> {
   const video = clients.get(KinesisVideoClient);
+  const tags = new TagReader(clients, VIDEO_TYPE, (c) => options.onNote?.({ resourceType: VIDEO_TYPE, source: 'api', tags: c.mode, ...(c.reason ? { reason: c.reason } : {}) }));
   for await (const page of paginateListStreams({ client: video, pageSize: 100 }, {})) {
     for (const info of page.StreamInfoList ?? []) {
       if (!info.StreamName) throw new InvalidResponseError('ListStreams returned a stream without StreamName.', { operation: 'KinesisVideo.ListStreams' });
-      if (!info.StreamARN) {
+      const arn = info.StreamARN;
+      if (!arn) {
         // Named but incomplete: that stream's failure; the others are still judged.
         yield new UnreadableResource(
           VIDEO_TYPE,
@@ -58,9 +62,9 @@ async function* listVideoStreams(clients: AwsClients): AsyncIterable<KinesisVide
         id: info.StreamName,
         resourceType: VIDEO_TYPE,
         name: info.StreamName,
-        arn: info.StreamARN,
+        arn,
         ...(info.KmsKeyId ? { kmsKeyId: info.KmsKeyId } : {}),
-        tags: await listTags(video, info.StreamARN),
+        tags: await tags.tagsOf(arn, () => listTags(video, arn)),
       };
     }
   }
@@ -68,29 +72,34 @@ async function* listVideoStreams(clients: AwsClients): AsyncIterable<KinesisVide
 
 export const kinesisVideoStreamResource: ResourceAdapter<KinesisVideoStream> = {
   resourceTypes: [VIDEO_TYPE],
-  listActions: ['kinesisvideo:ListStreams', 'kinesisvideo:ListTagsForStream'],
+  // ListTagsForStream: tags per resource when tag:GetResources is refused (rules/runtime/tagging.ts).
+  // Config first where it records the type (rules/runtime/config-source.ts), the Kinesis Video API otherwise.
+  listActions: ['kinesisvideo:ListStreams', 'kinesisvideo:ListTagsForStream', ...BULK_TAG_ACTIONS, ...CONFIG_SOURCE_ACTIONS],
   label: (s) => `Video stream ${s.name}`,
 
-  fromConfigurationItem(item: ConfigurationItem): KinesisVideoStream {
-    const parsed = VideoStreamConfiguration.safeParse(item.configuration ?? {});
-    if (!parsed.success) {
-      throw new MalformedEventError(`Malformed ${VIDEO_TYPE} configuration item ${item.resourceId}: ${describeIssues(parsed.error, 'configuration')}.`);
-    }
-    const c = parsed.data;
-    const arn = c.Arn ?? item.arn;
-    return {
-      id: item.resourceId,
-      resourceType: VIDEO_TYPE,
-      name: c.Name ?? item.resourceName ?? item.resourceId,
-      ...(arn ? { arn } : {}),
-      ...(c.KmsKeyId ? { kmsKeyId: c.KmsKeyId } : {}),
-      tags: item.tags,
-    };
-  },
+  fromConfigurationItem: videoFromItem,
 
-  listers: [{ resourceType: VIDEO_TYPE, list: listVideoStreams }],
+  listers: [configFirst(VIDEO_TYPE, videoFromItem, { resourceType: VIDEO_TYPE, list: listVideoStreams })],
 
   // Prevention (issue 12): the same view from CloudFormation properties.
   fromCloudFormation: (resource) => kinesisVideoStreamFromCloudFormation(resource),
   cloudFormationReads: { [VIDEO_TYPE]: kinesisVideoStreamReads },
 };
+
+/** The view from a configuration item (change notifications, and periodic runs reading from AWS Config). */
+function videoFromItem(item: ConfigurationItem): KinesisVideoStream {
+  const parsed = VideoStreamConfiguration.safeParse(item.configuration ?? {});
+  if (!parsed.success) {
+    throw new MalformedEventError(`Malformed ${VIDEO_TYPE} configuration item ${item.resourceId}: ${describeIssues(parsed.error, 'configuration')}.`);
+  }
+  const c = parsed.data;
+  const arn = c.Arn ?? item.arn;
+  return {
+    id: item.resourceId,
+    resourceType: VIDEO_TYPE,
+    name: c.Name ?? item.resourceName ?? item.resourceId,
+    ...(arn ? { arn } : {}),
+    ...(c.KmsKeyId ? { kmsKeyId: c.KmsKeyId } : {}),
+    tags: item.tags,
+  };
+}

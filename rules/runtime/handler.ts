@@ -18,7 +18,7 @@ import { accountGuardFromEnvironment, assertOrganizationEvent } from './organiza
 import { parseParameters, type ParameterSchema, type ParameterValues } from './parameters';
 import { previouslyEvaluated } from './previous-evaluations';
 import { DEFAULT_RETRY, MAX_EVALUATIONS_PER_CALL, MAX_RESOURCE_ID_LENGTH, type RetryPolicy, TEST_MODE_TOKEN, putEvaluations } from './put-evaluations';
-import { type NormalizedResource, type Safeguard, Trigger } from './safeguard';
+import { type NormalizedResource, type Safeguard, Trigger, describeListingNote } from './safeguard';
 
 export interface HandlerOptions {
   readonly retry?: RetryPolicy;
@@ -92,6 +92,7 @@ type Invocation<R extends NormalizedResource, S extends ParameterSchema, F> = {
   /** Sends evaluations as they are reached; failures are kept for the end of the run. */
   readonly sender: EvaluationSender;
   readonly concurrency: number;
+  readonly logger: Logger;
 };
 
 /**
@@ -212,7 +213,12 @@ async function evaluatePeriodic<R extends NormalizedResource, S extends Paramete
 ): Promise<{ failures: ListingFailure[]; skipped: ListingSkip[] }> {
   const { safeguard, clients, sender } = inv;
   const present = new Set<string>();
-  const ctx = newJudgeContext(clients, inv.now, { concurrency: inv.concurrency });
+  // Periodic runs read what AWS Config recorded where it records the type (issue 11), the service API otherwise;
+  // each listing's choice is logged.
+  const ctx = newJudgeContext(clients, inv.now, {
+    concurrency: inv.concurrency,
+    listOptions: { preferConfig: true, onNote: (note) => inv.logger.info('Listing source', { ...note, summary: describeListingNote(note) }) },
+  });
   let judged: Awaited<ReturnType<typeof judgeAll<R, S, F>>>;
   try {
     judged = await judgeAll(safeguard, inv.params, ctx, {
@@ -312,7 +318,7 @@ export function createRuleHandler<R extends NormalizedResource, S extends Parame
       const retry = options.retry ?? DEFAULT_RETRY;
       const config = clients.get(ConfigServiceClient);
       const sender = new EvaluationSender((batch) => putEvaluations(config, batch, parsed.resultToken, retry));
-      const inv: Invocation<R, S, F> = { safeguard, event: parsed, params, clients, now: clock(), outOfTime, sender, concurrency };
+      const inv: Invocation<R, S, F> = { safeguard, event: parsed, params, clients, now: clock(), outOfTime, sender, concurrency, logger };
       const message = parsed.invokingEvent;
       logger.appendKeys({ accountId: parsed.accountId, messageType: message.messageType, configRuleName: parsed.configRuleName });
 

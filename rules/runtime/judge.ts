@@ -6,7 +6,7 @@ import { runBounded } from './limiter';
 import { ListingCache } from './listing-cache';
 import { Lookup } from './lookup';
 import type { ParameterSchema, ParameterValues } from './parameters';
-import { type NormalizedResource, type Safeguard, UnreadableResource } from './safeguard';
+import { type ListOptions, type NormalizedResource, type Safeguard, UnreadableResource } from './safeguard';
 
 /** Resources judged at once by default (`scan --concurrency`, the Lambda's HIPAA_SAFEGUARDS_CONCURRENCY). */
 export const DEFAULT_CONCURRENCY = 8;
@@ -31,12 +31,17 @@ export interface JudgeContext {
 export function newJudgeContext(
   clients: AwsClients,
   now: Date = new Date(),
-  options: { readonly concurrency?: number; readonly nonAwsResponseIsUnsupported?: boolean } = {},
+  options: {
+    readonly concurrency?: number;
+    readonly nonAwsResponseIsUnsupported?: boolean;
+    /** How the run's listings read (AWS Config first, where each listing says what it chose). */
+    readonly listOptions?: Omit<ListOptions, 'concurrency'>;
+  } = {},
 ): JudgeContext {
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError(`concurrency must be a positive integer, got ${concurrency}.`);
   const lookup = new Lookup(clients, options.nonAwsResponseIsUnsupported ? { nonAwsResponseIsUnsupported: true } : {});
-  return { clients, now, lookup, listings: new ListingCache({ concurrency }), concurrency };
+  return { clients, now, lookup, listings: new ListingCache({ ...options.listOptions, concurrency }), concurrency };
 }
 
 /**

@@ -63,7 +63,7 @@ export const RATE_LIMITS: readonly RateLimit[] = [
   { service: 'kms', operation: 'DescribeKey', perSecond: 100, source: 'https://docs.aws.amazon.com/kms/latest/developerguide/requests-per-second.html (awsdocs/aws-kms-developer-guide doc_source/requests-per-second.md: "DescribeKey | 100")' },
 
   // AWS Config: its service limits page (configlimits) lists resource counts only, no API rates.
-  ...(['PutEvaluations', 'SelectResourceConfig', 'BatchGetResourceConfig', 'ListDiscoveredResources', 'GetResourceConfigHistory', 'GetComplianceDetailsByConfigRule', 'DescribeConfigRules'] as const).map(
+  ...(['PutEvaluations', 'SelectResourceConfig', 'BatchGetResourceConfig', 'ListDiscoveredResources', 'GetResourceConfigHistory', 'GetComplianceDetailsByConfigRule', 'DescribeConfigRules', 'DescribeConfigurationRecorders', 'DescribeConfigurationRecorderStatus'] as const).map(
     (operation): RateLimit => ({ service: 'config', operation, ...DEFAULT_RATE, source: undocumented('https://docs.aws.amazon.com/config/latest/developerguide/configlimits.html lists no API rates') }),
   ),
   { service: 'config', operation: 'StartConfigRulesEvaluation', perSecond: 1 / 60, burst: 1, source: 'node_modules/@aws-sdk/client-config-service LimitExceededException: "thrown if an evaluation is in progress or if you call the StartConfigRulesEvaluation API more than once per minute"' },

@@ -26,14 +26,49 @@ export class UnreadableResource {
   ) {}
 }
 
-/** What a run gives its listings besides the clients. */
-export interface ListContext {
+/**
+ * How one listing read its resources (issue 11), for the log and `scan --verbose`: where the configuration came from
+ * and how the tags were read, with the reason when it is not the first choice.
+ */
+export interface ListingNote {
+  readonly resourceType: string;
+  /** `config`: the configuration items AWS Config recorded; `api`: the service API. */
+  readonly source: 'config' | 'api';
+  /** `bulk`: tag:GetResources; `per-resource`: one tag call per resource; `config`: with the configuration items. */
+  readonly tags: 'bulk' | 'per-resource' | 'config';
+  /** Why, when the listing fell back (AccessDenied on tag:GetResources, the type not recorded by AWS Config). */
+  readonly reason?: string;
+}
+
+const SOURCE_WORDS = { config: 'configuration from AWS Config', api: 'configuration from the service API' } as const;
+const TAG_WORDS = { bulk: 'tags in bulk (tag:GetResources)', 'per-resource': 'tags per resource', config: 'tags with the configuration items' } as const;
+
+/**
+ * One line for a listing's note, for the log and `scan --verbose`.
+ * @example describeListingNote(note) // 'AWS::Kinesis::Stream: configuration from the service API, tags in bulk (tag:GetResources)'
+ */
+export function describeListingNote(note: ListingNote): string {
+  return `${note.resourceType}: ${SOURCE_WORDS[note.source]}, ${TAG_WORDS[note.tags]}${note.reason ? ` (${note.reason})` : ''}`;
+}
+
+/** What a run gives its listings besides the clients; every field optional, so `list(clients)` keeps working. */
+export interface ListOptions {
   /**
    * Most calls a lister may have in flight at once when it reads resources one by one (describe, tags): the run's
-   * `--concurrency`. `readEach` (rules/runtime/read-each.ts) reads with it and yields in listing order.
+   * `--concurrency`. `readEach` (rules/runtime/read-each.ts) reads with it and yields in listing order. Default 1.
    */
-  readonly concurrency: number;
+  readonly concurrency?: number;
+  /** Receives the listing's note once its sources are chosen, before the first resource. */
+  readonly onNote?: (note: ListingNote) => void;
+  /**
+   * Read from what AWS Config recorded where the account's recorder records the type continuously (periodic runs:
+   * issue 11), the service API otherwise. Off by default: the listing then reads the service API only, as before.
+   */
+  readonly preferConfig?: boolean;
 }
+
+/** The name the shared listing cache and the judge use for a listing's options. */
+export type ListContext = ListOptions;
 
 /**
  * Lists every resource of one type in an account and region, all pages.
@@ -42,12 +77,13 @@ export interface ListContext {
  * a lister is the same listing when it is the same object (keep listers as constants of their adapter, as
  * `listers: [{ resourceType, list }]` does) or has the same `cacheKey`. So `list` must yield the same items whoever
  * asks: no rule parameter may change what it lists (filter in `evaluate`, or give such a lister its own `cacheKey`).
+ * The first caller's options (source preference, note receiver) choose how the shared listing reads.
  */
 export interface Lister<R extends NormalizedResource> {
   readonly resourceType: string;
   /** Names the listing when the object is not stable (a lister built per call): equal keys share one listing. */
   readonly cacheKey?: string;
-  list(clients: AwsClients, context?: ListContext): AsyncIterable<R | UnreadableResource>;
+  list(clients: AwsClients, options?: ListOptions): AsyncIterable<R | UnreadableResource>;
 }
 
 /**

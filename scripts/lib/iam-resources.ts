@@ -42,6 +42,7 @@ export const SAR_PAGES = {
   sns: `${SAR}/list_amazonsns.html`,
   sqs: `${SAR}/list_amazonsqs.html`,
   sts: `${SAR}/list_awssecuritytokenservice.html`,
+  tag: `${SAR}/list_amazonresourcegrouptaggingapi.html`,
 } as const;
 
 const here = (service: string, resource: string) => `arn:{partition}:${service}:{region}:{account}:${resource}`;
@@ -65,6 +66,10 @@ export const OWN_PRODUCT_ARN = here('securityhub', 'product/{account}/default');
 
 export const ACTION_RESOURCES: Readonly<Record<string, ActionScope>> = {
   'config:DescribeConfigRules': none('config'),
+  // Config as the source of periodic runs (rules/runtime/config-source.ts).
+  'config:DescribeConfigurationRecorderStatus': scoped('config', here('config', 'configuration-recorder/*')),
+  'config:DescribeConfigurationRecorders': scoped('config', here('config', 'configuration-recorder/*')),
+  'config:SelectResourceConfig': none('config'),
   'config:GetComplianceDetailsByConfigRule': scoped('config', CONFIG_RULE_ARN),
   'config:GetComplianceDetailsByResource': none('config'),
   'config:GetResourceConfigHistory': none('config'),
@@ -137,6 +142,9 @@ export const ACTION_RESOURCES: Readonly<Record<string, ActionScope>> = {
   'sqs:ReceiveMessage': scoped('sqs', here('sqs', '*')),
 
   'sts:AssumeRole': scoped('sts', 'arn:{partition}:iam::{account}:role/*'),
+
+  // Tags in bulk (rules/runtime/tagging.ts): the SAR lists no resource type for GetResources.
+  'tag:GetResources': none('tag'),
 };
 
 /**

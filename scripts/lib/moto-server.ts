@@ -1,5 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
+
+/**
+ * moto.server with the Tagging API gaps the pack relies on filled (Kinesis and Kinesis video streams, and AWS's Firehose and
+ * ElastiCache type names in GetResources): see the file's docstring.
+ */
+const MOTO_SERVER_SCRIPT = join(__dirname, 'moto_server.py');
 
 /** A moto server (Python AWS emulator) on a free loopback port, owned by the caller. */
 export interface MotoServer {
@@ -55,14 +62,15 @@ async function waitUntilUp(endpoint: string, child: ChildProcess, python: string
 }
 
 /**
- * Starts `python3 -m moto.server` on 127.0.0.1 and a free port. Requires `moto[server]` (requirements-dev.txt).
+ * Starts moto server (`python3 scripts/lib/moto_server.py`, moto.server plus the Tagging API gaps filled) on
+ * 127.0.0.1 and a free port. Requires `moto[server]` (requirements-dev.txt).
  * @example const moto = await startMoto(); process.env.AWS_ENDPOINT_URL = moto.endpoint; ...; await moto.stop();
  */
 export async function startMoto(options: { python?: string; timeoutMs?: number; env?: Readonly<Record<string, string>> } = {}): Promise<MotoServer> {
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
   const python = options.python ?? process.env.PYTHON ?? 'python3';
-  const child = spawn(python, ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], {
+  const child = spawn(python, [MOTO_SERVER_SCRIPT, '-H', '127.0.0.1', '-p', String(port)], {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, MOTO_ALLOW_NONEXISTENT_REGION: 'false', ...options.env },
   });

@@ -1,3 +1,6 @@
+import { type ListingNote, describeListingNote } from '../../rules/runtime/safeguard';
+
+export { describeListingNote };
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { fromIni } from '@aws-sdk/credential-providers';
 import { parse as parseArn } from '@aws-sdk/util-arn-parser';
@@ -63,6 +66,8 @@ export interface ScanOptions {
    */
   readonly nonAwsResponseIsUnsupported?: boolean;
   readonly onProgress?: (message: string) => void;
+  /** Each listing's choice of source and tag reads (`scan --verbose`). */
+  readonly onNote?: (note: ListingNote) => void;
   readonly now?: Date;
   /** Resources judged at once and most AWS requests in flight (default DEFAULT_CONCURRENCY, 8). */
   readonly concurrency?: number;
@@ -97,7 +102,11 @@ export async function scan(
   }, options.limiter ? { limiter: options.limiter } : {});
   const before = clients.limiter.stats();
   // One context for every rule: a resource family is listed once and each lookup made once, whichever rules ask.
-  const ctx = newJudgeContext(clients, options.now, { concurrency, ...(options.nonAwsResponseIsUnsupported ? { nonAwsResponseIsUnsupported: true } : {}) });
+  const ctx = newJudgeContext(clients, options.now, {
+    concurrency,
+    ...(options.nonAwsResponseIsUnsupported ? { nonAwsResponseIsUnsupported: true } : {}),
+    ...(options.onNote ? { listOptions: { onNote: options.onNote } } : {}),
+  });
   const results: ScanResult[] = [];
   const failures: ScanFailure[] = [];
   const skipped: ScanSkip[] = [];

@@ -101,6 +101,14 @@ export function motoCompatible(policy: PolicyDocument): { document: PolicyDocume
       limitations.push(`${sid}: Resource ${JSON.stringify(copy.Resource)} is authorized by moto as "*"; the scoping is not tested here.`);
       copy.Resource = '*';
     }
+    // moto names a Resource Groups Tagging API call by its signing name (`tagging:GetResources`), AWS by its IAM
+    // prefix (`tag:GetResources`): grant moto's name beside each tag: action, so the grant is tested, not the spelling.
+    const actions = copy.Action === undefined ? [] : Array.isArray(copy.Action) ? (copy.Action as string[]) : [String(copy.Action)];
+    const tagging = actions.filter((a) => a.startsWith('tag:')).map((a) => `tagging:${a.slice('tag:'.length)}`);
+    if (tagging.length > 0) {
+      limitations.push(`${sid}: ${tagging.join(', ')} added: moto authorizes tag: actions under the signing name tagging.`);
+      copy.Action = [...actions, ...tagging];
+    }
     kept.push(copy);
   }
   return { document: { Version: '2012-10-17', Statement: kept }, limitations };
@@ -388,4 +396,5 @@ export const IAM_PREFIX_OF_CLIENT: Readonly<Record<string, string>> = {
   SecurityHubClient: 'securityhub',
   STSClient: 'sts',
   SNSClient: 'sns',
+  ResourceGroupsTaggingAPIClient: 'tag',
 };

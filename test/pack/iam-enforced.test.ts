@@ -1,5 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { ConfigServiceClient, DeleteConfigRuleCommand, DescribeConfigRulesCommand, StartConfigRulesEvaluationCommand } from '@aws-sdk/client-config-service';
+import {
+  ConfigServiceClient,
+  DeleteConfigRuleCommand,
+  DescribeConfigRulesCommand,
+  PutConfigurationRecorderCommand,
+  PutDeliveryChannelCommand,
+  StartConfigRulesEvaluationCommand,
+  StartConfigurationRecorderCommand,
+} from '@aws-sdk/client-config-service';
 import {
   CreateReplicationGroupCommand,
   type CreateReplicationGroupCommandInput,
@@ -23,6 +31,10 @@ import { expect } from 'chai';
 import { catalog } from '../../rules/catalog';
 import { clearClientCache } from '../../rules/runtime/clients';
 import { createRuleHandler } from '../../rules/runtime/handler';
+import { PER_RESOURCE_TAG_ACTIONS } from '../../rules/runtime/tagging';
+import { CONFIG_SOURCE_ACTIONS } from '../../rules/runtime/config-source';
+import { AwsClients } from '../../rules/runtime/clients';
+import { UnreadableResource } from '../../rules/runtime/safeguard';
 import { PACK_PATH } from '../../scripts/lib/conformance-pack';
 import { loadAllRemediationDocuments, loadRemediationDocument } from '../../scripts/lib/remediation-docs';
 import { scan } from '../../scripts/lib/scan';
@@ -69,6 +81,7 @@ import {
  */
 
 const documents = loadAllRemediationDocuments();
+const fallbackTagActions = new Set(Object.values(PER_RESOURCE_TAG_ACTIONS));
 const template = buildResources({
   safeguards: catalog,
   documents,
@@ -237,6 +250,12 @@ describe('generated roles against an IAM-enforcing moto (every call the code mak
     ]);
   });
 
+  it('grants moto\'s spelling of a tag: action beside it (moto authorizes the Tagging API as tagging:), and says so', () => {
+    const { document, limitations } = motoCompatible({ Statement: [{ Sid: 'Bulk', Effect: 'Allow', Action: ['kinesis:ListStreams', 'tag:GetResources'], Resource: '*' }] });
+    expect(document.Statement).to.deep.equal([{ Sid: 'Bulk', Effect: 'Allow', Action: ['kinesis:ListStreams', 'tag:GetResources', 'tagging:GetResources'], Resource: '*' }]);
+    expect(limitations).to.deep.equal(['Bulk: tagging:GetResources added: moto authorizes tag: actions under the signing name tagging.']);
+  });
+
   describe('finding roles and resolving their policies (no server)', () => {
     it('resolves Ref, Fn::Join, Fn::Sub (both forms) and Fn::GetAtt in moto\'s account and region', () => {
       const doc = resolvePolicy({
@@ -311,15 +330,79 @@ describe('generated roles against an IAM-enforcing moto (every call the code mak
         const authorized = new Set(recorder.calls.filter((c) => c.status === 200 || c.status >= 500).map((c) => c.operation));
         const unrouted = new Set(recorder.calls.filter((c) => c.status === 404).map((c) => c.operation));
         for (const a of rule.resource.listActions) {
+          // A per-resource tag action is tag:GetResources' fallback: called only when that is refused (test below).
+          if (fallbackTagActions.has(a)) continue;
+          // Config as the source is asked for by periodic runs (ListOptions.preferConfig): test below.
+          if ((CONFIG_SOURCE_ACTIONS as readonly string[]).includes(a)) continue;
           const op = a.split(':')[1] ?? '';
           expect(authorized.has(op) || unrouted.has(op), `${a}: ${JSON.stringify(recorder.calls)}`).to.equal(true);
         }
+        // Tags were read in bulk, and the role may: no per-resource tag call was needed.
+        const bulk = recorder.calls.filter((c) => c.operation === 'GetResources').map((c) => c.status);
+        expect(bulk, JSON.stringify(recorder.calls)).to.not.deep.equal([]);
+        expect(bulk.filter((x) => x !== 200)).to.deep.equal([]);
         expect(recorder.calls.filter((c) => c.operation === 'PutEvaluations').map((c) => c.status)).to.deep.equal([200]);
         expect(evaluations).to.be.above(0);
         // moto has no route for these (HTTP 404): it authorized nothing, so the grant is checked in the policy instead.
         for (const c of recorder.calls.filter((x) => x.status === 404)) {
           expect(allowedActions(policy), `${c.client} ${c.operation}`).to.include(`${IAM_PREFIX_OF_CLIENT[c.client] ?? '?'}:${c.operation}`);
         }
+      });
+    }
+
+    for (const rule of catalog) {
+      it(`${rule.name}: with tag:GetResources denied, tags are read per resource and every one of those calls is allowed`, async () => {
+        // Arrange: the rule role minus tag:GetResources, as in an account whose SCP denies the Tagging API
+        await seed();
+        const policy = rolePolicy(roleForRule(template, rule.name, ruleLogicalIds(rule).role));
+        const statements = Array.isArray(policy.Statement) ? policy.Statement : [policy.Statement];
+        const withoutBulk = {
+          Statement: statements.map((s) => ({ ...s, Action: ([] as unknown[]).concat(s.Action ?? []).filter((a) => a !== 'tag:GetResources') })).filter((s) => s.Action.length > 0),
+        };
+        const creds = await moto.assumeRoleWith(`nobulk-${rule.name}`.slice(0, 64), withoutBulk);
+        const recorder = recordSdkCalls(KinesisClient);
+        const restore = answerWhatMotoLacks(moto, creds);
+        try {
+          // Act
+          const scanned = await actingAs(creds, () => scan({ safeguards: [rule], region: MOTO_REGION, endpoint: moto.endpoint, maxAttempts: 1 }));
+          // Assert: only GetResources was refused, and the listing read every tag its own way
+          expect(scanned.failures, JSON.stringify(scanned.failures)).to.deep.equal([]);
+          expect(scanned.results.length, rule.name).to.be.above(0);
+        } finally {
+          restore();
+          recorder.restore();
+        }
+        expect([...new Set(recorder.denied().map((c) => c.operation))], JSON.stringify(recorder.calls)).to.deep.equal(['GetResources']);
+        const reached = new Set(recorder.calls.filter((c) => c.status === 200 || c.status === 404 || c.status >= 500).map((c) => c.operation));
+        for (const a of rule.resource.listActions.filter((x) => fallbackTagActions.has(x))) {
+          expect(reached.has(a.split(':')[1] ?? ''), `${a}: ${JSON.stringify(recorder.calls)}`).to.equal(true);
+        }
+      });
+    }
+
+    for (const rule of catalog.filter((r) => r.resource.listActions.some((a) => (CONFIG_SOURCE_ACTIONS as readonly string[]).includes(a)))) {
+      it(`${rule.name}: reading from AWS Config (recorder recording every type), every call is allowed`, async () => {
+        // Arrange: a recorder that records every supported type, started by the administrator
+        const config = new ConfigServiceClient(moto.clientConfig(moto.admin));
+        await config.send(new PutConfigurationRecorderCommand({ ConfigurationRecorder: { name: 'default', roleARN: 'arn:aws:iam::123456789012:role/config', recordingGroup: { allSupported: true } } }));
+        await config.send(new PutDeliveryChannelCommand({ DeliveryChannel: { name: 'default', s3BucketName: 'config-bucket' } }));
+        await config.send(new StartConfigurationRecorderCommand({ ConfigurationRecorderName: 'default' }));
+        const creds = await moto.assumeRoleWith(`config-${rule.name}`.slice(0, 64), rolePolicy(roleForRule(template, rule.name, ruleLogicalIds(rule).role)));
+        const recorder = recordSdkCalls(KinesisClient);
+        const notes: string[] = [];
+        try {
+          // Act: moto answers SelectResourceConfig with no rows (its results are set in-process only), after authorizing it
+          const clients = new AwsClients({ region: MOTO_REGION, endpoint: moto.endpoint, maxAttempts: 1, credentials: async () => creds });
+          for (const lister of rule.resource.listers) {
+            for await (const r of lister.list(clients, { preferConfig: true, onNote: (n) => notes.push(n.source) })) if (r instanceof UnreadableResource) throw r.error;
+          }
+        } finally {
+          recorder.restore();
+        }
+        // Assert
+        expect(notes).to.deep.equal(['config']);
+        expect(recorder.denied(), JSON.stringify(recorder.calls)).to.deep.equal([]);
+        expect(recorder.calls.map((c) => `${c.operation} ${c.status}`)).to.deep.equal(['DescribeConfigurationRecorders 200', 'DescribeConfigurationRecorderStatus 200', 'SelectResourceConfig 200']);
       });
     }
 

@@ -225,13 +225,19 @@ describe('serverless.yml (npm run package)', function () {
     const s = catalog.find((x) => x.name === 'kinesis-stream-encrypted');
     if (!s) throw new Error('kinesis-stream-encrypted is not in the catalog.');
     expect(ruleActions(s)).to.deep.equal([
+      // AWS Config as the source of periodic runs where it records streams (issue 11).
+      'config:DescribeConfigurationRecorderStatus',
+      'config:DescribeConfigurationRecorders',
       'config:GetComplianceDetailsByConfigRule',
       'config:GetResourceConfigHistory',
       'config:PutEvaluations',
+      'config:SelectResourceConfig',
       'kinesis:DescribeStreamSummary',
       'kinesis:ListStreams',
       'kinesis:ListTagsForStream',
       'kms:DescribeKey',
+      // Tags in bulk (issue 11); ListTagsForStream stays for when it is refused.
+      'tag:GetResources',
     ]);
   });
 

@@ -142,7 +142,8 @@ describe('conformance-packs/hipaa-safeguards-spoke.yaml (StackSet template)', ()
     });
 
     it('scopes GetComplianceDetailsByConfigRule and StartConfigRulesEvaluation to the Config rules of its own account and region', () => {
-      const scoped = statementsOf(EVALUATION_ROLE_LOGICAL_ID).find((st) => st.Sid === 'ConfigInThisAccount');
+      // Config statements are numbered by resource (ConfigInThisAccount, ConfigInThisAccount2): find the rules' one.
+      const scoped = statementsOf(EVALUATION_ROLE_LOGICAL_ID).find((st) => asList(st.Action).includes('config:GetComplianceDetailsByConfigRule'));
       expect(scoped?.Action).to.deep.equal(['config:GetComplianceDetailsByConfigRule', 'config:StartConfigRulesEvaluation']);
       expect(scoped?.Resource).to.equal('arn:aws:config:us-east-1:123456789012:config-rule/*');
     });

@@ -18,6 +18,7 @@ import {
   ListTagsForResourceCommand,
 } from '@aws-sdk/client-elasticache';
 import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { GetResourcesCommand, ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import { mockClient } from 'aws-sdk-client-mock';
 import { expect } from 'chai';
 import { catalog } from '../../rules/catalog';
@@ -52,6 +53,9 @@ type Verdicts = Record<string, string>;
 
 let restorers: (() => void)[] = [];
 /** A client mock restored after the test. */
+const newTaggingMock = () => mockClient(ResourceGroupsTaggingAPIClient);
+let tagging: ReturnType<typeof newTaggingMock>;
+
 function track<T extends { restore(): void }>(m: T): T {
   restorers.push(() => m.restore());
   return m;
@@ -109,6 +113,9 @@ describe('prevention: the three paths agree', () => {
   beforeEach(() => {
     restorers = [];
     mockKms();
+    // The listers read tags in bulk (tag:GetResources lists tagged resources only): none, unless a test says so.
+    tagging = track(newTaggingMock());
+    tagging.on(GetResourcesCommand).resolves({ ResourceTagMappingList: [] });
   });
   afterEach(() => {
     for (const restore of restorers) restore();
@@ -142,6 +149,13 @@ describe('prevention: the three paths agree', () => {
       });
       kinesis.on(ListTagsForStreamCommand, { StreamName: s.name }).resolves({ Tags: tagList(s.tags), HasMoreTags: false });
     }
+    tagging
+      .on(GetResourcesCommand)
+      .resolves({
+        ResourceTagMappingList: states
+          .filter((s) => Object.keys(s.tags).length > 0)
+          .map((s) => ({ ResourceARN: `arn:aws:kinesis:${REGION}:${ACCOUNT}:stream/${s.name}`, Tags: tagList(s.tags) })),
+      });
     // Act
     const api = await viaApi('AWS::Kinesis::Stream', parameters);
     const items = await viaItems('AWS::Kinesis::Stream', states.map((s) => kinesisItemEventStyle({ name: s.name, encryption: s.enc ?? null, tags: s.tags })), parameters);

@@ -15,6 +15,7 @@ import {
   ReplicationGroupNotFoundFault,
   UserGroupNotFoundFault,
 } from '@aws-sdk/client-elasticache';
+import { GetResourcesCommand } from '@aws-sdk/client-resource-groups-tagging-api';
 import { mockClient } from 'aws-sdk-client-mock';
 import { expect } from 'chai';
 import sinon from 'sinon';
@@ -48,6 +49,7 @@ import { REFERENCE_DIR } from '../helpers/fixtures';
 import { interceptClient } from '../helpers/intercept';
 import { leafPaths } from '../helpers/schema-paths';
 import { useMoto } from '../helpers/moto';
+import { type TaggingMock, taggingDenied } from '../helpers/tagging';
 
 const KMS_ARN = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 
@@ -256,12 +258,18 @@ describe('resources/elasticache', () => {
 
   describe('listing (mocked API: shapes from the botocore model)', () => {
     let ec: ReturnType<typeof mockClient>;
+    let tagging: TaggingMock;
     const clients = new AwsClients({ region: 'us-east-1', maxAttempts: 1 });
     beforeEach(() => {
       ec = mockClient(ElastiCacheClient);
       ec.on(ListTagsForResourceCommand).resolves({ TagList: [] });
+      // Per resource unless a test answers GetResources: the caller may not call tag:GetResources.
+      tagging = taggingDenied();
     });
-    afterEach(() => ec.restore());
+    afterEach(() => {
+      ec.restore();
+      tagging.restore();
+    });
 
     const rg = (id: string, o: Record<string, unknown> = {}) => ({
       ReplicationGroupId: id,
@@ -306,6 +314,24 @@ describe('resources/elasticache', () => {
       // Assert
       expect(group).to.deep.include({ status: 'creating', tags: {}, tagsUnreadable: true, engineVersion: '7.1.0' });
       expect(elastiCacheLabel(group as ElastiCacheResource)).to.equal('Replication group new-grp (creating; exemption tags unreadable)');
+    });
+
+    it('reads a creating group\'s exemption in bulk (tag:GetResources answers whatever the status), one call for the kind', async () => {
+      // Arrange: ListTagsForResource would refuse; GetResources returns the group among every tagged replication group
+      ec.on(DescribeReplicationGroupsCommand).resolves({ ReplicationGroups: [rg('new-grp', { Status: 'creating' }), rg('plain')] });
+      ec.on(DescribeCacheClustersCommand).resolves({ CacheClusters: [member('new-grp-001', 'new-grp'), member('plain-001', 'plain')] });
+      ec.on(ListTagsForResourceCommand).rejects(fault(InvalidReplicationGroupStateFault, 'Replication group new-grp is not available'));
+      tagging.reset();
+      tagging.on(GetResourcesCommand).resolves({ ResourceTagMappingList: [{ ResourceARN: arnOf('replicationgroup', 'new-grp'), Tags: [{ Key: 'hipaa-safeguards:exempt', Value: 'CHG-9' }] }] });
+      // Act
+      const groups = await listGroups(clients);
+      // Assert
+      expect(groups.map((g) => [g.id, g.tags, g.tagsUnreadable])).to.deep.equal([
+        ['new-grp', { 'hipaa-safeguards:exempt': 'CHG-9' }, false],
+        ['plain', {}, false],
+      ]);
+      expect(ec.commandCalls(ListTagsForResourceCommand)).to.have.length(0);
+      expect(tagging.commandCalls(GetResourcesCommand).map((c) => c.args[0].input.ResourceTypeFilters)).to.deep.equal([['elasticache:replicationgroup']]);
     });
 
     it('skips a group deleted between the listing and its tags', async () => {

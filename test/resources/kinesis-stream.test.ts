@@ -5,6 +5,7 @@ import {
   ListTagsForStreamCommand,
   ResourceNotFoundException,
 } from '@aws-sdk/client-kinesis';
+import { GetResourcesCommand } from '@aws-sdk/client-resource-groups-tagging-api';
 import { mockClient } from 'aws-sdk-client-mock';
 import { expect } from 'chai';
 import { StreamConfiguration, kinesisStreamResource } from '../../rules/resources/kinesis-stream';
@@ -13,6 +14,7 @@ import { UnreadableResource } from '../../rules/runtime/safeguard';
 import { parseConfigurationItem } from '../../rules/runtime/event';
 import { kinesisItemApiStyle } from '../helpers/fixtures';
 import { configResourceSchema, leafPaths } from '../helpers/schema-paths';
+import { type TaggingMock, taggingDenied } from '../helpers/tagging';
 
 const newMock = () => mockClient(KinesisClient);
 const fromItem = (item: unknown) => {
@@ -20,10 +22,10 @@ const fromItem = (item: unknown) => {
   if (!read) throw new Error('Kinesis streams are recorded by Config');
   return read(parseConfigurationItem(item, 'fixture'));
 };
-const listStreams = (clients: AwsClients) => {
+const listStreams = (clients: AwsClients, options?: Parameters<(typeof kinesisStreamResource.listers)[number]['list']>[1]) => {
   const [lister] = kinesisStreamResource.listers;
   if (!lister) throw new Error('no lister');
-  return lister.list(clients);
+  return lister.list(clients, options);
 };
 /** Every view a lister yields; an unreadable resource fails the test with its error (see collectAll). */
 async function collect<T>(items: AsyncIterable<T | UnreadableResource>): Promise<T[]> {
@@ -81,11 +83,92 @@ describe('resources/kinesis-stream', () => {
 
   describe('list (API)', () => {
     let kinesis: ReturnType<typeof newMock>;
+    let tagging: TaggingMock;
     const clients = new AwsClients({ region: 'us-east-1' });
     beforeEach(() => {
       kinesis = newMock();
+      // The tests below the bulk ones read tags per resource: the caller may not call tag:GetResources.
+      tagging = taggingDenied();
     });
-    afterEach(() => kinesis.restore());
+    afterEach(() => {
+      kinesis.restore();
+      tagging.restore();
+    });
+
+    describe('tags in bulk (tag:GetResources)', () => {
+      const arn = (n: string) => `arn:aws:kinesis:us-east-1:123456789012:stream/${n}`;
+      beforeEach(() => {
+        kinesis.on(ListStreamsCommand).resolves({ StreamNames: ['tagged', 'untagged', 'was-tagged'], HasMoreStreams: false });
+        kinesis.on(DescribeStreamSummaryCommand).callsFake((input: { StreamName: string }) => ({
+          StreamDescriptionSummary: { StreamName: input.StreamName, StreamARN: arn(input.StreamName), EncryptionType: 'NONE' },
+        }));
+      });
+
+      it('reads every stream\'s tags from GetResources pages (100 a page, filtered to kinesis:stream) and calls no ListTagsForStream', async () => {
+        // Arrange: two pages; an untagged stream is absent, a once-tagged one comes with Tags []
+        tagging.reset();
+        const inputs: unknown[] = [];
+        tagging.on(GetResourcesCommand).callsFake((input: { PaginationToken?: string }) => {
+          // The paginator reuses its input object: copy what each call sent.
+          inputs.push({ ...input });
+          return input.PaginationToken === 'p2'
+            ? { ResourceTagMappingList: [{ ResourceARN: arn('was-tagged'), Tags: [] }], PaginationToken: '' }
+            : { ResourceTagMappingList: [{ ResourceARN: arn('tagged'), Tags: [{ Key: 'hipaa-safeguards:exempt', Value: 'CHG-7' }] }], PaginationToken: 'p2' };
+        });
+        const notes: unknown[] = [];
+        // Act
+        const streams = await collect(listStreams(clients, { onNote: (n) => notes.push(n) }));
+        // Assert
+        expect(streams.map((s) => [s.name, s.tags])).to.deep.equal([
+          ['tagged', { 'hipaa-safeguards:exempt': 'CHG-7' }],
+          ['untagged', {}],
+          ['was-tagged', {}],
+        ]);
+        expect(kinesis.commandCalls(ListTagsForStreamCommand)).to.have.length(0);
+        expect(inputs).to.deep.equal([
+          { ResourceTypeFilters: ['kinesis:stream'], ResourcesPerPage: 100, PaginationToken: undefined },
+          { ResourceTypeFilters: ['kinesis:stream'], ResourcesPerPage: 100, PaginationToken: 'p2' },
+        ]);
+        expect(notes).to.deep.equal([{ resourceType: 'AWS::Kinesis::Stream', source: 'api', tags: 'bulk' }]);
+      });
+
+      it('falls back to ListTagsForStream per stream when tag:GetResources is refused, and says so once', async () => {
+        // Arrange (GetResources rejects AccessDeniedException, as set above)
+        kinesis.on(ListTagsForStreamCommand).callsFake((input: { StreamName: string }) => ({
+          Tags: input.StreamName === 'tagged' ? [{ Key: 'hipaa-safeguards:exempt', Value: 'CHG-7' }] : [],
+          HasMoreTags: false,
+        }));
+        const notes: { tags: string; reason?: string }[] = [];
+        // Act
+        const streams = await collect(listStreams(clients, { onNote: (n) => notes.push(n) }));
+        // Assert
+        expect(streams.find((s) => s.name === 'tagged')?.tags).to.deep.equal({ 'hipaa-safeguards:exempt': 'CHG-7' });
+        expect(kinesis.commandCalls(ListTagsForStreamCommand)).to.have.length(3);
+        expect(tagging.commandCalls(GetResourcesCommand)).to.have.length(1);
+        expect(notes).to.deep.equal([
+          { resourceType: 'AWS::Kinesis::Stream', source: 'api', tags: 'per-resource', reason: 'tag:GetResources was refused (AccessDeniedException): tags are read per resource' },
+        ]);
+      });
+
+      it('fails the listing when GetResources fails for another reason (throttled past retries), rather than judge without tags', async () => {
+        tagging.reset();
+        tagging.on(GetResourcesCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottledException', $metadata: { httpStatusCode: 400 } }));
+        const yielded: unknown[] = [];
+        const err = await (async () => {
+          for await (const s of listStreams(clients)) yielded.push(s);
+        })().catch((e: unknown) => e);
+        expect((err as Error).name).to.equal('ThrottledException');
+        expect(yielded).to.deep.equal([]);
+        expect(kinesis.commandCalls(ListTagsForStreamCommand)).to.have.length(0);
+      });
+
+      it('fails with a message naming the field when a GetResources mapping has no ResourceARN', async () => {
+        tagging.reset();
+        tagging.on(GetResourcesCommand).resolves({ ResourceTagMappingList: [{ Tags: [] }] });
+        const err = await collect(listStreams(clients)).catch((e: unknown) => e);
+        expect((err as Error).message).to.match(/^GetResources returned an incomplete ResourceTagMapping: ResourceTagMapping\.ResourceARN: Invalid input/);
+      });
+    });
 
     it('fails only the stream whose DescribeStreamSummary answer is incomplete, and still lists the others', async () => {
       // Arrange

@@ -29,6 +29,8 @@ import {
 } from '../helpers/elasticache';
 import { scheduledEvent } from '../helpers/fixtures';
 import { interceptConfig } from '../helpers/intercept';
+import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
+import { accessDenied } from '../helpers/tagging';
 
 const CITE = '45 CFR 164.312(a)(2)(iv)';
 const NOW = new Date('2026-11-22T12:00:00Z');
@@ -185,8 +187,9 @@ describe('elasticache-encrypted-at-rest', () => {
       });
     });
 
-    it('judges a group that is still creating from its configuration', async () => {
+    it('judges a group that is still creating from its configuration (tags per resource: tag:GetResources refused)', async () => {
       // Arrange: AWS answers ListTagsForResource only for available resources (mocked: moto has no creating state)
+      sinon.stub(ResourceGroupsTaggingAPIClient.prototype, 'send').rejects(accessDenied());
       sinon.stub(ElastiCacheClient.prototype, 'send').callsFake((async (c: { constructor: { name: string } }) => {
         const name = c.constructor.name;
         if (name === DescribeReplicationGroupsCommand.name) {

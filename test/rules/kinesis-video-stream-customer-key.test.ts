@@ -1,4 +1,5 @@
 import { CreateStreamCommand, KinesisVideoClient } from '@aws-sdk/client-kinesis-video';
+import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import { CreateKeyCommand, DisableKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { expect } from 'chai';
 import sinon from 'sinon';
@@ -13,6 +14,7 @@ import { ACCOUNT, changeEvent, eventStyleItem } from '../helpers/fixtures';
 import { interceptClient, interceptConfig } from '../helpers/intercept';
 import { useMoto } from '../helpers/moto';
 import { configResourceSchema, leafPaths } from '../helpers/schema-paths';
+import { accessDenied } from '../helpers/tagging';
 
 const CITE = '45 CFR 164.312(a)(2)(iv)';
 const NOW = new Date('2026-11-22T12:00:00Z');
@@ -83,8 +85,8 @@ describe('kinesis-video-stream-customer-key', () => {
     });
     afterEach(() => sinon.restore());
 
-    it('scan gives the right verdict with and without a KmsKeyId', async () => {
-      // Arrange: moto has no ListTagsForStream for Kinesis Video (HTTP 404), so tags come from a fake
+    it('scan gives the right verdict with and without a KmsKeyId, exemption tags read in bulk (tag:GetResources)', async () => {
+      // Arrange: the tags come from moto's GetResources (scripts/lib/moto_server.py adds Kinesis video streams to it)
       const good = await clients.get(KMSClient).send(new CreateKeyCommand({}));
       const disabled = await clients.get(KMSClient).send(new CreateKeyCommand({}));
       await clients.get(KMSClient).send(new DisableKeyCommand({ KeyId: disabled.KeyMetadata?.KeyId }));
@@ -92,10 +94,8 @@ describe('kinesis-video-stream-customer-key', () => {
       await video.send(new CreateStreamCommand({ StreamName: 'default-key' }));
       await video.send(new CreateStreamCommand({ StreamName: 'customer-key', KmsKeyId: good.KeyMetadata?.Arn }));
       await video.send(new CreateStreamCommand({ StreamName: 'disabled-key', KmsKeyId: disabled.KeyMetadata?.Arn }));
-      await video.send(new CreateStreamCommand({ StreamName: 'research-cam' }));
-      interceptClient(KinesisVideoClient, {
-        ListTagsForStream: (input) => ({ Tags: String(input.StreamARN).includes('/research-cam/') ? { 'hipaa-safeguards:exempt': 'IRB-22 no PHI' } : {} }),
-      });
+      await video.send(new CreateStreamCommand({ StreamName: 'research-cam', Tags: { 'hipaa-safeguards:exempt': 'IRB-22 no PHI' } }));
+      const calls = interceptClient(KinesisVideoClient, {});
       // Act
       const { results, failures } = await scan({ safeguards: [rule], region: 'us-east-1', endpoint });
       // Assert
@@ -106,10 +106,16 @@ describe('kinesis-video-stream-customer-key', () => {
         'disabled-key': 'NON_COMPLIANT',
         'research-cam': 'NOT_APPLICABLE',
       });
+      expect(calls.of('ListTagsForStream')).to.deep.equal([]);
     });
 
-    it('reports the emulator gap for this kind instead of guessing tags', async () => {
+    it('with tag:GetResources refused, reports the emulator gap (no ListTagsForStream on moto) for this kind instead of guessing tags', async () => {
       await clients.get(KinesisVideoClient).send(new CreateStreamCommand({ StreamName: 'cam' }));
+      interceptClient(ResourceGroupsTaggingAPIClient, {
+        GetResources: () => {
+          throw accessDenied();
+        },
+      });
       const { results, failures } = await scan({ safeguards: [rule], region: 'us-east-1', endpoint, maxAttempts: 1 });
       expect(results).to.deep.equal([]);
       expect(failures.map((f) => [f.rule, f.resourceType])).to.deep.equal([['kinesis-video-stream-customer-key', TYPE]]);

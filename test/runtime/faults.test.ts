@@ -23,7 +23,12 @@ const NOW = new Date('2026-11-22T12:00:00Z');
 /** Short client timeouts so a fault costs milliseconds; two attempts prove the retry. */
 const QUICK = { maxAttempts: 2, requestTimeoutMs: 300, connectionTimeoutMs: 300 } as const;
 const FAST: HandlerOptions = { retry: { attempts: 2, baseDelayMs: 1 }, clock: () => NOW, ...QUICK };
-const noHistory = { GetComplianceDetailsByConfigRule: () => ({ EvaluationResults: [] }) };
+// No earlier verdicts, and no configuration recorder: periodic runs read the service API, whose faults these tests inject.
+const noHistory = {
+  GetComplianceDetailsByConfigRule: () => ({ EvaluationResults: [] }),
+  DescribeConfigurationRecorders: () => ({ ConfigurationRecorders: [] }),
+  DescribeConfigurationRecorderStatus: () => ({ ConfigurationRecordersStatus: [] }),
+};
 const kinesisRules = catalog.filter((s) => s.name === kinesisStreamEncrypted.name);
 
 function kinesisOn(moto: MotoServer) {
@@ -348,7 +353,8 @@ describe('runtime faults: hangs, retries, non-AWS answers, skips and the time bu
       expect(err).to.be.instanceOf(ListingError);
       expect((err as Error).cause).to.be.instanceOf(TimeBudgetExceededError);
       expect((err as Error).message).to.match(/^Could not evaluate AWS::Kinesis::Stream \(Kinesis\.ListStreams: TimeBudgetExceededError: /);
-      expect(config.calls).to.deep.equal([]);
+      // Only the recorder reads that choose the listing's source (no recorder: the service API); no verdict, no sweep.
+      expect(config.calls.map((c) => c.command)).to.deep.equal(['DescribeConfigurationRecorders', 'DescribeConfigurationRecorderStatus']);
     });
 
     it('uses timeBudgetMs when there is no Lambda context (invoke)', async () => {

@@ -286,7 +286,9 @@ describe('runtime/scale', () => {
       await raw(KinesisClient, moto.endpoint).send(new CreateStreamCommand({ StreamName: 'paced', ShardCount: 1 }));
       setProcessLimiter(newDocumentedLimiter());
       const { stats } = await scan({ safeguards: [kinesisStreamEncrypted], region: REGION, endpoint: moto.endpoint });
-      expect(stats.operations['kinesis:ListTagsForStream']?.calls).to.equal(1);
+      // Tags come in bulk (tag:GetResources), one page for one stream: no per-stream tag call.
+      expect(stats.operations['tag:GetResources']?.calls).to.equal(1);
+      expect(stats.operations['kinesis:ListTagsForStream']).to.equal(undefined);
       expect(processLimiter().stats()[`${CALLER_ACCOUNT}/${REGION}/kinesis:DescribeStreamSummary`]?.taken).to.equal(1);
     });
 
@@ -402,9 +404,12 @@ describe('runtime/scale', () => {
       // Assert: the counts are the proxy's
       expect(code).to.equal(1);
       const calls = proxy.stats().calls;
-      for (const op of ['kinesis:ListStreams', 'kinesis:DescribeStreamSummary', 'kinesis:ListTagsForStream']) {
+      for (const op of ['kinesis:ListStreams', 'kinesis:DescribeStreamSummary']) {
         expect(err).to.match(new RegExp(`^${op} +${calls[op]} +\\d+$`, 'm'));
       }
+      // The limiter names the Tagging API `tag` (its IAM prefix); the proxy names it by its signing name.
+      expect(err).to.match(new RegExp(`^tag:GetResources +${calls['tagging:GetResources']} +\\d+$`, 'm'));
+      expect(err).to.contain('Listing AWS::Kinesis::Stream: configuration from the service API, tags in bulk (tag:GetResources)');
       expect(err).to.match(/^OPERATION +CALLS +WAITED MS$/m);
       expect(err).to.contain('Listings: 1 made, 0 served again from this run');
     });
