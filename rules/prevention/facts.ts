@@ -9,6 +9,9 @@ import { kinesisStreamFromCloudFormation } from '../resources/cloudformation/kin
 import { UnresolvedFactError } from './errors';
 import { hasMarker, parseRefMarker } from './markers';
 
+/** IAM actions the prevention lookup calls beyond the rules' own lookups (the hook Lambda's role holds them). */
+export const PREVENTION_LOOKUP_ACTIONS = ['elasticache:DescribeCacheEngineVersions'] as const;
+
 /** Another resource of the same template, properties resolved: where facts come from before deployment. */
 export interface TemplateResource {
   readonly type: string;

@@ -1,3 +1,4 @@
+import { PREVENTION_LOOKUP_ACTIONS } from '../../rules/prevention/facts';
 /**
  * The CloudFormation Lambda Hook of the pack (issue 12 §3): the hook Lambda, its role, the role the hooks service
  * assumes to invoke it, and the AWS::CloudFormation::LambdaHook. One builder for the single-account stack
@@ -79,7 +80,7 @@ export function hookTargetFilters(safeguards: readonly Safeguard[]): Json {
 
 /** Every account fact a safeguard's `gather` may read: what the judge may read through them. */
 export function hookLookupActions(safeguards: readonly Safeguard[]): string[] {
-  return [...new Set(safeguards.flatMap((s) => s.lookupActions ?? []))].sort();
+  return [...new Set([...safeguards.flatMap((s) => s.lookupActions ?? []), ...PREVENTION_LOOKUP_ACTIONS])].sort();
 }
 
 const sub = (style: ArnStyle, pattern: string): Json => arnValue(pattern, style);

@@ -86,6 +86,8 @@ export const ACTION_RESOURCES: Readonly<Record<string, ActionScope>> = {
   'elasticache:DescribeReplicationGroups': scoped('elasticache', ...cache('replicationgroup')),
   'elasticache:DescribeServerlessCaches': scoped('elasticache', ...cache('serverlesscache')),
   'elasticache:DescribeSnapshots': scoped('elasticache', ...cache('snapshot')),
+  // Prevention only (rules/prevention/facts.ts): the default engine version of a cache declared without one.
+  'elasticache:DescribeCacheEngineVersions': none('elasticache'),
   'elasticache:DescribeUpdateActions': scoped('elasticache', ...cache('cluster', 'replicationgroup')),
   'elasticache:DescribeUserGroups': scoped('elasticache', ...cache('usergroup')),
   'elasticache:DescribeUsers': scoped('elasticache', ...cache('user')),

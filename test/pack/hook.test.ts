@@ -131,10 +131,12 @@ describe('prevention hook templates', () => {
       ]);
     });
 
-    it('hook Lambda role: its own log group and exactly the safeguards\' read-only lookups, nothing else', () => {
+    it('hook Lambda role: its own log group and exactly the safeguards\' read-only lookups plus the prevention lookup, nothing else', () => {
       const role = single()[HOOK.functionRole] as Resource;
       expect(allowedActions(role)).to.deep.equal(hookLookupActions(catalog));
       expect(hookLookupActions(catalog)).to.deep.equal([
+        // The default engine version of a cache declared without one (rules/prevention/facts.ts).
+        'elasticache:DescribeCacheEngineVersions',
         'elasticache:DescribeUpdateActions',
         'elasticache:DescribeUserGroups',
         'elasticache:DescribeUsers',
