@@ -69,6 +69,39 @@ describe('safeguards deploy-org and deploy (CLI)', () => {
     expect(err).to.match(new RegExp(`^Error: --exemption-approvers: "${session}" is an STS session ARN`));
   });
 
+  it('deploy-org --prevention-mode FAIL --dry-run shows the hook package, its uploads and the StackSet parameters, and calls nothing', async () => {
+    for (const k of CREDENTIAL_VARIABLES) delete process.env[k];
+    const { code, out } = await run([
+      'deploy-org', '--delegated-admin', '999999999999', '--regions', 'us-east-1,eu-west-1', '--ou', 'ou-ab12-cdefgh34', '--prevention-mode', 'FAIL', '--prevention-on-unknown', 'ALLOW', '--dry-run',
+    ]);
+    expect(code).to.equal(0);
+    expect(out).to.include("  prevention: the spokes' CloudFormation hook FAIL (unknown: ALLOW)");
+    expect(out).to.include('--param=mode=single --param=preventionMode=FAIL --param=preventionOnUnknown=ALLOW');
+    expect(out.match(/prod\/hook\/cloudformation-hook-<sha256>\.zip: the spokes' hook Lambda code in/g)).to.have.length(2);
+    expect(out).to.include('PreventionMode=FAIL, PreventionOnUnknown=ALLOW, HookCodeBucketPrefix=awsconfigconforms-hipaa-safeguards-999999999999');
+    for (const m of all) expect(m.calls()).to.have.length(0);
+  });
+
+  it('deploy-org --dry-run without --prevention-mode says the hook is OFF', async () => {
+    const { code, out } = await run(['deploy-org', '--delegated-admin', '999999999999', '--regions', 'us-east-1', '--ou', 'ou-ab12-cdefgh34', '--dry-run']);
+    expect(code).to.equal(0);
+    expect(out).to.include('  prevention: OFF, no CloudFormation hook in the spokes (pass --prevention-mode FAIL or WARN)');
+    expect(out).to.not.include('--param=mode=single');
+  });
+
+  it('deploy-org exits 2 naming the flag when --prevention-mode or --prevention-on-unknown is not a choice', async () => {
+    const base = ['deploy-org', '--delegated-admin', '999999999999', '--regions', 'us-east-1', '--ou', 'ou-ab12-cdefgh34', '--dry-run'];
+    const mode = await run([...base, '--prevention-mode', 'ON']);
+    expect(mode.code).to.equal(2);
+    expect(mode.err).to.equal('Error: --prevention-mode "ON" is not one of: FAIL, WARN, OFF.\n');
+    const unknown = await run([...base, '--prevention-mode', 'WARN', '--prevention-on-unknown', 'IGNORE']);
+    expect(unknown.code).to.equal(2);
+    expect(unknown.err).to.equal('Error: --prevention-on-unknown "IGNORE" is not one of: BLOCK, ALLOW.\n');
+    const alone = await run([...base, '--prevention-on-unknown', 'ALLOW']);
+    expect(alone.code).to.equal(2);
+    expect(alone.err).to.include('--prevention-on-unknown needs --prevention-mode FAIL or WARN');
+  });
+
   it('deploy --dry-run prints the single-account plan', async () => {
     const { code, out } = await run(['deploy', '--region', 'eu-west-1', '--account', '123456789012', '--stage', 'qa', '--dry-run']);
     expect(code).to.equal(0);

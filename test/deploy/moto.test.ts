@@ -17,6 +17,9 @@ import {
   OrganizationsClient,
 } from '@aws-sdk/client-organizations';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { expect } from 'chai';
 import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
@@ -140,5 +143,28 @@ describe('deploy-org against moto (Organizations, S3, CloudFormation StackSets; 
     const targets = (await orgs.send(new ListTargetsForPolicyCommand({ PolicyId: ours[0]?.Id }))).Targets ?? [];
     expect(targets.map((t) => t.TargetId)).to.deep.equal([ou]);
     for (const op of ['CreatePolicy', 'UpdatePolicy', 'AttachPolicy']) expect(calls.map((c) => c.operation)).to.not.include(op);
+  });
+  it('--prevention-mode FAIL uploads the hook zip to every region\'s bucket and gives the StackSet its bucket prefix and key', async () => {
+    // Arrange: what sls package writes (the runner is a fake)
+    const dir = mkdtempSync(join(tmpdir(), 'hipaa-hook-moto-'));
+    const zip = Buffer.from('PK\u0003\u0004 hook');
+    writeFileSync(join(dir, 'cloudformation-hook.zip'), zip);
+    // Act
+    const { state } = await deploy({ preventionMode: 'FAIL', hookPackageDir: dir });
+    // Assert
+    const key = state.hookCode?.key as string;
+    expect(key).to.match(/^prod\/hook\/cloudformation-hook-[0-9a-f]{16}\.zip$/);
+    for (const region of REGIONS) {
+      const got = await client(S3Client, region).send(new GetObjectCommand({ Bucket: `awsconfigconforms-hipaa-safeguards-${MANAGEMENT}-${region}`, Key: key }));
+      expect(Buffer.compare(Buffer.from(await got.Body?.transformToByteArray() ?? []), zip)).to.equal(0);
+    }
+    const set = (await client(CloudFormationClient).send(new DescribeStackSetCommand({ StackSetName: 'hipaa-safeguards-prod-spoke' }))).StackSet;
+    const params = Object.fromEntries((set?.Parameters ?? []).map((p) => [p.ParameterKey, p.ParameterValue]));
+    expect(params).to.deep.include({
+      PreventionMode: 'FAIL',
+      PreventionOnUnknown: 'BLOCK',
+      HookCodeBucketPrefix: `awsconfigconforms-hipaa-safeguards-${MANAGEMENT}`,
+      HookCodeKey: key,
+    });
   });
 });

@@ -38,6 +38,10 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect } from 'chai';
 import { mockClient } from 'aws-sdk-client-mock';
 import { catalog } from '../../rules/catalog';
@@ -53,6 +57,7 @@ import {
 } from '../../scripts/lib/deploy/errors';
 import { OPERATION_PREFERENCES } from '../../scripts/lib/deploy/stackset';
 import { exemptionScpContent } from '../../scripts/lib/exemption-scp';
+import { HOOK_CODE_NOT_UPLOADED, spokeHookParts } from '../../scripts/lib/hook-resources';
 import { type OrgDeployOptions, type OrgState, orgDeployPlan } from '../../scripts/lib/deploy/org-plan';
 import { type ExecutedCall, type Plan, Service, executePlan, renderPlan } from '../../scripts/lib/deploy/plan';
 import { propertiesValidator } from '../pack/cfn';
@@ -527,6 +532,141 @@ describe('deploy-org plan (scripts/lib/deploy/org-plan.ts)', () => {
     it('refuses approvers the policy cannot hold before planning anything, naming the flag', () => {
       expect(() => orgDeployPlan({ ...options, exemptionApprovers: ['arn:aws:iam::*:role/*'] })).to.throw(PrerequisiteError, '--exemption-approvers: "arn:aws:iam::*:role/*" matches every role');
       expect(() => orgDeployPlan({ ...options, exemptionApprovers: [] })).to.throw(PrerequisiteError, '--exemption-approvers names no principal.');
+    });
+  });
+
+  describe('--prevention-mode (the spokes\' CloudFormation hook)', () => {
+    const hookDir = mkdtempSync(join(tmpdir(), 'hipaa-hook-test-'));
+    const zip = Buffer.from('PK\u0003\u0004 the hook bundle');
+    writeFileSync(join(hookDir, 'cloudformation-hook.zip'), zip);
+    const hookKey = `prod/hook/cloudformation-hook-${createHash('sha256').update(zip).digest('hex').slice(0, 16)}.zip`;
+    const prefix = `awsconfigconforms-hipaa-safeguards-${ADMIN}`;
+    const withHook: OrgDeployOptions = { ...options, preventionMode: 'FAIL', hookPackageDir: hookDir };
+    const hookParameters = (mode: string, onUnknown: string) => [
+      { ParameterKey: 'PreventionMode', ParameterValue: mode },
+      { ParameterKey: 'PreventionOnUnknown', ParameterValue: onUnknown },
+      { ParameterKey: 'HookCodeBucketPrefix', ParameterValue: prefix },
+      { ParameterKey: 'HookCodeKey', ParameterValue: hookKey },
+    ];
+
+    it('packages the hook Lambda once, before the buckets, and uploads its zip content-addressed to every region\'s bucket', async () => {
+      const { calls, runner, state } = await run(orgDeployPlan(withHook));
+      expect(names(calls).filter((n) => /^[4-6] /.test(n))).to.deep.equal([
+        '4 command:sls package us-east-1',
+        ...['5 us-east-1', '6 eu-west-1'].flatMap((sr) => {
+          const [step, r] = sr.split(' ');
+          const at = (op: string) => `${step} s3:${op} ${r}`;
+          return [
+            at('HeadBucket'),
+            at('CreateBucket'),
+            at('HeadBucket'),
+            at('PutPublicAccessBlock'),
+            at('PutBucketVersioning'),
+            at('PutBucketPolicy'),
+            at('PutObject'),
+            ...(r === 'us-east-1' ? [at('PutObject')] : []),
+            at('PutObject'),
+          ];
+        }),
+      ]);
+      // The single-account variant is the package with the hook function; only its zip is used, nothing is deployed.
+      const [hookPackage] = runner.runs;
+      expect(hookPackage?.args).to.include.members(['package', '--stage', 'prod', '--region', 'us-east-1', '--param=mode=single', '--param=preventionMode=FAIL', '--package', hookDir]);
+      expect(paramOf(hookPackage?.args ?? [], 'preventionOnUnknown')).to.equal('BLOCK');
+      expect(runner.runs.filter((r) => r.args.includes('--param=mode=single'))).to.have.length(1);
+      expect(state.hookCode?.key).to.equal(hookKey);
+      const uploads = aws.s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input).filter((i) => i.Key === hookKey);
+      expect(uploads.map((u) => u.Bucket)).to.deep.equal(REGIONS.map((r) => `${prefix}-${r}`));
+      for (const u of uploads) {
+        expect(Buffer.compare(u.Body as Buffer, zip)).to.equal(0);
+        expect(u).to.deep.include({ ContentType: 'application/zip', ServerSideEncryption: 'AES256', ExpectedBucketOwner: ADMIN });
+      }
+    });
+
+    it('lets only the StackSet execution roles of the organization read the hook code, and keeps the pack statement', async () => {
+      await run(orgDeployPlan(withHook));
+      for (const [i, region] of REGIONS.entries()) {
+        const bucket = `${prefix}-${region}`;
+        const policy = JSON.parse(String(aws.s3.commandCalls(PutBucketPolicyCommand)[i]?.args[0].input.Policy)) as { Statement: { Sid: string }[] };
+        expect(policy.Statement.map((st) => st.Sid)).to.deep.equal([
+          'DenyInsecureTransport',
+          'ConfigConformsRoleOfTheOrganizationReadsPackTemplates',
+          'StackSetExecutionRolesOfTheOrganizationReadHookCode',
+        ]);
+        expect(policy.Statement[2]).to.deep.equal({
+          Sid: 'StackSetExecutionRolesOfTheOrganizationReadHookCode',
+          Effect: 'Allow',
+          Principal: '*',
+          Action: 's3:GetObject',
+          Resource: `arn:aws:s3:::${bucket}/*/hook/*`,
+          Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-abcdefghij' }, ArnLike: { 'aws:PrincipalArn': 'arn:aws:iam::*:role/stacksets-exec-*' } },
+        });
+      }
+    });
+
+    it('passes PreventionMode, PreventionOnUnknown and the code\'s bucket prefix and key to CreateStackSet, then UpdateStackSet', async () => {
+      await run(orgDeployPlan({ ...withHook, preventionMode: 'warn', preventionOnUnknown: 'ALLOW' }));
+      const created = aws.cfn.commandCalls(CreateStackSetCommand)[0]?.args[0].input.Parameters ?? [];
+      expect(created.slice(5)).to.deep.equal(hookParameters('WARN', 'ALLOW'));
+      // The values fit the spoke's parameters (AllowedPattern) and are not the placeholders its Rule refuses.
+      const declared = spokeHookParts(catalog).Parameters as Record<string, { AllowedPattern?: string; AllowedValues?: string[] }>;
+      for (const p of created.slice(5)) {
+        const d = declared[p.ParameterKey ?? ''];
+        expect(d, p.ParameterKey).to.not.equal(undefined);
+        if (d?.AllowedPattern) expect(p.ParameterValue, p.ParameterKey).to.match(new RegExp(d.AllowedPattern));
+        if (d?.AllowedValues) expect(d.AllowedValues, p.ParameterKey).to.include(p.ParameterValue);
+      }
+      expect(created.map((p) => p.ParameterValue)).to.not.include.oneOf([HOOK_CODE_NOT_UPLOADED.key, HOOK_CODE_NOT_UPLOADED.bucketPrefix]);
+      // The bucket of each region is <prefix>-<region>, as the spoke's function reads it.
+      expect(`${prefix}-us-east-1`).to.equal(aws.s3.commandCalls(CreateBucketCommand)[0]?.args[0].input.Bucket);
+      aws.cfn.resetHistory();
+      await run(orgDeployPlan(withHook));
+      expect(aws.cfn.commandCalls(UpdateStackSetCommand)[0]?.args[0].input.Parameters?.slice(5)).to.deep.equal(hookParameters('FAIL', 'BLOCK'));
+    });
+
+    it('is OFF without the flag: no hook package, no hook upload, no hook statement, no hook parameter', async () => {
+      const { runner } = await run(orgDeployPlan(options));
+      expect(runner.runs.filter((r) => r.args.includes('--param=mode=single'))).to.deep.equal([]);
+      expect(aws.s3.commandCalls(PutObjectCommand).map((c) => String(c.args[0].input.Key))).to.not.satisfy((keys: string[]) => keys.some((k) => k.includes('/hook/')));
+      expect(String(aws.s3.commandCalls(PutBucketPolicyCommand)[0]?.args[0].input.Policy)).to.not.include('hook');
+      const keys = (aws.cfn.commandCalls(CreateStackSetCommand)[0]?.args[0].input.Parameters ?? []).map((p) => p.ParameterKey);
+      expect(keys).to.not.include.oneOf(['PreventionMode', 'PreventionOnUnknown', 'HookCodeBucketPrefix', 'HookCodeKey']);
+      expect(orgDeployPlan({ ...options, preventionMode: 'OFF' }).steps.length).to.equal(orgDeployPlan(options).steps.length);
+    });
+
+    it('refuses values that are not choices, and --prevention-on-unknown without a hook, before planning anything', () => {
+      expect(() => orgDeployPlan({ ...options, preventionMode: 'BLOCK' })).to.throw(PrerequisiteError, '--prevention-mode "BLOCK" is not one of: FAIL, WARN, OFF.');
+      expect(() => orgDeployPlan({ ...options, preventionMode: 'FAIL', preventionOnUnknown: 'maybe' })).to.throw(
+        PrerequisiteError,
+        '--prevention-on-unknown "maybe" is not one of: BLOCK, ALLOW.',
+      );
+      expect(() => orgDeployPlan({ ...options, preventionOnUnknown: 'ALLOW' })).to.throw(PrerequisiteError, '--prevention-on-unknown needs --prevention-mode FAIL or WARN');
+    });
+
+    it('dry run: shows the hook package, each region\'s hook upload and policy grant, and the StackSet parameters', () => {
+      const text = renderPlan(orgDeployPlan({ ...withHook, preventionMode: 'WARN' }) as Plan<unknown>);
+      for (const m of aws.mocks) expect(m.calls()).to.have.length(0);
+      expect(text).to.include('prevention: the spokes\' CloudFormation hook WARN (unknown: BLOCK)');
+      expect(text).to.include('Package the spokes\' hook Lambda (cloudformation-hook.zip of the single-account package');
+      expect(text).to.include('--param=mode=single --param=preventionMode=WARN --param=preventionOnUnknown=BLOCK');
+      expect(text.match(/s3:PutObject\s.*prod\/hook\/cloudformation-hook-<sha256>\.zip/g)).to.have.length(REGIONS.length);
+      expect(text.match(/s3:GetObject on \*\/hook\/\* for stacksets-exec-\* of aws:PrincipalOrgID/g)).to.have.length(REGIONS.length);
+      expect(text).to.include(`PreventionMode=WARN, PreventionOnUnknown=BLOCK, HookCodeBucketPrefix=${prefix}, HookCodeKey=prod/hook/cloudformation-hook-<sha256>.zip`);
+      // The hook package comes before any bucket or StackSet call.
+      expect(text.indexOf('--param=mode=single')).to.be.below(text.indexOf('s3:HeadBucket'));
+      const off = renderPlan(orgDeployPlan(options) as Plan<unknown>);
+      expect(off).to.include('prevention: OFF, no CloudFormation hook in the spokes (pass --prevention-mode FAIL or WARN)');
+      expect(off).to.not.include('/hook/');
+    });
+
+    it('lists in each step exactly the kinds of call the real run made in it', async () => {
+      const plan = orgDeployPlan(withHook);
+      const { calls } = await run(plan);
+      plan.steps.forEach((step, i) => {
+        const made = new Set(calls.filter((c) => c.step === i + 1).map((c) => `${c.service}:${c.operation}`));
+        const listed = new Set(step.calls.filter((c) => c.service !== Service.Local).map((c) => `${c.service}:${c.operation}`));
+        for (const m of made) expect(listed, step.title).to.include(m);
+      });
     });
   });
 

@@ -101,6 +101,11 @@ describe('IAM across every template the project deploys', () => {
     ...policiesOf('spoke StackSet', spoke),
     ...policiesOf('conformance pack', pack.Resources),
     { where: 'artifact bucket policy (organization)', kind: 'resource', statements: (JSON.parse(bucketPolicy('b', 'us-east-1', ORG)) as { Statement: Statement[] }).Statement },
+    {
+      where: 'artifact bucket policy (organization, hook code shared: --prevention-mode)',
+      kind: 'resource',
+      statements: (JSON.parse(bucketPolicy('b', 'us-east-1', ORG, true)) as { Statement: Statement[] }).Statement,
+    },
     { where: 'artifact bucket policy (single account)', kind: 'resource', statements: (JSON.parse(bucketPolicy('b', 'us-east-1')) as { Statement: Statement[] }).Statement },
   ];
 

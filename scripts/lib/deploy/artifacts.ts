@@ -35,10 +35,13 @@ export function partitionOf(region: string): string {
  * conformance packs require of a TemplateS3Uri bucket, and holds the account and region (bucket names are global).
  */
 export function artifactBucketName(service: string, account: string, region: string): string {
-  const name = `${ORGANIZATION_PACK_BUCKET_PREFIX}-${service}-${account}-${region}`;
+  const name = `${artifactBucketPrefix(service, account)}-${region}`;
   if (name.length > MAX_BUCKET_NAME) throw new DeployError(`Artifact bucket name ${name} is ${name.length} characters; S3 allows ${MAX_BUCKET_NAME}.`);
   return name;
 }
+
+/** The artifact bucket's name without its `-<region>`: the spoke's HookCodeBucketPrefix (its hook reads `<prefix>-<region>`). */
+export const artifactBucketPrefix = (service: string, account: string) => `${ORGANIZATION_PACK_BUCKET_PREFIX}-${service}-${account}`;
 
 /** A committed template, checked against what the catalog generates, with its content-addressed object key. */
 export interface Artifact {
@@ -71,6 +74,25 @@ export function packArtifact(stage: string): Artifact {
 export const spokeArtifact = (stage: string): Artifact =>
   artifact(SPOKE_PATH, renderSpoke(catalog, loadAllRemediationDocuments()), 'rules/catalog.ts or remediations/', stage, 'spoke', 'hipaa-safeguards-spoke');
 
+/** The packaged hook Lambda zip, with its content-addressed key: new code is a new key, so a StackSet update replaces the code. */
+export interface HookCode {
+  readonly file: string;
+  readonly bytes: Buffer;
+  /** `<stage>/hook/cloudformation-hook-<sha256 prefix>.zip` */
+  readonly key: string;
+}
+
+export function hookCodeArtifact(zipPath: string, stage: string): HookCode {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(zipPath);
+  } catch (error) {
+    throw new DeployError(`The hook Lambda package ${zipPath} is missing: sls package did not write it.`, { cause: error });
+  }
+  const hash = createHash('sha256').update(bytes).digest('hex').slice(0, 16);
+  return { file: zipPath, bytes, key: `${stage}/hook/cloudformation-hook-${hash}.zip` };
+}
+
 export const s3Uri = (bucket: string, key: string) => `s3://${bucket}/${key}`;
 export const httpsUrl = (bucket: string, region: string, key: string) =>
   `https://${bucket}.s3.${region}.amazonaws.com${partitionOf(region) === 'aws-cn' ? '.cn' : ''}/${key}`;
@@ -85,11 +107,22 @@ export function configConformsRoleArnPattern(partition: string): string {
 }
 
 /**
+ * The execution role that service-managed StackSets create in each target account (`stacksets-exec-*`): the spoke
+ * stack's Lambda function is created as it, so it is the principal that reads the hook code from the hub's bucket.
+ * @see https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stacksets-custom-execution-role.html
+ */
+export function stackSetExecutionRoleArnPattern(partition: string): string {
+  return `arn:${partition}:iam::*:role/stacksets-exec-*`;
+}
+
+/**
  * TLS only; and, for an organization, only Config's conformance-pack service-linked role of the organization's
  * accounts may read the conformance pack templates (aws:PrincipalOrgID and aws:PrincipalArn). Nothing else is
- * shared: the spoke template is read by CloudFormation as the caller, in this account.
+ * shared: the spoke template is read by CloudFormation as the caller, in this account. With `shareHookCode` (deploy-org
+ * --prevention-mode FAIL or WARN), the StackSet execution roles of the organization's accounts may also read the hook
+ * Lambda code (`<stage>/hook/*`), which Lambda fetches as the role that creates the spoke's function.
  */
-export function bucketPolicy(bucket: string, region: string, organizationId?: string): string {
+export function bucketPolicy(bucket: string, region: string, organizationId?: string, shareHookCode = false): string {
   const arn = `arn:${partitionOf(region)}:s3:::${bucket}`;
   const statements: unknown[] = [
     {
@@ -114,6 +147,19 @@ export function bucketPolicy(bucket: string, region: string, organizationId?: st
         ArnLike: { 'aws:PrincipalArn': configConformsRoleArnPattern(partitionOf(region)) },
       },
     });
+    if (shareHookCode) {
+      statements.push({
+        Sid: 'StackSetExecutionRolesOfTheOrganizationReadHookCode',
+        Effect: 'Allow',
+        Principal: '*',
+        Action: 's3:GetObject',
+        Resource: `${arn}/*/hook/*`,
+        Condition: {
+          StringEquals: { 'aws:PrincipalOrgID': organizationId },
+          ArnLike: { 'aws:PrincipalArn': stackSetExecutionRoleArnPattern(partitionOf(region)) },
+        },
+      });
+    }
   }
   return JSON.stringify({ Version: '2012-10-17', Statement: statements });
 }
@@ -139,7 +185,14 @@ async function bucketExists(s3: S3Client, bucket: string, owner: string): Promis
  * Creates the bucket when missing (then waits for it), and sets public access block, versioning (every template a
  * deployment used stays readable) and policy every time.
  */
-export async function ensureBucket(s3: S3Client, bucket: string, region: string, owner: string, organizationId?: string): Promise<'created' | 'updated'> {
+export async function ensureBucket(
+  s3: S3Client,
+  bucket: string,
+  region: string,
+  owner: string,
+  organizationId?: string,
+  shareHookCode = false,
+): Promise<'created' | 'updated'> {
   const exists = await bucketExists(s3, bucket, owner);
   if (!exists) {
     await s3.send(
@@ -159,7 +212,7 @@ export async function ensureBucket(s3: S3Client, bucket: string, region: string,
     }),
   );
   await s3.send(new PutBucketVersioningCommand({ Bucket: bucket, ExpectedBucketOwner: owner, VersioningConfiguration: { Status: 'Enabled' } }));
-  await s3.send(new PutBucketPolicyCommand({ Bucket: bucket, ExpectedBucketOwner: owner, Policy: bucketPolicy(bucket, region, organizationId) }));
+  await s3.send(new PutBucketPolicyCommand({ Bucket: bucket, ExpectedBucketOwner: owner, Policy: bucketPolicy(bucket, region, organizationId, shareHookCode) }));
   return exists ? 'updated' : 'created';
 }
 
@@ -171,6 +224,20 @@ export async function upload(s3: S3Client, bucket: string, owner: string, a: Art
       Body: a.text,
       ContentType: 'application/x-yaml',
       ExpectedBucketOwner: owner,
+      ServerSideEncryption: 'AES256',
+    }),
+  );
+}
+
+export async function uploadHookCode(s3: S3Client, bucket: string, owner: string, code: HookCode): Promise<void> {
+  await s3.send(
+    new PutObjectCommand({
+      Bucket: bucket,
+      Key: code.key,
+      Body: code.bytes,
+      ContentType: 'application/zip',
+      ExpectedBucketOwner: owner,
+      // SSE-S3, not KMS: the member accounts' execution roles read it without a key grant.
       ServerSideEncryption: 'AES256',
     }),
   );

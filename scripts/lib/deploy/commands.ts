@@ -74,8 +74,13 @@ export function addDeployCommands(program: Command, io: Io, deps: DeployDeps = d
       'comma-separated IAM role or user ARNs that alone may change hipaa-safeguards:exempt* tags: creates (or updates) the exemption service control policy and attaches it to --ou',
     )
     .option('--import-security-hub-findings', SECURITY_HUB_FLAG_HELP)
+    .option(
+      '--prevention-mode <mode>',
+      "FAIL|WARN|OFF: the spokes' CloudFormation hook blocks (FAIL) or warns about (WARN) non-compliant catalog resources before they are created; packages its Lambda and uploads it to each region's artifact bucket (default OFF: no hook)",
+    )
+    .option('--prevention-on-unknown <policy>', 'BLOCK|ALLOW: what the hook does with a safeguard it cannot verify before deployment (default BLOCK; needs --prevention-mode FAIL or WARN)')
     .option('--dry-run', 'print every call in order, with its account and region, and make none')
-    .action(async (opts: { delegatedAdmin: string; regions: string; ou: string; stage: string; profile?: string; reservedConcurrency?: number; timeoutMinutes: number; exemptionApprovers?: string; importSecurityHubFindings?: boolean; dryRun?: boolean }) => {
+    .action(async (opts: { delegatedAdmin: string; regions: string; ou: string; stage: string; profile?: string; reservedConcurrency?: number; timeoutMinutes: number; exemptionApprovers?: string; importSecurityHubFindings?: boolean; preventionMode?: string; preventionOnUnknown?: string; dryRun?: boolean }) => {
       const options: OrgDeployOptions = {
         delegatedAdmin: opts.delegatedAdmin,
         regions: opts.regions.split(',').map((r) => r.trim()).filter((r) => r !== ''),
@@ -87,6 +92,8 @@ export function addDeployCommands(program: Command, io: Io, deps: DeployDeps = d
           ? { exemptionApprovers: opts.exemptionApprovers.split(',').map((a) => a.trim()).filter((a) => a !== '') }
           : {}),
         ...(opts.importSecurityHubFindings ? { importSecurityHubFindings: true } : {}),
+        ...(opts.preventionMode !== undefined ? { preventionMode: opts.preventionMode } : {}),
+        ...(opts.preventionOnUnknown !== undefined ? { preventionOnUnknown: opts.preventionOnUnknown } : {}),
         poll: { initialDelayMs: 5_000, maxDelayMs: 60_000, factor: 1.5, timeoutMs: opts.timeoutMinutes * 60_000 },
       };
       const { orgDeployPlan } = await import('./org-plan.js');

@@ -5,10 +5,25 @@ import type { CallAs } from '@aws-sdk/client-cloudformation';
 import { type OrganizationConformancePackDetailedStatus, paginateGetOrganizationConformancePackDetailedStatus } from '@aws-sdk/client-config-service';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { catalog } from '../../../rules/catalog';
+import { PreventionMode, UnknownPolicy } from '../../../rules/hooks/settings';
 import { ExemptionScpError, exemptionScpContent, parseApprovers } from '../exemption-scp';
+import { HOOK_FUNCTION_KEY, SpokeHookParameter } from '../hook-resources';
 import { hubRolePath } from '../serverless-resources';
 import { DEFAULT_EVALUATION_ROLE_NAME, SpokeParameter } from '../spoke-template';
-import { type Artifact, artifactBucketName, ensureBucket, httpsUrl, packArtifact, s3Uri, spokeArtifact, upload } from './artifacts';
+import {
+  type Artifact,
+  type HookCode,
+  artifactBucketName,
+  artifactBucketPrefix,
+  ensureBucket,
+  hookCodeArtifact,
+  httpsUrl,
+  packArtifact,
+  s3Uri,
+  spokeArtifact,
+  upload,
+  uploadHookCode,
+} from './artifacts';
 import { OrganizationPackError, PrerequisiteError, WrongAccountError } from './errors';
 import { accountsUnder, activeAccounts, checkDelegatedAdmin, describeOrganization, ensureServiceControlPolicy } from './organization';
 import { type PlannedCall, type Plan, Service, type Step, securityHubSummary } from './plan';
@@ -41,6 +56,15 @@ export interface OrgDeployOptions {
   readonly poll?: PollPolicy;
   /** Where each region's hub package is written; default: a new temporary directory. */
   readonly packageDir?: (region: string) => string;
+  /**
+   * The spokes' CloudFormation hook (spoke parameter PreventionMode): FAIL or WARN packages the hook Lambda, uploads
+   * its zip to every region's artifact bucket and passes it to the StackSet; OFF (the default) deploys no hook.
+   */
+  readonly preventionMode?: string;
+  /** BLOCK (the default) or ALLOW: what the hook does with a safeguard it cannot verify (spoke PreventionOnUnknown). */
+  readonly preventionOnUnknown?: string;
+  /** Where the hook Lambda package is written; default: a new temporary directory. */
+  readonly hookPackageDir?: string;
 }
 
 /** What the steps learn and hand on. */
@@ -51,6 +75,7 @@ export interface OrgState {
   ouAccounts?: string[];
   pack?: Artifact;
   spoke?: Artifact;
+  hookCode?: HookCode;
   memberAccounts?: string[];
   excludedAccounts?: string[];
   packageDirs: Record<string, string>;
@@ -66,8 +91,19 @@ export const OU_ID = /^(ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}|r-[a-z0-9]{4,32})$/;
 export const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 export const STAGE = /^[a-z][a-z0-9-]{0,15}$/;
 
+/** One of `allowed` (case-insensitive), or a PrerequisiteError naming the flag. */
+function choice<T extends string>(flag: string, value: string | undefined, allowed: Record<string, T>, fallback: T): T {
+  if (value === undefined) return fallback;
+  const found = Object.values(allowed).find((a) => a === value.trim().toUpperCase());
+  if (!found) throw new PrerequisiteError(`${flag} "${value}" is not one of: ${Object.values(allowed).join(', ')}.`);
+  return found;
+}
+
+type ValidOrgOptions = Required<Pick<OrgDeployOptions, 'evaluationRoleName'>> &
+  OrgDeployOptions & { readonly prevention: { readonly mode: PreventionMode; readonly onUnknown: UnknownPolicy } };
+
 /** Checks the inputs (the CLI reports the error); returns them with defaults. */
-export function validateOrgOptions(o: OrgDeployOptions): Required<Pick<OrgDeployOptions, 'evaluationRoleName'>> & OrgDeployOptions {
+export function validateOrgOptions(o: OrgDeployOptions): ValidOrgOptions {
   if (!ACCOUNT_ID.test(o.delegatedAdmin)) throw new PrerequisiteError(`--delegated-admin "${o.delegatedAdmin}" is not a 12-digit account ID.`);
   if (!OU_ID.test(o.ou)) throw new PrerequisiteError(`--ou "${o.ou}" is not an OU ID (ou-xxxx-xxxxxxxx) or root ID (r-xxxx).`);
   if (o.regions.length === 0) throw new PrerequisiteError('--regions names no region.');
@@ -82,7 +118,12 @@ export function validateOrgOptions(o: OrgDeployOptions): Required<Pick<OrgDeploy
       throw e;
     }
   }
-  return { ...o, evaluationRoleName: o.evaluationRoleName ?? DEFAULT_EVALUATION_ROLE_NAME };
+  const mode = choice('--prevention-mode', o.preventionMode, PreventionMode, PreventionMode.Off);
+  const onUnknown = choice('--prevention-on-unknown', o.preventionOnUnknown, UnknownPolicy, UnknownPolicy.Block);
+  if (o.preventionOnUnknown !== undefined && mode === PreventionMode.Off) {
+    throw new PrerequisiteError('--prevention-on-unknown needs --prevention-mode FAIL or WARN (without it the spokes run no hook).');
+  }
+  return { ...o, evaluationRoleName: o.evaluationRoleName ?? DEFAULT_EVALUATION_ROLE_NAME, prevention: { mode, onUnknown } };
 }
 
 export const stackSetName = (stage: string) => `${SERVICE_NAME}-${stage}-spoke`;
@@ -112,6 +153,28 @@ export function hubArguments(o: OrgDeployOptions & { evaluationRoleName: string 
   ];
 }
 
+/**
+ * The serverless arguments that package the hook Lambda for the spokes: the single-account variant of the hub, the
+ * only one with the hook function (`cloudformation-hook`). Only its zip is used; nothing of this package is deployed.
+ * The pack goes by URI so that its size never matters here.
+ */
+export function hookPackageArguments(o: ValidOrgOptions, state: OrgState | undefined): string[] {
+  const home = o.regions[0] as string;
+  const bucket = artifactBucketName(SERVICE_NAME, o.delegatedAdmin, home);
+  const pack = state?.pack ? s3Uri(bucket, state.pack.key) : s3Uri(bucket, `${o.stage}/conformance-packs/hipaa-safeguards-<sha256>.yaml`);
+  return [
+    '--stage',
+    o.stage,
+    '--region',
+    home,
+    '--param=mode=single',
+    `--param=preventionMode=${o.prevention.mode}`,
+    `--param=preventionOnUnknown=${o.prevention.onUnknown}`,
+    `--param=packTemplateS3Uri=${pack}`,
+    ...(o.profile ? ['--aws-profile', o.profile] : []),
+  ];
+}
+
 const IN_PROGRESS = /_IN_PROGRESS$/;
 const FAILED = /_FAILED$/;
 
@@ -136,6 +199,11 @@ export function orgDeployPlan(input: OrgDeployOptions): Plan<OrgState> {
     ...(note ? { note } : {}),
   });
   const minutes = Math.round(poll.timeoutMs / 60_000);
+  const prevention = o.prevention.mode !== PreventionMode.Off;
+  const hookKey = `${o.stage}/hook/${HOOK_FUNCTION_KEY}-<sha256>.zip`;
+  const preventionNote = prevention
+    ? `${SpokeHookParameter.PreventionMode}=${o.prevention.mode}, ${SpokeHookParameter.PreventionOnUnknown}=${o.prevention.onUnknown}, ${SpokeHookParameter.HookCodeBucketPrefix}=${artifactBucketPrefix(SERVICE_NAME, admin)}, ${SpokeHookParameter.HookCodeKey}=${hookKey}`
+    : `${SpokeHookParameter.PreventionMode} not passed (template default OFF: no hook)`;
 
   const steps: Step<OrgState>[] = [
     {
@@ -210,26 +278,51 @@ export function orgDeployPlan(input: OrgDeployOptions): Plan<OrgState> {
         ctx.state.spoke = spokeArtifact(o.stage);
       },
     },
+    ...(prevention
+      ? [
+          {
+            title: `Package the spokes' hook Lambda (${HOOK_FUNCTION_KEY}.zip of the single-account package; local: esbuild, no call)`,
+            calls: [{ service: Service.Command, operation: 'sls package', account: '-', region: home, note: hookPackageArguments(o, undefined).join(' ') }],
+            async run(ctx) {
+              const dir = o.hookPackageDir ?? mkdtempSync(join(tmpdir(), 'hipaa-hook-'));
+              await ctx.command('sls package', [...hookPackageArguments(o, ctx.state), '--package', dir]);
+              ctx.state.hookCode = hookCodeArtifact(join(dir, `${HOOK_FUNCTION_KEY}.zip`), o.stage);
+              ctx.progress(`Hook Lambda packaged: ${ctx.state.hookCode.key} (${ctx.state.hookCode.bytes.length} bytes).`);
+            },
+          } satisfies Step<OrgState>,
+        ]
+      : []),
     ...o.regions.map(
       (region): Step<OrgState> => {
         const bucket = artifactBucketName(SERVICE_NAME, admin, region);
         return {
-          title: `Artifact bucket ${bucket}: Config's conformance-pack role in the organization may read the pack template`,
+          title: `Artifact bucket ${bucket}: Config's conformance-pack role in the organization may read the pack template${
+            prevention ? ", the StackSet execution roles the hook's code" : ''
+          }`,
           calls: [
             at(Service.S3, 'HeadBucket', region, 'and again after CreateBucket, until it exists'),
             at(Service.S3, 'CreateBucket', region, 'only when the bucket is missing'),
             at(Service.S3, 'PutPublicAccessBlock', region),
             at(Service.S3, 'PutBucketVersioning', region, 'Enabled'),
-            at(Service.S3, 'PutBucketPolicy', region, 'TLS only; s3:GetObject on */conformance-packs/* for AWSServiceRoleForConfigConforms of aws:PrincipalOrgID'),
+            at(
+              Service.S3,
+              'PutBucketPolicy',
+              region,
+              `TLS only; s3:GetObject on */conformance-packs/* for AWSServiceRoleForConfigConforms of aws:PrincipalOrgID${
+                prevention ? '; s3:GetObject on */hook/* for stacksets-exec-* of aws:PrincipalOrgID' : ''
+              }`,
+            ),
             at(Service.S3, 'PutObject', region, `${o.stage}/conformance-packs/hipaa-safeguards-<sha256>.yaml`),
             ...(region === home ? [at(Service.S3, 'PutObject', region, `${o.stage}/spoke/hipaa-safeguards-spoke-<sha256>.yaml`)] : []),
+            ...(prevention ? [at(Service.S3, 'PutObject', region, `${hookKey}: the spokes' hook Lambda code in ${region}`)] : []),
           ],
           async run(ctx) {
             const s3 = ctx.aws.s3(region);
-            const how = await ensureBucket(s3, bucket, region, admin, need(ctx.state.organizationId, 'the organization ID'));
+            const how = await ensureBucket(s3, bucket, region, admin, need(ctx.state.organizationId, 'the organization ID'), prevention);
             await upload(s3, bucket, admin, need(ctx.state.pack, 'the pack'));
             if (region === home) await upload(s3, bucket, admin, need(ctx.state.spoke, 'the spoke template'));
-            ctx.progress(`Bucket ${bucket} ${how}; templates uploaded.`);
+            if (prevention) await uploadHookCode(s3, bucket, admin, need(ctx.state.hookCode, 'the hook code'));
+            ctx.progress(`Bucket ${bucket} ${how}; ${prevention ? 'templates and hook code' : 'templates'} uploaded.`);
           },
         };
       },
@@ -238,8 +331,8 @@ export function orgDeployPlan(input: OrgDeployOptions): Plan<OrgState> {
       title: `Create or update the service-managed StackSet ${set} (automatic deployment) in ${home}`,
       calls: [
         at(Service.CloudFormation, 'DescribeStackSet', home, callAsNote),
-        at(Service.CloudFormation, 'CreateStackSet', home, `only when the StackSet is missing; ${SpokeParameter.ImportSecurityHubFindings}=${String(o.importSecurityHubFindings ?? false)}`),
-        at(Service.CloudFormation, 'UpdateStackSet', home, `only when it exists: every existing instance gets the new template; ${SpokeParameter.ImportSecurityHubFindings}=${String(o.importSecurityHubFindings ?? false)}`),
+        at(Service.CloudFormation, 'CreateStackSet', home, `only when the StackSet is missing; ${SpokeParameter.ImportSecurityHubFindings}=${String(o.importSecurityHubFindings ?? false)}; ${preventionNote}`),
+        at(Service.CloudFormation, 'UpdateStackSet', home, `only when it exists: every existing instance gets the new template; ${SpokeParameter.ImportSecurityHubFindings}=${String(o.importSecurityHubFindings ?? false)}; ${preventionNote}`),
         at(Service.CloudFormation, 'DescribeStackSetOperation', home, `after UpdateStackSet, polled with backoff until it ends, at most ${minutes} min`),
         at(Service.CloudFormation, 'ListStackSetOperationResults', home, 'every page, only when the operation failed'),
       ],
@@ -257,6 +350,14 @@ export function orgDeployPlan(input: OrgDeployOptions): Plan<OrgState> {
               { ParameterKey: SpokeParameter.EvaluationRoleName, ParameterValue: o.evaluationRoleName },
               { ParameterKey: SpokeParameter.HubStage, ParameterValue: o.stage },
               { ParameterKey: SpokeParameter.ImportSecurityHubFindings, ParameterValue: String(o.importSecurityHubFindings ?? false) },
+              ...(prevention
+                ? [
+                    { ParameterKey: SpokeHookParameter.PreventionMode, ParameterValue: o.prevention.mode },
+                    { ParameterKey: SpokeHookParameter.PreventionOnUnknown, ParameterValue: o.prevention.onUnknown },
+                    { ParameterKey: SpokeHookParameter.HookCodeBucketPrefix, ParameterValue: artifactBucketPrefix(SERVICE_NAME, admin) },
+                    { ParameterKey: SpokeHookParameter.HookCodeKey, ParameterValue: need(ctx.state.hookCode, 'the hook code').key },
+                  ]
+                : []),
             ],
             callAs: need(ctx.state.callAs, 'CallAs'),
           },
@@ -383,6 +484,9 @@ export function orgDeployPlan(input: OrgDeployOptions): Plan<OrgState> {
         ? `exemption SCP ${exemptionScpName(o.stage)} on ${o.ou}; exemption approvers ${parseApprovers(o.exemptionApprovers).join(', ')}`
         : 'exemption SCP: not managed (pass --exemption-approvers to create and attach it)',
       securityHubSummary(o.importSecurityHubFindings),
+      prevention
+        ? `prevention: the spokes' CloudFormation hook ${o.prevention.mode} (unknown: ${o.prevention.onUnknown}); its code ${hookKey} in every region's artifact bucket`
+        : 'prevention: OFF, no CloudFormation hook in the spokes (pass --prevention-mode FAIL or WARN)',
     ],
     steps,
     initialState: () => ({ packageDirs: {} }),
