@@ -13,7 +13,8 @@ import type { Json } from './conformance-pack';
  * pack grants that is missing here.
  *
  * Patterns are scoped to this account and region: `{partition}`, `{region}`, `{account}` become the stack's own. The one
- * exception is kms:DescribeKey, on keys of any account of this partition and region (CROSS_ACCOUNT_ACTIONS says why).
+ * exceptions are kms:DescribeKey and the key of kinesis:StartStreamEncryption, on keys of any account of this partition
+ * and region (CROSS_ACCOUNT_ACTIONS says why).
  * Actions whose resource is one the pack owns (its topic, its queue, its roles, its log groups, the hub's bus) are
  * further narrowed by the builder that owns it; the pattern here is the widest the builder may use.
  */
@@ -108,7 +109,8 @@ export const ACTION_RESOURCES: Readonly<Record<string, ActionScope>> = {
   'kinesis:ListStreams': none('kinesis'),
   'kinesis:ListTagsForStream': scoped('kinesis', here('kinesis', 'stream/*')),
   // The SAR lists kmsKey as a resource type too: the key the stream is encrypted with.
-  'kinesis:StartStreamEncryption': scoped('kinesis', here('kinesis', 'stream/*'), KMS_KEY_ARN),
+  // The key may live in a central key account, as for kms:DescribeKey (CROSS_ACCOUNT_ACTIONS).
+  'kinesis:StartStreamEncryption': scoped('kinesis', here('kinesis', 'stream/*'), ANY_ACCOUNT_KMS_KEY_ARN),
 
   'kinesisvideo:ListStreams': none('kinesisvideo'),
   'kinesisvideo:ListTagsForStream': scoped('kinesisvideo', here('kinesisvideo', 'stream/*')),
@@ -157,6 +159,7 @@ export const ACTION_RESOURCES: Readonly<Record<string, ActionScope>> = {
  */
 export const CROSS_ACCOUNT_ACTIONS: Readonly<Record<string, string>> = {
   'kms:DescribeKey': 'the key that encrypts a stream or cache may live in a central key account',
+  'kinesis:StartStreamEncryption': 'the remediation encrypts with the key the rule allows, which may live in a central key account',
 };
 
 /** The table's entry for an action, or an error naming what to add. */

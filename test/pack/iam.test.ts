@@ -339,6 +339,17 @@ describe('IAM across every template the project deploys', () => {
       }
     });
 
+    it('kinesis:StartStreamEncryption may encrypt with a central key account\'s key, but only streams of this account and region', () => {
+      const sts = statements(single, remediationRoleLogicalId('HIPAA-EnableKinesisStreamEncryption'));
+      const patterns = arnsOf(sts, 'kinesis:StartStreamEncryption');
+      const allows = (arn: string) => patterns.some((p) => iamMatches(p, arn));
+      expect(allows('arn:aws:kms:us-east-1:210987654321:key/1234abcd-12ab-34cd-56ef-1234567890ab')).to.equal(true);
+      expect(allows('arn:aws:kinesis:us-east-1:123456789012:stream/vitals')).to.equal(true);
+      for (const outside of ['arn:aws:kinesis:us-east-1:210987654321:stream/vitals', 'arn:aws:kms:eu-west-1:210987654321:key/k', 'arn:aws:kms:us-east-1:210987654321:alias/k']) {
+        expect(allows(outside), outside).to.equal(false);
+      }
+    });
+
     it('lets the notify document publish only to the pack\'s topic, and write secrets only under hipaa-safeguards/', () => {
       for (const d of documents) {
         const sts = statements(single, remediationRoleLogicalId(d.name));
