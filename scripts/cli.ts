@@ -132,17 +132,8 @@ async function runScan(opts: ScanOpts, io: CliIo): Promise<number> {
 
   for (const f of failures) io.err(`${lib.formatFailure(f)}\n`);
   for (const s of skipped) io.err(`${lib.formatSkip(s)}\n`);
-  if (output) {
-    try {
-      output.write(text);
-    } catch (e) {
-      // The verdicts exist: never lose them. They go to stdout and the run still fails.
-      io.out(text);
-      io.err(`Error: cannot write --output ${output.path} (${(e as Error).message}); the results are on stdout instead.\n`);
-      return ExitCode.Error;
-    }
-  }
-  else io.out(text);
+  // The verdicts exist: never lose them. If the file fails they go to stdout and the run still fails.
+  if (!OutputFile.deliver(output, text, io)) return ExitCode.Error;
   if (opts.format !== OutputFormat.Table || output) io.err(`${lib.formatSummary(summary)}\n`);
   return summary.exitCode;
 }

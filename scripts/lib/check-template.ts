@@ -290,15 +290,7 @@ export async function runCheckTemplate(paths: readonly string[], opts: CheckTemp
     }
   } else text = `${formatTemplateTable(outcome.results)}\n\n${formatTemplateSummary(summary)}\n`;
   for (const f of outcome.failures) io.err(`${formatTemplateFailure(f)}\n`);
-  if (output) {
-    try {
-      output.write(text);
-    } catch (e) {
-      io.out(text);
-      io.err(`Error: cannot write --output ${output.path} (${(e as Error).message}); the results are on stdout instead.\n`);
-      return 2;
-    }
-  } else io.out(text);
+  if (!OutputFile.deliver(output, text, io)) return 2;
   if (opts.format !== TemplateFormat.Table || output) io.err(`${formatTemplateSummary(summary)}\n`);
   return summary.exitCode;
 }

@@ -162,6 +162,25 @@ export class OutputFile {
     }
   }
 
+  /**
+   * Writes the results to the file, or to stdout when there is no file. When the file cannot be written after all,
+   * the results still reach stdout (computed verdicts are never lost) and the error goes to stderr: returns false.
+   */
+  static deliver(output: OutputFile | undefined, text: string, io: { out(text: string): void; err(text: string): void }): boolean {
+    if (!output) {
+      io.out(text);
+      return true;
+    }
+    try {
+      output.write(text);
+      return true;
+    } catch (e) {
+      io.out(text);
+      io.err(`Error: cannot write --output ${output.path} (${(e as Error).message}); the results are on stdout instead.\n`);
+      return false;
+    }
+  }
+
   /** The run produced nothing to write: close, and remove the file if this run created it. */
   abandon(): void {
     if (this.fd === undefined) return;
