@@ -262,8 +262,8 @@ async function main(): Promise<void> {
     // ListStreams pages as this endpoint answers them (AWS: ceil(N/100); moto: one page holding every summary).
     const pages = base.calls['kinesis:ListStreams'] ?? Math.max(1, Math.ceil(n / PAGE));
     const lowerPerResourceTags = pages + 2 * n;
-    // GetResources pages: ceil(N/100) on AWS and on the pack's moto (ResourcesPerPage honoured).
-    const tagPages = Math.max(1, Math.ceil(n / PAGE));
+    // GetResources pages as this endpoint answers them, like ListStreams (AWS: ceil(N/100); moto: one page of every stream).
+    const tagPages = base.calls['tagging:GetResources'] ?? Math.max(1, Math.ceil(n / PAGE));
     const lowerBulkTags = pages + n + tagPages;
     const scanCalls = sum(kinesisScan.calls, 'kinesis') + sum(kinesisScan.calls, 'tagging');
     const mode = options.enforceRates ? 'counting proxy enforcing the documented rates; baseline and scan paced by the documented limiter' : 'counting proxy; neither side paced by a rate limiter';
