@@ -1,3 +1,4 @@
+import { CLIENT_SERVICES } from '../../rules/runtime/rate-limits';
 import { CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand, IAMClient, PutRolePolicyCommand, PutUserPolicyCommand } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
@@ -385,16 +386,8 @@ export function probeThenAnswer(
   };
 }
 
-/** IAM service prefix of an SDK v3 client class name, for the static check of calls moto could not authorize. */
-export const IAM_PREFIX_OF_CLIENT: Readonly<Record<string, string>> = {
-  KinesisClient: 'kinesis',
-  FirehoseClient: 'firehose',
-  KinesisVideoClient: 'kinesisvideo',
-  ElastiCacheClient: 'elasticache',
-  KMSClient: 'kms',
-  ConfigServiceClient: 'config',
-  SecurityHubClient: 'securityhub',
-  STSClient: 'sts',
-  SNSClient: 'sns',
-  ResourceGroupsTaggingAPIClient: 'tag',
-};
+/**
+ * IAM service prefix of an SDK v3 client class name, for the static check of calls moto could not authorize: the
+ * runtime's table (its service ids are IAM prefixes), plus the SNS client the remediation documents call.
+ */
+export const IAM_PREFIX_OF_CLIENT: Readonly<Record<string, string>> = { ...CLIENT_SERVICES, SNSClient: 'sns' };
