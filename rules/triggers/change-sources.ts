@@ -1,0 +1,33 @@
+import { ELASTICACHE_CHANGE_EVENT_NAMES } from './elasticache-reevaluate';
+
+/**
+ * CloudTrail calls (via EventBridge) after which some safeguards must be evaluated again within minutes, because AWS
+ * Config will not do it: the type is not recorded (ElastiCache, MemoryDB), or the verdict depends on a resource whose
+ * change Config does not tie to the judged one (an RDS parameter group and the instances that use it).
+ * The re-evaluation trigger (`rules/triggers/`) serves every entry with one queue and one Lambda: an event of an entry
+ * starts the Config rules of the safeguards that judge one of its `resourceTypes` (narrowed to `safeguards` if given).
+ */
+export interface ChangeSource {
+  /** Short id, used in logs and logical IDs: `elasticache`. */
+  readonly id: string;
+  /** EventBridge `source`: `aws.elasticache`. */
+  readonly source: string;
+  /** CloudTrail `detail.eventSource`: `elasticache.amazonaws.com`. */
+  readonly eventSource: string;
+  /** Successful calls after which a verdict may change. */
+  readonly eventNames: readonly string[];
+  /** The safeguards to start: every one that judges one of these types... */
+  readonly resourceTypes: readonly string[];
+  /** ...narrowed to these names when given. */
+  readonly safeguards?: readonly string[];
+}
+
+export const CHANGE_SOURCES: readonly ChangeSource[] = [
+  {
+    id: 'elasticache',
+    source: 'aws.elasticache',
+    eventSource: 'elasticache.amazonaws.com',
+    eventNames: ELASTICACHE_CHANGE_EVENT_NAMES,
+    resourceTypes: ['AWS::ElastiCache::ReplicationGroup', 'AWS::ElastiCache::CacheCluster', 'AWS::ElastiCache::ServerlessCache'],
+  },
+];
