@@ -14,6 +14,11 @@ export const MAX_PACK_RULES = 130;
 export const MAX_TEMPLATE_BODY_BYTES = 51_200;
 /** The pack as an S3 object (TemplateS3Uri), as `safeguards deploy` and `deploy-org` upload it. */
 export const MAX_TEMPLATE_S3_BYTES = 300 * 1024;
+/**
+ * A CloudFormation template read from S3 (TemplateURL of CreateStackSet, CreateStack, UpdateStack): "maximum size:
+ * 1 MB" (the CloudFormation API model in @aws-sdk/client-cloudformation); held to 1,000,000 bytes to be safe.
+ */
+export const MAX_TEMPLATE_URL_BYTES = 1_000_000;
 /** Config's PutConfigRule and ConfigRule.Description limits. */
 export const MAX_CONFIG_RULE_NAME = 128;
 export const MAX_RULE_DESCRIPTION = 256;

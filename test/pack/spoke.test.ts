@@ -6,7 +6,7 @@ import { REEVALUATE_ACTIONS } from '../../rules/runtime/actions';
 import { elastiCacheChangeEventPattern } from '../../rules/triggers/elasticache-reevaluate';
 import { documentActions, evaluationRoleActions, remediationRoleLogicalId, ruleActions } from '../../scripts/lib/iam';
 import { loadAllRemediationDocuments } from '../../scripts/lib/remediation-docs';
-import { documentLogicalId, hubRolePath, NOTIFICATION_TOPIC_LOGICAL_ID, NOTIFICATION_TOPIC_POLICY_LOGICAL_ID } from '../../scripts/lib/serverless-resources';
+import { MAX_STACK_RESOURCES, documentLogicalId, hubRolePath, NOTIFICATION_TOPIC_LOGICAL_ID, NOTIFICATION_TOPIC_POLICY_LOGICAL_ID } from '../../scripts/lib/serverless-resources';
 import {
   DEFAULT_EVALUATION_ROLE_NAME,
   EVALUATION_ROLE_LOGICAL_ID,
@@ -19,6 +19,7 @@ import {
   buildSpoke,
   renderSpoke,
 } from '../../scripts/lib/spoke-template';
+import { MAX_TEMPLATE_URL_BYTES } from '../../scripts/lib/conformance-pack';
 import { HOOK, SPOKE_HOOK_CONDITION, SPOKE_HOOK_WARNS_CONDITION } from '../../scripts/lib/hook-resources';
 import { type Template, cfnLint, describeMatches, propertiesValidator, resolveIntrinsics } from './cfn';
 
@@ -49,6 +50,12 @@ function statementsOf(logicalId: string): Statement[] {
 describe('conformance-packs/hipaa-safeguards-spoke.yaml (StackSet template)', () => {
   it('is exactly what npm run build:pack generates from the catalog and remediations/ (drift check)', () => {
     expect(committed, 'run npm run build:pack and commit the result').to.equal(renderSpoke(catalog, documents));
+  });
+
+  it(`fits a StackSet TemplateURL (${MAX_TEMPLATE_URL_BYTES} bytes) and a stack (${MAX_STACK_RESOURCES} resources), with room for the next safeguards`, () => {
+    // Each safeguard adds its documents and roles here: fail while there is still a release to split it in.
+    expect(Buffer.byteLength(committed)).to.be.below(MAX_TEMPLATE_URL_BYTES * 0.8);
+    expect(Object.keys(spoke.Resources).length).to.be.below(MAX_STACK_RESOURCES * 0.8);
   });
 
   it('passes cfn-lint with no error, warning or informational finding worth acting on', function () {
