@@ -3,6 +3,7 @@ import { CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand, IAMClient
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { type MotoServer, startMoto } from '../../scripts/lib/moto-server';
+import { resolveIntrinsics } from '../pack/cfn';
 
 /**
  * A moto server of its own that enforces IAM: with INITIAL_NO_AUTH_ACTION_COUNT=N moto serves the first N requests
@@ -164,74 +165,20 @@ type Json = unknown;
 
 /**
  * Resolves the CloudFormation intrinsics of a generated policy the way CloudFormation would in moto's account and
- * region: Ref (pseudo parameters and `parameters`), Fn::Join, Fn::Sub (string and list form), Fn::GetAtt (through
- * `getAtt`, default a placeholder ARN of the logical ID), Fn::Select, Fn::If on `conditions`. Throws on anything else,
- * so a new intrinsic in a template is a visible test change.
+ * region (test/pack/cfn.ts resolveIntrinsics, with moto's pseudo parameters and placeholder ARNs; Fn::If only on
+ * `conditions` given here).
  * @example resolvePolicy(role.Properties.Policies[0].PolicyDocument)
  */
 export function resolvePolicy<T = PolicyDocument>(
   value: Json,
   options: { parameters?: Readonly<Record<string, string>>; conditions?: Readonly<Record<string, boolean>>; getAtt?: (logicalId: string, attribute: string) => string } = {},
 ): T {
-  const pseudo: Record<string, string> = { 'AWS::AccountId': MOTO_ACCOUNT, 'AWS::Region': MOTO_REGION, 'AWS::Partition': 'aws', 'AWS::URLSuffix': 'amazonaws.com' };
-  const NO_VALUE = Symbol('AWS::NoValue');
-  const ref = (name: string): string | typeof NO_VALUE => {
-    if (name === 'AWS::NoValue') return NO_VALUE;
-    const v = pseudo[name] ?? options.parameters?.[name];
-    if (v === undefined) throw new Error(`resolvePolicy: Ref ${name} has no value; pass it in parameters.`);
-    return v;
-  };
-  const getAtt = options.getAtt ?? ((id: string, attr: string) => `arn:aws:cloudformation:${MOTO_REGION}:${MOTO_ACCOUNT}:placeholder/${id}/${attr}`);
-  const sub = (template: string, vars: Record<string, unknown>): string =>
-    template.replace(/\$\{(!?)([^}]+)\}/g, (_m, bang: string, name: string) => {
-      if (bang) return `\${${name}}`;
-      if (Object.hasOwn(vars, name)) return String(vars[name]);
-      if (name.includes('.')) {
-        const [id = '', attr = ''] = name.split('.');
-        return getAtt(id, attr);
-      }
-      const v = ref(name);
-      if (v === NO_VALUE) throw new Error(`resolvePolicy: Fn::Sub cannot use ${name}.`);
-      return v;
-    });
-  const walk = (v: Json): Json => {
-    if (Array.isArray(v)) return v.map(walk).filter((x) => x !== NO_VALUE);
-    if (v === null || typeof v !== 'object') return v;
-    const entries = Object.entries(v);
-    const [key, arg] = entries[0] ?? [];
-    if (entries.length === 1 && key !== undefined && (key === 'Ref' || key.startsWith('Fn::'))) {
-      const args = Array.isArray(arg) ? (arg as Json[]) : [arg];
-      switch (key) {
-        case 'Ref':
-          return ref(String(arg));
-        case 'Fn::Join':
-          return (walk(args[1]) as Json[]).map(String).join(String(args[0]));
-        case 'Fn::Sub':
-          return typeof arg === 'string' ? sub(arg, {}) : sub(String(args[0]), walk(args[1] ?? {}) as Record<string, unknown>);
-        case 'Fn::GetAtt': {
-          const [id, attr] = typeof arg === 'string' ? arg.split('.') : (args as string[]);
-          return getAtt(String(id), String(attr));
-        }
-        case 'Fn::Select':
-          return (walk(args[1]) as Json[])[Number(walk(args[0]))];
-        case 'Fn::If': {
-          const name = String(args[0]);
-          const c = options.conditions?.[name];
-          if (c === undefined) throw new Error(`resolvePolicy: condition ${name} has no value; pass it in conditions.`);
-          return walk(c ? args[1] : args[2]);
-        }
-        default:
-          throw new Error(`resolvePolicy does not handle ${key}.`);
-      }
-    }
-    const out: Record<string, Json> = {};
-    for (const [k, child] of entries) {
-      const r = walk(child);
-      if (r !== NO_VALUE) out[k] = r;
-    }
-    return out;
-  };
-  return walk(value) as T;
+  return resolveIntrinsics({}, value, options.parameters ?? {}, {
+    name: 'resolvePolicy',
+    pseudo: { 'AWS::AccountId': MOTO_ACCOUNT, 'AWS::Region': MOTO_REGION, 'AWS::Partition': 'aws', 'AWS::URLSuffix': 'amazonaws.com' },
+    ...(options.conditions ? { conditions: options.conditions } : {}),
+    getAtt: options.getAtt ?? ((id: string, attr: string) => `arn:aws:cloudformation:${MOTO_REGION}:${MOTO_ACCOUNT}:placeholder/${id}/${attr}`),
+  }) as T;
 }
 
 /** A role resource of a generated template, as the finders below see it. */

@@ -85,24 +85,58 @@ export const PSEUDO: Readonly<Record<string, string>> = {
 
 const NO_VALUE = Symbol('AWS::NoValue');
 
+export interface ResolveIntrinsicsOptions {
+  /** Pseudo parameter values (default PSEUDO). */
+  readonly pseudo?: Readonly<Record<string, string>>;
+  /** Condition values given outright; otherwise the template's Conditions are evaluated. */
+  readonly conditions?: Readonly<Record<string, boolean>>;
+  /** Fn::GetAtt and `${Id.Attr}` in Fn::Sub; default a placeholder ARN of the logical ID. */
+  readonly getAtt?: (logicalId: string, attribute: string) => string;
+  /** Names the caller in error messages. */
+  readonly name?: string;
+}
+
 /**
- * Resolves Ref, Fn::If, Fn::Not, Fn::Equals, Fn::Join, Fn::Sub (string form) and Fn::GetAtt (to a placeholder ARN) the way CloudFormation
- * would for the given parameter values, dropping AWS::NoValue. Enough for this project's templates; throws on others.
+ * The one test-side resolver of CloudFormation intrinsics, for generated templates and their policies: Ref (pseudo
+ * parameters, `parameters`, then Defaults), Fn::If, Fn::Not, Fn::Equals, Fn::Join, Fn::Sub (string and list form),
+ * Fn::GetAtt, Fn::Select, dropping AWS::NoValue, the way CloudFormation would for the given values. Throws on
+ * anything else, so a new intrinsic in a template is a visible test change. (The production resolver,
+ * scripts/lib/template/resolve.ts, answers a different question: what is unknown before deployment, as markers.)
  */
-export function resolveIntrinsics(template: Template, value: unknown, parameters: Readonly<Record<string, string>>): unknown {
+export function resolveIntrinsics(
+  template: Pick<Template, 'Parameters' | 'Conditions'>,
+  value: unknown,
+  parameters: Readonly<Record<string, string>>,
+  options: ResolveIntrinsicsOptions = {},
+): unknown {
+  const name = options.name ?? 'resolveIntrinsics';
+  const pseudo = options.pseudo ?? PSEUDO;
   const conditions = template.Conditions ?? {};
-  const ref = (name: string): string | typeof NO_VALUE => {
-    if (name === 'AWS::NoValue') return NO_VALUE;
-    const pseudo = PSEUDO[name];
-    if (pseudo !== undefined) return pseudo;
-    const given = parameters[name] ?? template.Parameters?.[name]?.Default;
-    if (given === undefined) throw new Error(`Parameter ${name} has no value and no default.`);
+  const getAtt = options.getAtt ?? ((id: string, attr: string) => `arn:aws:test:${pseudo['AWS::Region'] ?? 'us-east-1'}:${pseudo['AWS::AccountId'] ?? '123456789012'}:${id}/${attr}`);
+  const ref = (ref: string): string | typeof NO_VALUE => {
+    if (ref === 'AWS::NoValue') return NO_VALUE;
+    const given = pseudo[ref] ?? parameters[ref] ?? template.Parameters?.[ref]?.Default;
+    if (given === undefined) throw new Error(`${name}: Ref ${ref} has no value and no default; pass it in parameters.`);
     return given;
   };
-  const condition = (name: string): boolean => {
-    if (!Object.hasOwn(conditions, name)) throw new Error(`Unknown condition ${name}.`);
-    return walk(conditions[name]) === true;
+  const condition = (c: string): boolean => {
+    const given = options.conditions?.[c];
+    if (given !== undefined) return given;
+    if (!Object.hasOwn(conditions, c)) throw new Error(`${name}: condition ${c} has no value; pass it in conditions.`);
+    return walk(conditions[c]) === true;
   };
+  const sub = (text: string, vars: Readonly<Record<string, unknown>>): string =>
+    text.replace(/\$\{(!?)([^}]+)\}/g, (_m, bang: string, v: string) => {
+      if (bang) return `\${${v}}`;
+      if (Object.hasOwn(vars, v)) return String(vars[v]);
+      if (v.includes('.')) {
+        const [id = '', attr = ''] = v.split('.');
+        return getAtt(id, attr);
+      }
+      const r = ref(v);
+      if (r === NO_VALUE) throw new Error(`${name}: Fn::Sub cannot use ${v}.`);
+      return r;
+    });
   const walk = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(walk).filter((x) => x !== NO_VALUE);
     if (v === null || typeof v !== 'object') return v;
@@ -120,21 +154,17 @@ export function resolveIntrinsics(template: Template, value: unknown, parameters
         case 'Fn::Equals':
           return walk(args[0]) === walk(args[1]);
         case 'Fn::Join':
-          return (walk(args[1]) as unknown[]).join(String(args[0]));
-        case 'Fn::GetAtt':
-          return `arn:aws:test:us-east-1:123456789012:${String(args[0])}/${String(args[1])}`;
-        case 'Fn::Sub': {
-          // The string form only: `${Name}` is a parameter or pseudo parameter, `${!Literal}` stays `${Literal}`.
-          if (typeof arg !== 'string') throw new Error('resolveIntrinsics handles the string form of Fn::Sub only.');
-          return arg.replace(/\$\{(!?)([^}]+)\}/g, (_m, bang: string, name: string) => {
-            if (bang) return `\${${name}}`;
-            const v = ref(name);
-            if (v === NO_VALUE) throw new Error(`Fn::Sub cannot use ${name}.`);
-            return v;
-          });
+          return (walk(args[1]) as unknown[]).map(String).join(String(args[0]));
+        case 'Fn::Select':
+          return (walk(args[1]) as unknown[])[Number(walk(args[0]))];
+        case 'Fn::GetAtt': {
+          const [id, attr] = typeof arg === 'string' ? arg.split('.') : (args as string[]);
+          return getAtt(String(id), String(attr));
         }
+        case 'Fn::Sub':
+          return typeof arg === 'string' ? sub(arg, {}) : sub(String(args[0]), walk(args[1] ?? {}) as Record<string, unknown>);
         default:
-          throw new Error(`resolveIntrinsics does not handle ${key}.`);
+          throw new Error(`${name} does not handle ${key}.`);
       }
     }
     const out: Record<string, unknown> = {};
