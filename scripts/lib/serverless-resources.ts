@@ -553,25 +553,34 @@ function permissionStatementBytes(stackName: string, logicalId: string, function
  * (500 resources) and each function's policy (20 KB) bound how many fit. Checked before CloudFormation fails halfway.
  */
 export function checkOrganizationCapacity(input: Pick<PartsInput, 'safeguards' | 'service' | 'stage'>, accounts: number): void {
+  const error = organizationCapacityError(input, accounts);
+  if (error) throw new Error(error);
+}
+
+/** The most member accounts one stage of `input` serves (each added safeguard lowers it). */
+export function organizationCapacity(input: Pick<PartsInput, 'safeguards' | 'service' | 'stage'>): number {
+  let accounts = 0;
+  while (!organizationCapacityError(input, accounts + 1)) accounts++;
+  return accounts;
+}
+
+function organizationCapacityError(input: Pick<PartsInput, 'safeguards' | 'service' | 'stage'>, accounts: number): string | undefined {
   const rules = input.safeguards.length;
   const trigger = wantsReevaluateTrigger(input.safeguards) ? REEVALUATE_ORGANIZATION_RESOURCES : 0;
   const resources = SERVERLESS_OWN_RESOURCES + rules * 3 + rules * accounts + 1 + trigger;
   const tip =
     'Split the organization: deploy one stage per OU (safeguards deploy-org --ou <ou> --stage <name>); each stage serves only its OU and excludes the other accounts from its pack.';
   if (resources > MAX_STACK_RESOURCES) {
-    throw new Error(
-      `Serving ${accounts} accounts with ${rules} rules needs ${resources} CloudFormation resources (one invoke permission per account and rule); a stack holds ${MAX_STACK_RESOURCES}. ${tip}`,
-    );
+    return `Serving ${accounts} accounts with ${rules} rules needs ${resources} CloudFormation resources (one invoke permission per account and rule); a stack holds ${MAX_STACK_RESOURCES}. ${tip}`;
   }
   const stackName = `${input.service}-${input.stage}`;
   for (const s of input.safeguards) {
     const bytes = accounts * permissionStatementBytes(stackName, `${ruleLogicalIds(s).permission}123456789012`, `${stackName}-${s.name}`) + 64;
     if (bytes > MAX_FUNCTION_POLICY_BYTES) {
-      throw new Error(
-        `Serving ${accounts} accounts makes the resource policy of ${stackName}-${s.name} about ${bytes} bytes; Lambda allows ${MAX_FUNCTION_POLICY_BYTES}. ${tip}`,
-      );
+      return `Serving ${accounts} accounts makes the resource policy of ${stackName}-${s.name} about ${bytes} bytes; Lambda allows ${MAX_FUNCTION_POLICY_BYTES}. ${tip}`;
     }
   }
+  return undefined;
 }
 
 function packSource(input: PartsInput): Json {

@@ -26,6 +26,7 @@ import {
   REEVALUATE,
   buildResources,
   checkOrganizationCapacity,
+  organizationCapacity,
   ruleLogicalIds,
   serverlessLogicalIds,
 } from '../../scripts/lib/serverless-resources';
@@ -321,10 +322,13 @@ describe('scripts/lib/serverless-resources (pack source and organization limits)
   });
 
   it('organization: refuses more accounts than one stack or one function policy holds, naming the way out', () => {
-    const many = Array.from({ length: 60 }, (_, i) => String(100000000000 + i));
+    const capacity = organizationCapacity(base);
+    // The bound that binds first: 500 resources (one invoke permission per account and rule) or a 20 KB function policy.
+    expect(capacity).to.be.within(1, Math.floor((500 - base.safeguards.length * 3) / base.safeguards.length));
+    const many = Array.from({ length: capacity + 1 }, (_, i) => String(100000000000 + i));
     expect(() => org({ memberAccounts: many })).to.throw(/one stage per OU/);
-    // Within both limits.
-    expect(() => checkOrganizationCapacity(base, 40)).to.not.throw();
-    expect(() => checkOrganizationCapacity(base, 60)).to.throw(/CloudFormation resources|resource policy/);
+    expect(() => org({ memberAccounts: many.slice(0, capacity) })).to.not.throw();
+    expect(() => checkOrganizationCapacity(base, capacity)).to.not.throw();
+    expect(() => checkOrganizationCapacity(base, capacity + 1)).to.throw(/CloudFormation resources|resource policy/);
   });
 });

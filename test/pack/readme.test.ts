@@ -5,7 +5,7 @@ import { parse } from 'yaml';
 import { catalog } from '../../rules/catalog';
 import { PACK_PATH } from '../../scripts/lib/conformance-pack';
 import { loadAllRemediationDocuments } from '../../scripts/lib/remediation-docs';
-import { type PartsInput, buildResources, ruleLogicalIds } from '../../scripts/lib/serverless-resources';
+import { type PartsInput, buildResources, organizationCapacity, ruleLogicalIds } from '../../scripts/lib/serverless-resources';
 import { SPOKE_PATH } from '../../scripts/lib/spoke-template';
 import { PSEUDO, type Template, resolveIntrinsics } from './cfn';
 
@@ -57,5 +57,11 @@ describe('README security review', () => {
     const section = rolesSection();
     const missing = [...names].filter((n) => !section.includes(`| \`${n}\``));
     expect(missing, 'roles the README roles table does not name (first column)').to.deep.equal([]);
+  });
+
+  it('states how many member accounts one organization stage serves with the current catalog', () => {
+    const capacity = organizationCapacity({ safeguards: catalog, service: 'hipaa-safeguards', stage: STAGE });
+    expect(README).to.match(/one stage serves \*\*(\d+) member accounts\*\*/);
+    expect(Number(/one stage serves \*\*(\d+) member accounts\*\*/.exec(README)?.[1])).to.equal(capacity);
   });
 });
