@@ -270,6 +270,8 @@ export function createReevaluateHandler(options: ReevaluateOptions = {}): (event
   // does not start that rule again).
   const resolved = new Map<string, { names: string[]; at: number }>();
   const started = new Map<string, Date>();
+  // Checked on the first invocation, then kept (a bad value throws on every one, keeping the messages).
+  let configured: { byId: Record<string, string[]>; all: string[] } | undefined;
 
   async function startRules(config: ConfigServiceClient, key: string, names: readonly string[]): Promise<{ busy: string[] }> {
     const busy: string[] = [];
@@ -301,8 +303,11 @@ export function createReevaluateHandler(options: ReevaluateOptions = {}): (event
 
   return async function handler(event: unknown): Promise<SqsBatchResponse> {
     // Failing keeps the messages for redelivery instead of acknowledging changes nobody evaluated.
-    const ruleNames = parseRuleNames(options.ruleNames, sources);
-    const allRuleNames = [...new Set(Object.values(ruleNames).flat())];
+    if (!configured) {
+      const byId = parseRuleNames(options.ruleNames, sources);
+      configured = { byId, all: [...new Set(Object.values(byId).flat())] };
+    }
+    const { byId: ruleNames, all: allRuleNames } = configured;
     if (!options.servedAccounts?.length || !options.servedRegions?.length) {
       // Without them any forwarded event would be acted on: fail closed, keeping the messages.
       throw new ConfigurationError(`No served accounts or regions: set ${SERVED_ACCOUNTS_VARIABLE} and ${SERVED_REGIONS_VARIABLE}, as the deployment does.`);
