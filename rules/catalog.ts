@@ -8,6 +8,7 @@ import { elastiCacheEncryptedInTransit } from './elasticache-encrypted-in-transi
 import { elastiCacheEngineHipaaEligible } from './elasticache-engine-hipaa-eligible';
 import { elastiCacheSecurityUpdatesApplied } from './elasticache-security-updates-applied';
 import type { Safeguard } from './runtime/safeguard';
+import { CHANGE_SOURCES, type ChangeSource } from './triggers/change-sources';
 
 /**
  * Every safeguard of the pack: the single source of truth for Lambda handlers, the conformance pack, the docs
@@ -38,3 +39,23 @@ export function findSafeguard(name: string): Safeguard {
 export const elastiCacheRuleNames: readonly string[] = catalog
   .filter((s) => s.resource.resourceTypes.some((t) => t.startsWith('AWS::ElastiCache::')))
   .map((s) => s.name);
+
+/**
+ * The safeguards (Config rule names) an event of `source` re-evaluates: every one of `safeguards` that judges one of
+ * its resourceTypes, narrowed to its `safeguards` when the entry names them. What the CloudTrail re-evaluation
+ * trigger (rules/triggers/reevaluate-on-change.ts) starts; empty when the catalog has no safeguard for the source.
+ */
+export function changeSourceRuleNames(source: ChangeSource, safeguards: readonly Safeguard[] = catalog): string[] {
+  return safeguards
+    .filter((s) => s.resource.resourceTypes.some((t) => source.resourceTypes.includes(t)))
+    .filter((s) => !source.safeguards || source.safeguards.includes(s.name))
+    .map((s) => s.name);
+}
+
+/**
+ * The change sources a deployment of `safeguards` serves (those with at least one safeguard), in CHANGE_SOURCES
+ * order: each gets an EventBridge rule, a spoke forwarding rule and its rule names in the trigger's environment.
+ */
+export function deployedChangeSources(safeguards: readonly Safeguard[] = catalog, sources: readonly ChangeSource[] = CHANGE_SOURCES): { source: ChangeSource; ruleNames: string[] }[] {
+  return sources.map((source) => ({ source, ruleNames: changeSourceRuleNames(source, safeguards) })).filter((d) => d.ruleNames.length > 0);
+}

@@ -19,7 +19,7 @@ export const RUNTIME_ACTIONS = {
 /** The only workflow status rules/runtime/securityhub.ts sets with BatchUpdateFindings. */
 export const SECURITY_HUB_WORKFLOW_STATUSES = ['RESOLVED'] as const;
 
-/** What the ElastiCache re-evaluation trigger (rules/triggers/elasticache-reevaluate.ts) calls, queue reads aside. */
+/** What the CloudTrail re-evaluation trigger (rules/triggers/reevaluate-on-change.ts) calls, queue reads aside. */
 export const REEVALUATE_ACTIONS = ['config:DescribeConfigRules', 'config:StartConfigRulesEvaluation'] as const;
 /** What Lambda's SQS event source needs of the function's role on its queue. */
 export const QUEUE_CONSUMER_ACTIONS = ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'] as const;

@@ -1,4 +1,4 @@
-import { ELASTICACHE_CHANGE_EVENT_NAMES } from './elasticache-reevaluate';
+import { ELASTICACHE_CHANGE_EVENT_NAMES } from './elasticache-change-events';
 
 /**
  * CloudTrail calls (via EventBridge) after which some safeguards must be evaluated again within minutes, because AWS

@@ -1,6 +1,8 @@
 import { QUEUE_CONSUMER_ACTIONS, REEVALUATE_ACTIONS, RUNTIME_ACTIONS, SECURITY_HUB_WORKFLOW_STATUSES } from '../../rules/runtime/actions';
 import { ORGANIZATION_GUARD_ACTIONS } from '../../rules/runtime/organization';
 import type { Safeguard } from '../../rules/runtime/safeguard';
+import { deployedChangeSources } from '../../rules/catalog';
+import { CHANGE_SOURCES, type ChangeSource } from '../../rules/triggers/change-sources';
 import type { Json } from './conformance-pack';
 import { type ArnStyle, actionScope, arnValue } from './iam-resources';
 import type { RemediationDocument } from './remediation-docs';
@@ -53,23 +55,26 @@ export function hubRuleActions(): string[] {
   return [...new Set<string>(['sts:AssumeRole', ...ORGANIZATION_GUARD_ACTIONS])].sort();
 }
 
-/** Whether the catalog has ElastiCache rules (periodic only) that the CloudTrail re-evaluation trigger starts early. */
-export function wantsReevaluateTrigger(safeguards: readonly Safeguard[]): boolean {
-  return safeguards.some((s) => s.resource.resourceTypes.some((t) => t.startsWith('AWS::ElastiCache::')));
+/**
+ * Whether the catalog has a safeguard of a change source (rules/triggers/change-sources.ts): rules whose changes
+ * AWS Config does not deliver, which the CloudTrail re-evaluation trigger starts early.
+ */
+export function wantsReevaluateTrigger(safeguards: readonly Safeguard[], sources: readonly ChangeSource[] = CHANGE_SOURCES): boolean {
+  return deployedChangeSources(safeguards, sources).length > 0;
 }
 
 /**
  * Organization mode, spoke side: the evaluation role the hub assumes serves every rule, so it holds their union, plus
- * what the ElastiCache re-evaluation trigger calls through it (rules/triggers/elasticache-reevaluate.ts) when deployed.
+ * what the CloudTrail re-evaluation trigger calls through it (rules/triggers/reevaluate-on-change.ts) when deployed.
  * Security Hub actions are added by the spoke's own condition (evaluationRoleStatements).
  */
-export function evaluationRoleActions(safeguards: readonly Safeguard[]): string[] {
-  const trigger = wantsReevaluateTrigger(safeguards) ? REEVALUATE_ACTIONS : [];
+export function evaluationRoleActions(safeguards: readonly Safeguard[], sources: readonly ChangeSource[] = CHANGE_SOURCES): string[] {
+  const trigger = wantsReevaluateTrigger(safeguards, sources) ? REEVALUATE_ACTIONS : [];
   return [...new Set([...safeguards.flatMap((s) => ruleActions(s)), ...trigger])].sort();
 }
 
 /**
- * Organization mode, hub side: what the ElastiCache re-evaluation trigger calls as its own role: it consumes its queue
+ * Organization mode, hub side: what the CloudTrail re-evaluation trigger calls as its own role: it consumes its queue
  * and assumes the spoke evaluation role of the event's account, which holds REEVALUATE_ACTIONS.
  */
 export function hubReevaluateActions(): string[] {

@@ -1,13 +1,15 @@
 import { QUEUE_CONSUMER_ACTIONS, REEVALUATE_ACTIONS } from '../../rules/runtime/actions';
-import { elastiCacheRuleNames } from '../../rules/catalog';
+import { deployedChangeSources } from '../../rules/catalog';
+import { CHANGE_SOURCES, type ChangeSource } from '../../rules/triggers/change-sources';
 import {
+  CLOUDTRAIL_DETAIL_TYPE,
   EXECUTION_ROLE_NAME_VARIABLE,
   RULE_NAMES_VARIABLE,
   SERVED_ACCOUNTS_VARIABLE,
   SERVED_REGIONS_VARIABLE,
-  elastiCacheChangeEventPattern,
-  elastiCacheChangeInputTransformer,
-} from '../../rules/triggers/elasticache-reevaluate';
+  changeEventPattern,
+  changeInputTransformer,
+} from '../../rules/triggers/reevaluate-on-change';
 import type { Safeguard } from '../../rules/runtime/safeguard';
 import { ORGANIZATION_GUARD_ACTIONS, ORGANIZATION_MODE_VARIABLE } from '../../rules/runtime/organization';
 import { type Json, MAX_TEMPLATE_BODY_BYTES, packNames, pascal, DEFAULT_NOTIFICATION_TOPIC_NAME } from './conformance-pack';
@@ -23,7 +25,6 @@ import {
   ruleActions,
   scopedStatements,
   securityHubStatements,
-  wantsReevaluateTrigger,
 } from './iam';
 import type { ArnStyle } from './iam-resources';
 import { DEFAULT_PREVENTION, HOOK, HOOK_FUNCTION_KEY, type PreventionOptions, hookFunctions, singleAccountHookResources } from './hook-resources';
@@ -82,25 +83,50 @@ export interface ServerlessFunction {
   readonly events?: readonly Json[];
 }
 
-/** The ElastiCache re-evaluation trigger: function key, and the logical IDs of what feeds it. */
+/**
+ * The CloudTrail re-evaluation trigger (rules/triggers/reevaluate-on-change.ts), serving every change source of
+ * rules/triggers/change-sources.ts: function key, handler, and the logical IDs of what feeds it (one EventBridge rule
+ * per change source: changeRuleLogicalId).
+ */
 export const REEVALUATE = {
-  functionKey: 'elasticache-reevaluate',
-  role: 'ElastiCacheReevaluateRole',
-  queue: 'ElastiCacheChangeQueue',
-  deadLetterQueue: 'ElastiCacheChangeDeadLetterQueue',
-  queuePolicy: 'ElastiCacheChangeQueuePolicy',
-  rule: 'ElastiCacheChangeRule',
-  /** Organization mode: the pack's own event bus the spokes forward to, and its policy. */
+  functionKey: 'reevaluate-on-change',
+  handler: 'rules/triggers/reevaluate-on-change.handler',
+  role: 'ReevaluateOnChangeRole',
+  queue: 'ChangeQueue',
+  deadLetterQueue: 'ChangeDeadLetterQueue',
+  queuePolicy: 'ChangeQueuePolicy',
+  /**
+   * Organization mode: the pack's own event bus the spokes forward to, and its policy. They keep the logical IDs they
+   * had when ElastiCache was the only source: the bus has a fixed name (hipaa-safeguards-changes-<stage>) and the
+   * policy a fixed statement ID, and CloudFormation creates a renamed resource before it deletes the old one, so a
+   * rename would fail every existing hub's update on the name (or, for the policy, delete the new statement with the
+   * old). "You can't perform an update that causes a custom-named resource to be replaced."
+   * @see https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-name.html
+   */
   bus: 'ElastiCacheChangeBus',
   busPolicy: 'ElastiCacheChangeBusPolicy',
   /** Lambda timeout; the queue hides a message 6x as long plus the batching window, as Lambda advises. */
   timeoutSeconds: 30,
 } as const;
 
+/** The EventBridge rule of one change source: `ChangeRule<Id>` (`ChangeRuleElasticache`). */
+export function changeRuleLogicalId(source: ChangeSource): string {
+  return `ChangeRule${pascal(source.id)}`;
+}
+
+/** The target Id of every change rule: the trigger's queue. */
+export const CHANGE_QUEUE_TARGET_ID = `${REEVALUATE.functionKey}-queue`;
+
+/** Lambda's limit on the total size of a function's environment variables. */
+export const MAX_LAMBDA_ENVIRONMENT_BYTES = 4096;
+
 /** EventBridge's default limit on an event pattern, in characters (the hub's lists the member accounts). */
 export const MAX_EVENT_PATTERN_CHARS = 2048;
-/** Resources the organization trigger adds: function, log group, SQS mapping, two queues, queue policy, rule, role, bus, bus policy. */
-const REEVALUATE_ORGANIZATION_RESOURCES = 10;
+/**
+ * Resources the organization trigger adds besides one EventBridge rule per change source: function, log group, SQS
+ * mapping, two queues, queue policy, role, bus, bus policy.
+ */
+const REEVALUATE_ORGANIZATION_RESOURCES = 9;
 /** Organization mode: the hub's event bus is `<prefix><stage>` (hubEventBusName). */
 export const HUB_EVENT_BUS_PREFIX = 'hipaa-safeguards-changes-';
 /** The spoke's forwarding role is `<base>-<region>` in every member account: the hub bus accepts exactly it. */
@@ -120,8 +146,8 @@ export interface OrganizationHub {
   /** Base name of the spoke evaluation role. */
   readonly evaluationRoleName: string;
   /**
-   * The organization's ID (o-...): the hub's default event bus accepts the spokes' forwarded ElastiCache events from
-   * this organization only. Needed when the catalog has ElastiCache rules (deploy-org sets it).
+   * The organization's ID (o-...): the hub's event bus accepts the spokes' forwarded change events (CloudTrail) from
+   * this organization only. Needed when the catalog has safeguards of a change source (deploy-org sets it).
    */
   readonly organizationId?: string;
 }
@@ -144,6 +170,8 @@ export interface PartsInput {
   readonly organization?: OrganizationHub;
   /** Single account: the CloudFormation hook's deploy-time options (default FAIL, BLOCK); the spokes have their own. */
   readonly prevention?: PreventionOptions;
+  /** The change sources the trigger may serve (CHANGE_SOURCES; tests add others). */
+  readonly changeSources?: readonly ChangeSource[];
 }
 
 export interface FunctionsInput {
@@ -157,6 +185,8 @@ export interface FunctionsInput {
   readonly organization?: Pick<OrganizationHub, 'evaluationRoleName'> & Partial<Pick<OrganizationHub, 'memberAccounts'>>;
   /** Single account: the CloudFormation hook's deploy-time options (scripts/lib/hook-resources.ts). */
   readonly prevention?: PreventionOptions;
+  /** The change sources the trigger may serve (CHANGE_SOURCES; tests add others). */
+  readonly changeSources?: readonly ChangeSource[];
 }
 
 /** IAM path of the hub Lambda roles: the spoke evaluation role trusts roles of this path in the hub account. */
@@ -192,21 +222,25 @@ export function buildFunctions(input: FunctionsInput): Record<string, Serverless
   }
   // Organization mode: the spokes forward their accounts' events to the hub's bus; the trigger assumes the spoke
   // evaluation role of the event's account (EXECUTION_ROLE_NAME) to start the rules there.
-  if (wantsReevaluateTrigger(input.safeguards)) {
+  const changeSources = deployedChangeSources(input.safeguards, input.changeSources ?? CHANGE_SOURCES);
+  if (changeSources.length > 0) {
     const evaluationRoleName = input.organization?.evaluationRoleName;
-    if (organization && !evaluationRoleName) throw new Error('Organization mode needs the spoke evaluation role name for the ElastiCache trigger.');
+    if (organization && !evaluationRoleName) throw new Error('Organization mode needs the spoke evaluation role name for the CloudTrail re-evaluation trigger.');
+    const environment: Record<string, Json> = {
+      // Per change source, the rules its events start: only the sources this catalog has safeguards of.
+      [RULE_NAMES_VARIABLE]: JSON.stringify(Object.fromEntries(changeSources.map((d) => [d.source.id, d.ruleNames]))),
+      ...(organization && evaluationRoleName ? { [EXECUTION_ROLE_NAME_VARIABLE]: regionalRoleName(evaluationRoleName) } : {}),
+      // The trigger drops events of any other account or region (defence in depth behind the rule's pattern).
+      [SERVED_ACCOUNTS_VARIABLE]: organization ? [...(input.organization?.memberAccounts ?? [])].join(',') : { Ref: 'AWS::AccountId' },
+      [SERVED_REGIONS_VARIABLE]: { Ref: 'AWS::Region' },
+    };
+    checkEnvironmentSize(REEVALUATE.functionKey, environment);
     functions[REEVALUATE.functionKey] = {
-      handler: 'rules/triggers/elasticache-reevaluate.handler',
+      handler: REEVALUATE.handler,
       name: `${input.service}-${input.stage}-${REEVALUATE.functionKey}`,
-      description: 'Starts the ElastiCache Config rules within minutes of an ElastiCache change (CloudTrail via EventBridge and SQS).',
+      description: `Starts the Config rules of a change AWS Config does not deliver within minutes of its CloudTrail event (${changeSources.map((d) => d.source.id).join(', ')}; EventBridge and SQS).`.slice(0, 256),
       role: REEVALUATE.role,
-      environment: {
-        [RULE_NAMES_VARIABLE]: elastiCacheRuleNames.join(','),
-        ...(organization && evaluationRoleName ? { [EXECUTION_ROLE_NAME_VARIABLE]: regionalRoleName(evaluationRoleName) } : {}),
-        // The trigger drops events of any other account or region (defence in depth behind the rule's pattern).
-        [SERVED_ACCOUNTS_VARIABLE]: organization ? [...(input.organization?.memberAccounts ?? [])].join(',') : { Ref: 'AWS::AccountId' },
-        [SERVED_REGIONS_VARIABLE]: { Ref: 'AWS::Region' },
-      },
+      environment,
       // One at a time: the batching window coalesces bursts, and Config allows one evaluation per rule at once.
       reservedConcurrency: 1,
       timeout: REEVALUATE.timeoutSeconds,
@@ -225,6 +259,19 @@ export function buildFunctions(input: FunctionsInput): Record<string, Serverless
   // Single account: the CloudFormation hook (the spokes run their own; scripts/lib/hook-resources.ts).
   if (!organization) Object.assign(functions, hookFunctions(input.service, input.stage, input.prevention ?? DEFAULT_PREVENTION, HOOK.functionRole));
   return functions;
+}
+
+/**
+ * Lambda refuses a function whose environment variables exceed 4 KB in total; the rule names grow with every change
+ * source, and the hub's SERVED_ACCOUNTS with the accounts. A value CloudFormation resolves (Ref, Fn::Join) is counted
+ * as the 64 characters a role name can take, more than an account ID or a region.
+ * @see https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
+ */
+export function checkEnvironmentSize(functionKey: string, environment: Readonly<Record<string, Json>>): void {
+  const bytes = Object.entries(environment).reduce((n, [k, v]) => n + Buffer.byteLength(k) + (typeof v === 'string' ? Buffer.byteLength(v) : 64), 0);
+  if (bytes > MAX_LAMBDA_ENVIRONMENT_BYTES) {
+    throw new Error(`The environment of ${functionKey} is about ${bytes} bytes; Lambda allows ${MAX_LAMBDA_ENVIRONMENT_BYTES} in total. Deploy one stage per OU, or fewer safeguards.`);
+  }
 }
 
 /** Organization mode: what the hub's trigger needs to know (organizationResources checks it). */
@@ -256,36 +303,29 @@ function assumeSpokeEvaluationRole(hub: OrganizationHub, organizationId: string)
 }
 
 /**
- * Organization mode: the dedicated event bus the spokes forward ElastiCache changes to, `<prefix><stage>` in each
- * region of the hub: not the delegated administrator's default bus, which other producers share.
+ * Organization mode: the dedicated event bus the spokes forward change events (CloudTrail) to, `<prefix><stage>` in
+ * each region of the hub: not the delegated administrator's default bus, which other producers share.
  */
 export function hubEventBusName(stage: string): string {
   return `${HUB_EVENT_BUS_PREFIX}${stage}`;
 }
 
 /**
- * The queue, dead-letter queue, EventBridge rule and role of the ElastiCache re-evaluation trigger. Single account:
- * the rule sees this account's CloudTrail events on the default bus and the role starts its Config rules.
- * Organization (the hub): the spokes' fixed-name forwarding roles put their events on the pack's own bus, which
- * accepts only ElastiCache CloudTrail events from the organization; the rule keeps the served member accounts'
- * events, and the role, with a fixed name under the hub role path, assumes their evaluation role. Both: the rule
- * sends the queue only the fields the trigger reads (input transformer), and the queue refuses any other sender.
+ * The queue, dead-letter queue, EventBridge rules (one per change source of the catalog, each matching exactly its
+ * source's calls) and role of the CloudTrail re-evaluation trigger. Single account: the rules see this account's
+ * CloudTrail events on the default bus and the role starts its Config rules. Organization (the hub): the spokes'
+ * fixed-name forwarding roles put their events on the pack's own bus, which accepts only CloudTrail events of the
+ * change sources from the organization; the rules keep the served member accounts' events, and the role, with a
+ * fixed name under the hub role path, assumes their evaluation role. Both: each rule sends the queue only the fields
+ * the trigger reads (input transformer), and the queue refuses any sender but those rules.
  */
-function reevaluateResources(org?: ReevaluateHub): Record<string, Json> {
+function reevaluateResources(sources: readonly ChangeSource[], org?: ReevaluateHub): Record<string, Json> {
   const queueArn = { 'Fn::GetAtt': [REEVALUATE.queue, 'Arn'] };
-  const pattern: Json = org
-    ? // Only accounts this stage serves: another stage's accounts (one stage per OU) have their own bus.
-      { account: [...org.hub.memberAccounts], ...(elastiCacheChangeEventPattern as unknown as Record<string, Json>) }
-    : (elastiCacheChangeEventPattern as unknown as Json);
-  // About 1,100 characters at the most accounts checkOrganizationCapacity lets one stage serve.
-  if (JSON.stringify(pattern).length > MAX_EVENT_PATTERN_CHARS) {
-    throw new Error(`The ElastiCache change rule's event pattern exceeds EventBridge's ${MAX_EVENT_PATTERN_CHARS} characters; deploy one stage per OU.`);
-  }
+  const ruleArns: Json[] = sources.map((s) => ({ 'Fn::GetAtt': [changeRuleLogicalId(s), 'Arn'] }));
   const permissions: Json[] = org
     ? [assumeSpokeEvaluationRole(org.hub, org.organizationId)]
     : scopedStatements([...REEVALUATE_ACTIONS]);
   const busArn: Json = org ? { 'Fn::GetAtt': [REEVALUATE.bus, 'Arn'] } : { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':events:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':event-bus/default']] };
-  const ruleArn = { 'Fn::GetAtt': [REEVALUATE.rule, 'Arn'] };
   const resources: Record<string, Json> = {
     [REEVALUATE.deadLetterQueue]: {
       Type: 'AWS::SQS::Queue',
@@ -306,75 +346,86 @@ function reevaluateResources(org?: ReevaluateHub): Record<string, Json> {
         RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [REEVALUATE.deadLetterQueue, 'Arn'] }, maxReceiveCount: 10 },
       },
     },
-    [REEVALUATE.rule]: {
+  };
+  for (const source of sources) {
+    const own = changeEventPattern(source) as unknown as Record<string, Json>;
+    // Only accounts this stage serves: another stage's accounts (one stage per OU) have their own bus.
+    const pattern: Json = org ? { account: [...org.hub.memberAccounts], ...own } : own;
+    // About 1,100 characters for ElastiCache at the most accounts checkOrganizationCapacity lets one stage serve.
+    const chars = JSON.stringify(pattern).length;
+    if (chars > MAX_EVENT_PATTERN_CHARS) {
+      throw new Error(`The ${source.id} change rule's event pattern is ${chars} characters; EventBridge allows ${MAX_EVENT_PATTERN_CHARS}. Deploy one stage per OU.`);
+    }
+    resources[changeRuleLogicalId(source)] = {
       Type: 'AWS::Events::Rule',
       Properties: {
         Description: org
-          ? 'ElastiCache changes (CloudTrail) of the served member accounts, forwarded by their spokes, to be judged within minutes.'
-          : 'ElastiCache changes (CloudTrail) that should be judged by the HIPAA safeguards within minutes.',
+          ? `${source.id} changes (CloudTrail ${source.eventSource}) of the served member accounts, forwarded by their spokes, to be judged within minutes.`
+          : `${source.id} changes (CloudTrail ${source.eventSource}) that should be judged by the HIPAA safeguards within minutes.`,
         ...(org ? { EventBusName: { Ref: REEVALUATE.bus } } : {}),
         EventPattern: pattern,
         State: 'ENABLED',
-        Targets: [{ Id: 'elasticache-reevaluate-queue', Arn: queueArn, InputTransformer: elastiCacheChangeInputTransformer as unknown as Json }],
+        Targets: [{ Id: CHANGE_QUEUE_TARGET_ID, Arn: queueArn, InputTransformer: changeInputTransformer as unknown as Json }],
       },
-    },
-    [REEVALUATE.queuePolicy]: {
-      Type: 'AWS::SQS::QueuePolicy',
-      Properties: {
-        Queues: [{ Ref: REEVALUATE.queue }],
-        PolicyDocument: {
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Sid: 'OnlyTheElastiCacheChangeRule',
-              Effect: 'Allow',
-              Principal: { Service: 'events.amazonaws.com' },
-              Action: 'sqs:SendMessage',
-              Resource: queueArn,
-              Condition: { ArnEquals: { 'aws:SourceArn': ruleArn } },
-            },
-            {
-              // Nobody else, whatever their own policies allow: a direct SendMessage has no aws:SourceArn.
-              Sid: 'DenyAnyOtherSender',
-              Effect: 'Deny',
-              Principal: '*',
-              Action: 'sqs:SendMessage',
-              Resource: queueArn,
-              Condition: { ArnNotEquals: { 'aws:SourceArn': ruleArn } },
-            },
-          ],
-        },
-      },
-    },
-    [REEVALUATE.role]: {
-      Type: 'AWS::IAM::Role',
-      Properties: {
-        Description: org
-          ? 'Hub role of the ElastiCache re-evaluation trigger Lambda: assumes the spoke evaluation role of the changed account.'
-          : 'Least privilege for the ElastiCache re-evaluation trigger Lambda.',
-        // Fixed name under the hub path: the spoke evaluation role trusts this exact ARN (aws:PrincipalArn).
-        ...(org ? { Path: org.path, RoleName: regionalName(hubRoleBaseName(org.stage, REEVALUATE.functionKey)) } : {}),
-        AssumeRolePolicyDocument: lambdaTrust,
-        Policies: [
+    };
+  }
+  resources[REEVALUATE.queuePolicy] = {
+    Type: 'AWS::SQS::QueuePolicy',
+    Properties: {
+      Queues: [{ Ref: REEVALUATE.queue }],
+      PolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [
           {
-            PolicyName: REEVALUATE.functionKey,
-            PolicyDocument: {
-              Version: '2012-10-17',
-              Statement: [
-                ownLogGroup(REEVALUATE.functionKey),
-                ...permissions,
-                { Sid: 'ConsumeItsQueue', Effect: 'Allow', Action: [...QUEUE_CONSUMER_ACTIONS], Resource: queueArn },
-              ],
-            },
+            Sid: 'OnlyTheChangeRules',
+            Effect: 'Allow',
+            Principal: { Service: 'events.amazonaws.com' },
+            Action: 'sqs:SendMessage',
+            Resource: queueArn,
+            Condition: { ArnEquals: { 'aws:SourceArn': ruleArns } },
+          },
+          {
+            // Nobody else, whatever their own policies allow: a direct SendMessage has no aws:SourceArn. A negated
+            // operator with several values holds only when the key matches none of them.
+            Sid: 'DenyAnyOtherSender',
+            Effect: 'Deny',
+            Principal: '*',
+            Action: 'sqs:SendMessage',
+            Resource: queueArn,
+            Condition: { ArnNotEquals: { 'aws:SourceArn': ruleArns } },
           },
         ],
       },
     },
   };
+  resources[REEVALUATE.role] = {
+    Type: 'AWS::IAM::Role',
+    Properties: {
+      Description: org
+        ? 'Hub role of the CloudTrail re-evaluation trigger Lambda: assumes the spoke evaluation role of the changed account.'
+        : 'Least privilege for the CloudTrail re-evaluation trigger Lambda.',
+      // Fixed name under the hub path: the spoke evaluation role trusts this exact ARN (aws:PrincipalArn).
+      ...(org ? { Path: org.path, RoleName: regionalName(hubRoleBaseName(org.stage, REEVALUATE.functionKey)) } : {}),
+      AssumeRolePolicyDocument: lambdaTrust,
+      Policies: [
+        {
+          PolicyName: REEVALUATE.functionKey,
+          PolicyDocument: {
+            Version: '2012-10-17',
+            Statement: [
+              ownLogGroup(REEVALUATE.functionKey),
+              ...permissions,
+              { Sid: 'ConsumeItsQueue', Effect: 'Allow', Action: [...QUEUE_CONSUMER_ACTIONS], Resource: queueArn },
+            ],
+          },
+        },
+      ],
+    },
+  };
   if (org) {
     resources[REEVALUATE.bus] = {
       Type: 'AWS::Events::EventBus',
-      Properties: { Name: hubEventBusName(org.stage), Description: 'ElastiCache changes the HIPAA Safeguards spokes forward to the hub.' },
+      Properties: { Name: hubEventBusName(org.stage), Description: 'CloudTrail change events the HIPAA Safeguards spokes forward to the hub.' },
     };
     resources[REEVALUATE.busPolicy] = {
       Type: 'AWS::Events::EventBusPolicy',
@@ -390,8 +441,9 @@ function reevaluateResources(org?: ReevaluateHub): Record<string, Json> {
           Condition: {
             StringEquals: {
               'aws:PrincipalOrgID': org.organizationId,
-              'events:source': [...elastiCacheChangeEventPattern.source],
-              'events:detail-type': [...elastiCacheChangeEventPattern['detail-type']],
+              // The change sources this hub serves, and CloudTrail events only.
+              'events:source': sources.map((s) => s.source),
+              'events:detail-type': [CLOUDTRAIL_DETAIL_TYPE],
             },
             ArnLike: { 'aws:PrincipalArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::*:role/', FORWARD_ROLE_BASE_NAME, '-', { Ref: 'AWS::Region' }]] } },
           },
@@ -552,21 +604,22 @@ function permissionStatementBytes(stackName: string, logicalId: string, function
  * per account and function (Lambda takes no organization condition for a service principal), and both the stack
  * (500 resources) and each function's policy (20 KB) bound how many fit. Checked before CloudFormation fails halfway.
  */
-export function checkOrganizationCapacity(input: Pick<PartsInput, 'safeguards' | 'service' | 'stage'>, accounts: number): void {
+export function checkOrganizationCapacity(input: Pick<PartsInput, 'safeguards' | 'service' | 'stage' | 'changeSources'>, accounts: number): void {
   const error = organizationCapacityError(input, accounts);
   if (error) throw new Error(error);
 }
 
 /** The most member accounts one stage of `input` serves (each added safeguard lowers it). */
-export function organizationCapacity(input: Pick<PartsInput, 'safeguards' | 'service' | 'stage'>): number {
+export function organizationCapacity(input: Pick<PartsInput, 'safeguards' | 'service' | 'stage' | 'changeSources'>): number {
   let accounts = 0;
   while (!organizationCapacityError(input, accounts + 1)) accounts++;
   return accounts;
 }
 
-function organizationCapacityError(input: Pick<PartsInput, 'safeguards' | 'service' | 'stage'>, accounts: number): string | undefined {
+function organizationCapacityError(input: Pick<PartsInput, 'safeguards' | 'service' | 'stage' | 'changeSources'>, accounts: number): string | undefined {
   const rules = input.safeguards.length;
-  const trigger = wantsReevaluateTrigger(input.safeguards) ? REEVALUATE_ORGANIZATION_RESOURCES : 0;
+  const sources = deployedChangeSources(input.safeguards, input.changeSources ?? CHANGE_SOURCES).length;
+  const trigger = sources > 0 ? REEVALUATE_ORGANIZATION_RESOURCES + sources : 0;
   const resources = SERVERLESS_OWN_RESOURCES + rules * 3 + rules * accounts + 1 + trigger;
   const tip =
     'Split the organization: deploy one stage per OU (safeguards deploy-org --ou <ou> --stage <name>); each stage serves only its OU and excludes the other accounts from its pack.';
@@ -625,7 +678,8 @@ function organizationResources(input: PartsInput, hub: OrganizationHub): Record<
 
   const org: ReevaluateHub = { hub, organizationId, stage: input.stage, path: hubRolePath(input.service, input.stage) };
   const Resources: Record<string, Json> = {};
-  if (wantsReevaluateTrigger(input.safeguards)) Object.assign(Resources, reevaluateResources(org));
+  const sources = deployedChangeSources(input.safeguards, input.changeSources ?? CHANGE_SOURCES).map((d) => d.source);
+  if (sources.length > 0) Object.assign(Resources, reevaluateResources(sources, org));
   const permissions: string[] = [];
   const packInputs: Json[] = [];
   for (const s of input.safeguards) {
@@ -683,8 +737,8 @@ export function logGroupExtensions(functionKeys: readonly string[]): Record<stri
  * permission per rule, the SSM documents, one remediation role per document, the notification topic and the
  * conformance pack wired to the Lambdas. Organization (hub): one fixed-name role per rule that assumes the spoke
  * evaluation role, one invoke permission per rule and member account, and the organization conformance pack; the
- * documents and the spoke roles come from the StackSet. Both: the ElastiCache re-evaluation trigger when the
- * catalog has ElastiCache rules (reevaluateResources), and retained log groups.
+ * documents and the spoke roles come from the StackSet. Both: the CloudTrail re-evaluation trigger when the catalog
+ * has safeguards of a change source (reevaluateResources), and retained log groups.
  */
 export function buildResources(input: PartsInput): { Resources: Record<string, Json>; extensions: Record<string, Json> } {
   // serverless resolves ${...} in everything this returns: a document or pack with one would be corrupted.
@@ -700,7 +754,8 @@ export function buildResources(input: PartsInput): { Resources: Record<string, J
   if (input.safeguards.length > MAX_PACK_INPUT_PARAMETERS) {
     throw new Error(`${input.safeguards.length} rules need ${input.safeguards.length} conformance pack input parameters; Config takes ${MAX_PACK_INPUT_PARAMETERS}.`);
   }
-  const functionKeys = [...input.safeguards.map((s) => s.name), ...(wantsReevaluateTrigger(input.safeguards) ? [REEVALUATE.functionKey] : [])];
+  const sources = deployedChangeSources(input.safeguards, input.changeSources ?? CHANGE_SOURCES).map((d) => d.source);
+  const functionKeys = [...input.safeguards.map((s) => s.name), ...(sources.length > 0 ? [REEVALUATE.functionKey] : [])];
   const extensions = logGroupExtensions(functionKeys);
   if (input.organization) return { Resources: organizationResources(input, input.organization), extensions };
 
@@ -708,7 +763,7 @@ export function buildResources(input: PartsInput): { Resources: Record<string, J
   const Resources: Record<string, Json> = {
     [NOTIFICATION_TOPIC_LOGICAL_ID]: notificationTopic(),
     [NOTIFICATION_TOPIC_POLICY_LOGICAL_ID]: notificationTopicPolicy(input.documents),
-    ...(wantsReevaluateTrigger(input.safeguards) ? reevaluateResources() : {}),
+    ...(sources.length > 0 ? reevaluateResources(sources) : {}),
     ...roles,
   };
   const packDependsOn: string[] = [...Object.keys(roles), NOTIFICATION_TOPIC_LOGICAL_ID];

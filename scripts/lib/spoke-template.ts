@@ -2,8 +2,11 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { Safeguard } from '../../rules/runtime/safeguard';
 import type { Json } from './conformance-pack';
-import { elastiCacheChangeEventPattern } from '../../rules/triggers/elasticache-reevaluate';
+import { deployedChangeSources } from '../../rules/catalog';
+import { CHANGE_SOURCES, type ChangeSource } from '../../rules/triggers/change-sources';
+import { changeEventPattern } from '../../rules/triggers/reevaluate-on-change';
 import { MAX_ROLE_BASE_NAME, evaluationRoleActions, hubRoleBaseName, readStatements, securityHubStatements, wantsReevaluateTrigger } from './iam';
+import { pascal } from './conformance-pack';
 import type { RemediationDocument } from './remediation-docs';
 import { spokeHookParts } from './hook-resources';
 import {
@@ -41,11 +44,21 @@ export const SpokeParameter = {
 } as const;
 
 export const EVALUATION_ROLE_LOGICAL_ID = 'EvaluationRole';
-/** The ElastiCache change forwarding: a rule on this account's default bus, and the fixed-name role it puts events with. */
+/**
+ * The change forwarding: one rule per change source on this account's default bus (forwardRuleLogicalId), and the
+ * fixed-name role they put events with. The role keeps the logical ID it had when ElastiCache was the only source:
+ * its name is fixed (HIPAA-Safeguards-Forward-<region>, which the hub bus policy names), and CloudFormation creates a
+ * renamed resource before it deletes the old one, so a rename would fail every spoke instance's update on the name.
+ * @see https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-name.html
+ */
 export const FORWARD = {
-  rule: 'ElastiCacheChangeForwardRule',
   role: 'ElastiCacheChangeForwardRole',
 } as const;
+
+/** The forwarding rule of one change source: `ChangeForwardRule<Id>` (`ChangeForwardRuleElasticache`). */
+export function forwardRuleLogicalId(source: ChangeSource): string {
+  return `ChangeForwardRule${pascal(source.id)}`;
+}
 /** True when the hub deploys with importSecurityHubFindings: only then may the evaluation role write to Security Hub. */
 export const SECURITY_HUB_CONDITION = 'ImportsSecurityHubFindings';
 export const EVALUATION_SECURITY_HUB_POLICY_LOGICAL_ID = 'EvaluationRoleSecurityHubPolicy';
@@ -65,9 +78,9 @@ export interface SpokeTemplate {
   readonly Outputs: Record<string, Json>;
 }
 
-/** The hub Lambdas that assume the evaluation role: every rule, and the ElastiCache trigger when deployed. */
-export function hubFunctionKeys(safeguards: readonly Safeguard[]): string[] {
-  return [...safeguards.map((s) => s.name), ...(wantsReevaluateTrigger(safeguards) ? [REEVALUATE.functionKey] : [])];
+/** The hub Lambdas that assume the evaluation role: every rule, and the CloudTrail re-evaluation trigger when deployed. */
+export function hubFunctionKeys(safeguards: readonly Safeguard[], sources: readonly ChangeSource[] = CHANGE_SOURCES): string[] {
+  return [...safeguards.map((s) => s.name), ...(wantsReevaluateTrigger(safeguards, sources) ? [REEVALUATE.functionKey] : [])];
 }
 
 /** The exact ARN of one hub Lambda role (serverless-resources hubRole: `<path><stage>-<key>-<region>`). */
@@ -76,12 +89,12 @@ function hubRoleArn(functionKey: string): Json {
   return { 'Fn::Sub': `arn:\${AWS::Partition}:iam::\${${p.HubAccountId}}:role\${${p.HubRolePath}}${hubRoleBaseName(`\${${p.HubStage}}`, functionKey)}-\${AWS::Region}` };
 }
 
-function evaluationRole(safeguards: readonly Safeguard[]): Json {
+function evaluationRole(safeguards: readonly Safeguard[], sources: readonly ChangeSource[]): Json {
   return {
     Type: 'AWS::IAM::Role',
     Properties: {
       RoleName: regional(SpokeParameter.EvaluationRoleName),
-      Description: 'Assumed by the HIPAA Safeguards rule Lambdas (and the ElastiCache trigger) of the hub account to evaluate this account and region.',
+      Description: 'Assumed by the HIPAA Safeguards rule Lambdas (and the CloudTrail re-evaluation trigger) of the hub account to evaluate this account and region.',
       AssumeRolePolicyDocument: {
         Version: '2012-10-17',
         Statement: [
@@ -91,12 +104,12 @@ function evaluationRole(safeguards: readonly Safeguard[]): Json {
             Principal: { AWS: { 'Fn::Sub': `arn:\${AWS::Partition}:iam::\${${SpokeParameter.HubAccountId}}:root` } },
             Action: 'sts:AssumeRole',
             // Exactly the hub Lambda roles (fixed names), not every principal of the hub or of a path.
-            Condition: { ArnEquals: { 'aws:PrincipalArn': hubFunctionKeys(safeguards).map(hubRoleArn) } },
+            Condition: { ArnEquals: { 'aws:PrincipalArn': hubFunctionKeys(safeguards, sources).map(hubRoleArn) } },
           },
         ],
       },
       Policies: [
-        { PolicyName: 'rule-evaluations', PolicyDocument: { Version: '2012-10-17', Statement: readStatements(evaluationRoleActions(safeguards), 'sub') } },
+        { PolicyName: 'rule-evaluations', PolicyDocument: { Version: '2012-10-17', Statement: readStatements(evaluationRoleActions(safeguards, sources), 'sub') } },
       ],
     },
   };
@@ -118,28 +131,29 @@ function evaluationSecurityHubPolicy(): Json {
   };
 }
 
-/** The pack's event bus of the hub account in this region: where the spoke forwards ElastiCache changes. */
+/** The pack's event bus of the hub account in this region: where the spoke forwards change events. */
 const HUB_BUS_ARN: Json = {
   'Fn::Sub': `arn:\${AWS::Partition}:events:\${AWS::Region}:\${${SpokeParameter.HubAccountId}}:event-bus/${HUB_EVENT_BUS_PREFIX}\${${SpokeParameter.HubStage}}`,
 };
 
 /**
- * The ElastiCache change forwarding: this account's CloudTrail ElastiCache calls go to the pack's bus in the hub, same
- * region, where the hub's trigger starts the ElastiCache rules of this account (assuming the evaluation role). The
+ * The change forwarding: this account's CloudTrail calls of each change source the catalog has safeguards of go to
+ * the pack's bus in the hub, same region, where the hub's trigger starts that source's rules of this account (assuming
+ * the evaluation role). One rule per source, each matching exactly its source's calls, as the hub's own rules do. The
  * role's name is fixed: the hub bus accepts events from exactly that role of the organization's accounts.
  */
-function forwardingResources(): Record<string, Json> {
-  return {
+function forwardingResources(sources: readonly ChangeSource[]): Record<string, Json> {
+  const resources: Record<string, Json> = {
     [FORWARD.role]: {
       Type: 'AWS::IAM::Role',
       Properties: {
         RoleName: { 'Fn::Sub': `${FORWARD_ROLE_BASE_NAME}-\${AWS::Region}` },
-        Description: 'Lets the ElastiCache change rule of this account put its events on the HIPAA Safeguards hub event bus of this region.',
+        Description: 'Lets the change forwarding rules of this account put their CloudTrail events on the HIPAA Safeguards hub event bus of this region.',
         // Only EventBridge rules of this account.
         AssumeRolePolicyDocument: serviceTrustPolicy('events.amazonaws.com'),
         Policies: [
           {
-            PolicyName: 'forward-elasticache-changes',
+            PolicyName: 'forward-changes',
             PolicyDocument: {
               Version: '2012-10-17',
               Statement: [{ Sid: 'HubPackBusOnly', Effect: 'Allow', Action: 'events:PutEvents', Resource: HUB_BUS_ARN }],
@@ -148,23 +162,27 @@ function forwardingResources(): Record<string, Json> {
         ],
       },
     },
-    [FORWARD.rule]: {
+  };
+  for (const source of sources) {
+    resources[forwardRuleLogicalId(source)] = {
       Type: 'AWS::Events::Rule',
       Properties: {
-        Description: 'ElastiCache changes (CloudTrail) of this account, forwarded to the HIPAA Safeguards hub to be judged within minutes.',
-        EventPattern: elastiCacheChangeEventPattern as unknown as Json,
+        Description: `${source.id} changes (CloudTrail ${source.eventSource}) of this account, forwarded to the HIPAA Safeguards hub to be judged within minutes.`,
+        EventPattern: changeEventPattern(source) as unknown as Json,
         State: 'ENABLED',
         Targets: [{ Id: 'hipaa-safeguards-hub', Arn: HUB_BUS_ARN, RoleArn: { 'Fn::GetAtt': [FORWARD.role, 'Arn'] } }],
       },
-    },
-  };
+    };
+  }
+  return resources;
 }
 
 /**
  * The spoke template of the catalog and documents: evaluation role, remediation role, every document, and (with
- * ElastiCache rules) the forwarding of ElastiCache changes to the hub.
+ * safeguards of a change source) the forwarding of those sources' CloudTrail events to the hub. `sources`: the
+ * change sources the trigger may serve (CHANGE_SOURCES; tests add others).
  */
-export function buildSpoke(safeguards: readonly Safeguard[], documents: readonly RemediationDocument[]): SpokeTemplate {
+export function buildSpoke(safeguards: readonly Safeguard[], documents: readonly RemediationDocument[], sources: readonly ChangeSource[] = CHANGE_SOURCES): SpokeTemplate {
   const known = new Set(documents.map((d) => d.name));
   for (const s of safeguards) {
     if (s.remediation && !known.has(s.remediation.document)) {
@@ -175,7 +193,7 @@ export function buildSpoke(safeguards: readonly Safeguard[], documents: readonly
     [SpokeParameter.HubAccountId]: {
       Type: 'String',
       AllowedPattern: '^\\d{12}$',
-      Description: 'The delegated administrator account whose rule Lambdas assume the evaluation role (and whose default event bus receives the ElastiCache changes).',
+      Description: 'The delegated administrator account whose rule Lambdas assume the evaluation role (and whose event bus receives the forwarded change events).',
     },
     [SpokeParameter.HubRolePath]: {
       Type: 'String',
@@ -202,15 +220,16 @@ export function buildSpoke(safeguards: readonly Safeguard[], documents: readonly
     },
   };
   const Resources: Record<string, Json> = {
-    [EVALUATION_ROLE_LOGICAL_ID]: evaluationRole(safeguards),
+    [EVALUATION_ROLE_LOGICAL_ID]: evaluationRole(safeguards, sources),
     [EVALUATION_SECURITY_HUB_POLICY_LOGICAL_ID]: evaluationSecurityHubPolicy(),
     ...remediationRoles(documents, 'sub'),
   };
   Resources[NOTIFICATION_TOPIC_LOGICAL_ID] = notificationTopic();
   Resources[NOTIFICATION_TOPIC_POLICY_LOGICAL_ID] = notificationTopicPolicy(documents);
   for (const d of documents) Resources[documentLogicalId(d.name)] = documentResource(d);
-  const forwards = wantsReevaluateTrigger(safeguards);
-  if (forwards) Object.assign(Resources, forwardingResources());
+  const forwarded = deployedChangeSources(safeguards, sources).map((d) => d.source);
+  const forwards = forwarded.length > 0;
+  if (forwards) Object.assign(Resources, forwardingResources(forwarded));
   // The CloudFormation hook of this account and region (scripts/lib/hook-resources.ts), off until PreventionMode says.
   const hook = spokeHookParts(safeguards);
   Object.assign(Parameters, hook.Parameters);
@@ -218,7 +237,7 @@ export function buildSpoke(safeguards: readonly Safeguard[], documents: readonly
   return {
     AWSTemplateFormatVersion: '2010-09-09',
     Description: forwards
-      ? 'HIPAA Safeguards spoke: the evaluation role the hub assumes, one remediation role per document, the SSM Automation documents and the ElastiCache change forwarding to the hub.'
+      ? 'HIPAA Safeguards spoke: the evaluation role the hub assumes, one remediation role per document, the SSM Automation documents and the change forwarding (CloudTrail) to the hub.'
       : 'HIPAA Safeguards spoke: the evaluation role the hub assumes, one remediation role per document and the SSM Automation documents.',
     Parameters,
     Rules: hook.Rules,

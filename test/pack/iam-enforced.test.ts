@@ -430,7 +430,7 @@ describe('generated roles against an IAM-enforcing moto (every call the code mak
 
   describe('organization: the spoke evaluation role (from the spoke template) the hub assumes for every rule', () => {
 
-    it('a scan of every rule, and the ElastiCache trigger\'s Config calls, are allowed; a delete is not', async () => {
+    it('a scan of every rule, and the CloudTrail re-evaluation trigger\'s Config calls, are allowed; a delete is not', async () => {
       // Arrange
       await seed();
       const creds = await moto.assumeRoleWith('HIPAA-Safeguards-Evaluation-us-east-1', spokeEvaluationPolicy());
@@ -478,12 +478,12 @@ describe('generated roles against an IAM-enforcing moto (every call the code mak
       expect([...allowedActions(triggerPolicy)].filter((a) => !a.startsWith('logs:')).sort()).to.deep.equal(hubReevaluateActions());
       // moto ignores the aws:ResourceOrgID condition and the role ARN the statement names (motoCompatible says so).
       await moto.assumeRoleWith('HIPAA-Safeguards-Evaluation-us-east-1', spokeEvaluationPolicy());
-      const hubCreds = await moto.assumeRoleWith('prod-elasticache-reevaluate-us-east-1', triggerPolicy);
+      const hubCreds = await moto.assumeRoleWith(`prod-${REEVALUATE.functionKey}-us-east-1`, triggerPolicy);
       // moto checks the assumed role's trust policy, too simply for the spoke's: it compares the caller's session ARN
       // literally with Principal.AWS (moto/iam/access_control.py _check_principal), so the spoke's account-root
       // principal with its aws:PrincipalArn condition (exact hub role ARNs) never matches. The trust here names the
       // hub session instead; the spoke's real trust is checked statically in iam.test.ts.
-      const hubSession = `arn:aws:sts::${MOTO_ACCOUNT}:assumed-role/prod-elasticache-reevaluate-us-east-1/under-test`;
+      const hubSession = `arn:aws:sts::${MOTO_ACCOUNT}:assumed-role/prod-${REEVALUATE.functionKey}-us-east-1/under-test`;
       const trust = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: hubSession }, Action: 'sts:AssumeRole' }] };
       await new IAMClient(moto.clientConfig(moto.admin)).send(new UpdateAssumeRolePolicyCommand({ RoleName: 'HIPAA-Safeguards-Evaluation-us-east-1', PolicyDocument: JSON.stringify(trust) }));
       // Act

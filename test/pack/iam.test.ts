@@ -273,7 +273,7 @@ describe('IAM across every template the project deploys', () => {
       expect(spoke[EVALUATION_SECURITY_HUB_POLICY_LOGICAL_ID]?.Condition).to.equal(SECURITY_HUB_CONDITION);
     });
 
-    it('ElastiCache trigger: single-account role = its calls + its queue; hub role = sts:AssumeRole + its queue; the spoke forwarding role = events:PutEvents', () => {
+    it('CloudTrail re-evaluation trigger: single-account role = its calls + its queue; hub role = sts:AssumeRole + its queue; the spoke forwarding role = events:PutEvents', () => {
       expect(allowed(single, REEVALUATE.role)).to.deep.equal([...REEVALUATE_ACTIONS, ...QUEUE_CONSUMER_ACTIONS].sort());
       expect(allowed(hub, REEVALUATE.role)).to.deep.equal(hubReevaluateActions());
       expect(allowed(spoke, FORWARD.role)).to.deep.equal(['events:PutEvents']);

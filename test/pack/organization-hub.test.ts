@@ -3,16 +3,18 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { catalog, elastiCacheRuleNames } from '../../rules/catalog';
+import { catalog, deployedChangeSources } from '../../rules/catalog';
 import { QUEUE_CONSUMER_ACTIONS } from '../../rules/runtime/actions';
 import {
   EXECUTION_ROLE_NAME_VARIABLE,
   RULE_NAMES_VARIABLE,
   SERVED_ACCOUNTS_VARIABLE,
   SERVED_REGIONS_VARIABLE,
-  elastiCacheChangeEventPattern,
-  elastiCacheChangeInputTransformer,
-} from '../../rules/triggers/elasticache-reevaluate';
+  changeEventPattern,
+  changeInputTransformer,
+  parseRuleNames,
+} from '../../rules/triggers/reevaluate-on-change';
+import { TEST_CHANGE_SOURCES, TEST_KINESIS, TEST_WIDGETS } from '../helpers/change-sources';
 import { ORGANIZATION_MODE_VARIABLE } from '../../rules/runtime/organization';
 import { MAX_TEMPLATE_BODY_BYTES, PACK_PATH, packNames } from '../../scripts/lib/conformance-pack';
 import { hubReevaluateActions, hubRuleActions } from '../../scripts/lib/iam';
@@ -23,8 +25,11 @@ import {
   MAX_PACK_INPUT_PARAMETERS,
   ORGANIZATION_CONFORMANCE_PACK_LOGICAL_ID,
   type PartsInput,
+  CHANGE_QUEUE_TARGET_ID,
   REEVALUATE,
+  buildFunctions,
   buildResources,
+  changeRuleLogicalId,
   checkOrganizationCapacity,
   organizationCapacity,
   ruleLogicalIds,
@@ -98,14 +103,15 @@ describe('serverless.yml in organization mode (the hub: --param="mode=organizati
     expect(roles.sort()).to.deep.equal([...catalog.map((s) => ruleLogicalIds(s).role), REEVALUATE.role].sort());
   });
 
-  describe('ElastiCache re-evaluation trigger (spokes forward -> the pack\'s hub bus -> SQS -> Lambda)', () => {
+  describe('CloudTrail re-evaluation trigger (spokes forward -> the pack\'s hub bus -> SQS -> Lambda)', () => {
     const fnId = serverlessLogicalIds(REEVALUATE.functionKey).function;
+    const deployed = deployedChangeSources(catalog).map((d) => d.source);
     const statements = () =>
       (resolveIntrinsics(template, res(REEVALUATE.role).Properties?.Policies, {}) as { PolicyDocument: { Statement: Statement[] } }[]).flatMap(
         (x) => x.PolicyDocument.Statement,
       );
 
-    it('has its own event bus, where only the spokes\' forwarding roles of the organization may put ElastiCache CloudTrail events', () => {
+    it('has its own event bus, where only the spokes\' forwarding roles of the organization may put CloudTrail events of the change sources', () => {
       expect(res(REEVALUATE.bus).Properties).to.deep.include({ Name: `hipaa-safeguards-changes-${STAGE}` });
       expect(resolveIntrinsics(template, res(REEVALUATE.busPolicy).Properties, { [REEVALUATE.bus]: 'bus' })).to.deep.equal({
         EventBusName: 'bus',
@@ -116,36 +122,40 @@ describe('serverless.yml in organization mode (the hub: --param="mode=organizati
           Action: 'events:PutEvents',
           Resource: `arn:aws:test:us-east-1:123456789012:${REEVALUATE.bus}/Arn`,
           Condition: {
-            StringEquals: { 'aws:PrincipalOrgID': ORG_ID, 'events:source': ['aws.elasticache'], 'events:detail-type': ['AWS API Call via CloudTrail'] },
+            StringEquals: { 'aws:PrincipalOrgID': ORG_ID, 'events:source': deployed.map((s) => s.source), 'events:detail-type': ['AWS API Call via CloudTrail'] },
             ArnLike: { 'aws:PrincipalArn': 'arn:aws:iam::*:role/HIPAA-Safeguards-Forward-us-east-1' },
           },
         },
       });
     });
 
-    it('routes the ElastiCache CloudTrail pattern of the served member accounts on that bus to its queue, only the fields the trigger reads, and the queue refuses any other sender', () => {
-      const p = res(REEVALUATE.rule).Properties ?? {};
-      expect(p.EventPattern).to.deep.equal({ account: MEMBERS, ...elastiCacheChangeEventPattern });
-      expect(p.EventBusName).to.deep.equal({ Ref: REEVALUATE.bus });
-      expect(p.Targets).to.deep.equal([
-        { Id: 'elasticache-reevaluate-queue', Arn: { 'Fn::GetAtt': [REEVALUATE.queue, 'Arn'] }, InputTransformer: elastiCacheChangeInputTransformer },
-      ]);
+    it('routes, by one rule per change source, its CloudTrail pattern of the served member accounts on that bus to its queue, only the fields the trigger reads, and the queue refuses any other sender', () => {
+      expect(deployed.map((s) => s.id)).to.include('elasticache');
+      const validate = propertiesValidator('AWS::Events::Rule');
+      for (const source of deployed) {
+        const p = res(changeRuleLogicalId(source)).Properties ?? {};
+        expect(p.EventPattern, source.id).to.deep.equal({ account: MEMBERS, ...changeEventPattern(source) });
+        expect(p.EventBusName, source.id).to.deep.equal({ Ref: REEVALUATE.bus });
+        expect(p.Targets, source.id).to.deep.equal([
+          { Id: CHANGE_QUEUE_TARGET_ID, Arn: { 'Fn::GetAtt': [REEVALUATE.queue, 'Arn'] }, InputTransformer: changeInputTransformer },
+        ]);
+        expect(validate(resolveIntrinsics(template, p, { [REEVALUATE.bus]: 'bus' })), JSON.stringify(validate.errors)).to.equal(true);
+      }
+      const ruleArns = deployed.map((s) => ({ 'Fn::GetAtt': [changeRuleLogicalId(s), 'Arn'] }));
       expect(res(REEVALUATE.queue).Properties).to.deep.include({ SqsManagedSseEnabled: true });
       expect(res(REEVALUATE.deadLetterQueue).Properties).to.deep.include({ SqsManagedSseEnabled: true });
       const [allow, deny] = (res(REEVALUATE.queuePolicy).Properties?.PolicyDocument as { Statement: Statement[] }).Statement;
       expect(allow).to.deep.include({
         Principal: { Service: 'events.amazonaws.com' },
         Action: 'sqs:SendMessage',
-        Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [REEVALUATE.rule, 'Arn'] } } },
+        Condition: { ArnEquals: { 'aws:SourceArn': ruleArns } },
       });
       expect(deny).to.deep.include({
         Effect: 'Deny',
         Principal: '*',
         Action: 'sqs:SendMessage',
-        Condition: { ArnNotEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [REEVALUATE.rule, 'Arn'] } } },
+        Condition: { ArnNotEquals: { 'aws:SourceArn': ruleArns } },
       });
-      const validate = propertiesValidator('AWS::Events::Rule');
-      expect(validate(resolveIntrinsics(template, p, { [REEVALUATE.bus]: 'bus' })), JSON.stringify(validate.errors)).to.equal(true);
     });
 
     it('runs the trigger on that queue, assuming the regional spoke evaluation role (EXECUTION_ROLE_NAME)', () => {
@@ -156,7 +166,7 @@ describe('serverless.yml in organization mode (the hub: --param="mode=organizati
       expect(env[EXECUTION_ROLE_NAME_VARIABLE]).to.equal('HIPAA-Safeguards-Evaluation-us-east-1');
       expect(env[SERVED_ACCOUNTS_VARIABLE]?.split(',')).to.deep.equal(MEMBERS);
       expect(env[SERVED_REGIONS_VARIABLE]).to.equal('us-east-1');
-      expect(env[RULE_NAMES_VARIABLE]?.split(',')).to.deep.equal([...elastiCacheRuleNames]);
+      expect(parseRuleNames(env[RULE_NAMES_VARIABLE])).to.deep.equal(Object.fromEntries(deployedChangeSources(catalog).map((d) => [d.source.id, d.ruleNames])));
       const mappings = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::EventSourceMapping');
       expect(mappings.map((m) => m.Properties)).to.deep.equal([
         {
@@ -319,6 +329,60 @@ describe('scripts/lib/serverless-resources (pack source and organization limits)
     expect(() => org({ organizationId: undefined })).to.throw(/needs organizationId \(o-\.\.\.\)/);
     expect(() => org({ organizationId: 'r-abcd' })).to.throw(/got "r-abcd"/);
     expect(() => org({})).to.not.throw();
+  });
+
+  describe('every change source the catalog has safeguards of, and only those (a test-only second source)', () => {
+    const served = [TEST_CHANGE_SOURCES.find((c) => c.id === 'elasticache'), TEST_KINESIS];
+    const withSources = { ...base, changeSources: TEST_CHANGE_SOURCES };
+    const rulesOf = (resources: Record<string, unknown>) =>
+      Object.entries(resources as Record<string, { Type: string; Properties: Record<string, unknown> }>).filter(([, r]) => r.Type === 'AWS::Events::Rule');
+
+    it('gets one EventBridge rule per served source, with that source\'s exact pattern, and none for a source without safeguards', () => {
+      for (const [resources, account] of [
+        [buildResources(withSources).Resources, {}],
+        [buildResources({ ...withSources, packTemplateS3Uri: PACK_URI, organization: { memberAccounts: MEMBERS, excludedAccounts: EXCLUDED, evaluationRoleName: 'HIPAA-Safeguards-Evaluation', organizationId: ORG_ID } }).Resources, { account: MEMBERS }],
+      ] as const) {
+        const rules = rulesOf(resources);
+        expect(rules.map(([id]) => id).sort()).to.deep.equal(served.map((c) => changeRuleLogicalId(c ?? TEST_WIDGETS)).sort());
+        for (const c of served) {
+          if (!c) throw new Error('CHANGE_SOURCES has no elasticache entry.');
+          expect(rules.find(([id]) => id === changeRuleLogicalId(c))?.[1].Properties.EventPattern, c.id).to.deep.equal({ ...account, ...changeEventPattern(c) });
+        }
+        expect(JSON.stringify(resources)).to.not.include(TEST_WIDGETS.source);
+        const policy = (resources[REEVALUATE.queuePolicy] as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument;
+        expect(policy.Statement[0]?.Condition).to.deep.equal({ ArnEquals: { 'aws:SourceArn': rules.map(([id]) => ({ 'Fn::GetAtt': [id, 'Arn'] })) } });
+      }
+    });
+
+    it('lets the hub bus accept exactly the served sources\' CloudTrail events', () => {
+      const hub = buildResources({ ...withSources, packTemplateS3Uri: PACK_URI, organization: { memberAccounts: MEMBERS, excludedAccounts: EXCLUDED, evaluationRoleName: 'HIPAA-Safeguards-Evaluation', organizationId: ORG_ID } }).Resources;
+      const condition = (hub[REEVALUATE.busPolicy] as { Properties: { Statement: { Condition: { StringEquals: Record<string, unknown> } } } }).Properties.Statement.Condition;
+      expect(condition.StringEquals['events:source']).to.deep.equal(served.map((c) => c?.source));
+      expect(condition.StringEquals['events:detail-type']).to.deep.equal(['AWS API Call via CloudTrail']);
+    });
+
+    it('gives the trigger, per served source, the rules it starts', () => {
+      const fn = buildFunctions({ safeguards: catalog, service: 'hipaa-safeguards', stage: 'dev', changeSources: TEST_CHANGE_SOURCES })[REEVALUATE.functionKey];
+      const names = parseRuleNames(String(fn?.environment?.[RULE_NAMES_VARIABLE]), TEST_CHANGE_SOURCES);
+      expect(Object.keys(names)).to.deep.equal(served.map((c) => c?.id));
+      expect(names[TEST_KINESIS.id]).to.deep.equal(['kinesis-stream-encrypted']);
+    });
+
+    it('refuses a trigger environment larger than Lambda takes (4 KB), naming the function', () => {
+      const accounts = (n: number) => Array.from({ length: n }, (_, i) => String(100000000000 + i));
+      const build = (n: number) =>
+        buildFunctions({ safeguards: catalog, service: 'hipaa-safeguards', stage: 'dev', mode: 'organization', organization: { evaluationRoleName: 'HIPAA-Safeguards-Evaluation', memberAccounts: accounts(n) } });
+      expect(() => build(50)).to.not.throw();
+      expect(() => build(300)).to.throw(/The environment of reevaluate-on-change is about \d+ bytes; Lambda allows 4096 in total/);
+    });
+
+    it('deploys no trigger, no rule and no bus when the catalog has no safeguard of any source', () => {
+      const kinesisOnly = catalog.filter((g) => g.name === 'kinesis-stream-encrypted');
+      expect(buildFunctions({ safeguards: kinesisOnly, service: 'hipaa-safeguards', stage: 'dev' })).to.not.have.property(REEVALUATE.functionKey);
+      const resources = buildResources({ ...base, safeguards: kinesisOnly }).Resources;
+      expect(rulesOf(resources)).to.deep.equal([]);
+      expect(resources).to.not.have.any.keys(REEVALUATE.queue, REEVALUATE.role, REEVALUATE.bus);
+    });
   });
 
   it('organization: refuses more accounts than one stack or one function policy holds, naming the way out', () => {

@@ -3,14 +3,16 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { catalog, elastiCacheRuleNames } from '../../rules/catalog';
+import { catalog, deployedChangeSources } from '../../rules/catalog';
 import { QUEUE_CONSUMER_ACTIONS, REEVALUATE_ACTIONS } from '../../rules/runtime/actions';
 import {
+  RULE_NAMES_VARIABLE,
   SERVED_ACCOUNTS_VARIABLE,
   SERVED_REGIONS_VARIABLE,
-  elastiCacheChangeEventPattern,
-  elastiCacheChangeInputTransformer,
-} from '../../rules/triggers/elasticache-reevaluate';
+  changeEventPattern,
+  changeInputTransformer,
+  parseRuleNames,
+} from '../../rules/triggers/reevaluate-on-change';
 import { PACK_PATH, packNames } from '../../scripts/lib/conformance-pack';
 import { HOOK, HOOK_FUNCTION_KEY, HOOK_HANDLER } from '../../scripts/lib/hook-resources';
 import { documentActions, isWildcardAction, remediationRoleLogicalId, ruleActions } from '../../scripts/lib/iam';
@@ -18,7 +20,9 @@ import { loadAllRemediationDocuments } from '../../scripts/lib/remediation-docs'
 import {
   CONFORMANCE_PACK_LOGICAL_ID,
   MAX_PACK_INPUT_PARAMETERS,
+  CHANGE_QUEUE_TARGET_ID,
   REEVALUATE,
+  changeRuleLogicalId,
   documentLogicalId,
   ruleLogicalIds,
   serverlessLogicalIds,
@@ -65,14 +69,17 @@ describe('serverless.yml (npm run package)', function () {
     expect(matches, describeMatches(matches)).to.deep.equal([]);
   });
 
-  describe('ElastiCache re-evaluation trigger (CloudTrail -> EventBridge -> SQS -> Lambda)', () => {
+  describe('CloudTrail re-evaluation trigger (CloudTrail -> EventBridge -> SQS -> Lambda)', () => {
     const fn = () => res(serverlessLogicalIds(REEVALUATE.functionKey).function);
+    const deployed = deployedChangeSources(catalog);
 
     it('runs the trigger handler alone, as its own role, one batch at a time', () => {
       expect(fn().Properties).to.deep.include({ Handler: `rules/triggers/${REEVALUATE.functionKey}.handler`, ReservedConcurrentExecutions: 1, Timeout: REEVALUATE.timeoutSeconds });
       expect(fn().Properties?.Role).to.deep.equal({ 'Fn::GetAtt': [REEVALUATE.role, 'Arn'] });
       const env = (fn().Properties?.Environment as { Variables: Record<string, unknown> }).Variables;
-      expect(String(env.ELASTICACHE_RULE_NAMES).split(',')).to.deep.equal([...elastiCacheRuleNames]);
+      // Per change source of the catalog, its rules; as the Lambda reads the variable.
+      expect(deployed.length).to.be.above(0);
+      expect(parseRuleNames(String(env[RULE_NAMES_VARIABLE]))).to.deep.equal(Object.fromEntries(deployed.map((d) => [d.source.id, d.ruleNames])));
       // Single account: the trigger starts the rules of this account as its own role, and no other account sends events.
       expect(env).to.not.have.property('EXECUTION_ROLE_NAME');
       expect(env[SERVED_ACCOUNTS_VARIABLE]).to.deep.equal({ Ref: 'AWS::AccountId' });
@@ -98,15 +105,20 @@ describe('serverless.yml (npm run package)', function () {
       expect(statements.find((st) => st.Sid === 'ConsumeItsQueue')?.Resource).to.deep.equal({ 'Fn::GetAtt': [REEVALUATE.queue, 'Arn'] });
     });
 
-    it('routes the ElastiCache CloudTrail pattern to an encrypted queue only that rule may write to', () => {
-      expect(res(REEVALUATE.rule).Properties).to.deep.include({ EventPattern: elastiCacheChangeEventPattern });
-      expect(res(REEVALUATE.rule).Properties?.Targets).to.deep.equal([
-        { Id: 'elasticache-reevaluate-queue', Arn: { 'Fn::GetAtt': [REEVALUATE.queue, 'Arn'] }, InputTransformer: elastiCacheChangeInputTransformer },
-      ]);
+    it('routes each change source\'s CloudTrail pattern, by its own rule, to an encrypted queue only those rules may write to', () => {
+      const rules = Object.keys(template.Resources).filter((id) => template.Resources[id]?.Type === 'AWS::Events::Rule');
+      expect(rules.sort()).to.deep.equal(deployed.map((d) => changeRuleLogicalId(d.source)).sort());
+      for (const { source } of deployed) {
+        expect(res(changeRuleLogicalId(source)).Properties, source.id).to.deep.include({ EventPattern: changeEventPattern(source) });
+        expect(res(changeRuleLogicalId(source)).Properties?.Targets, source.id).to.deep.equal([
+          { Id: CHANGE_QUEUE_TARGET_ID, Arn: { 'Fn::GetAtt': [REEVALUATE.queue, 'Arn'] }, InputTransformer: changeInputTransformer },
+        ]);
+      }
       expect(res(REEVALUATE.queue).Properties).to.deep.include({ SqsManagedSseEnabled: true, VisibilityTimeout: 240 });
       expect(res(REEVALUATE.deadLetterQueue).Properties).to.deep.include({ SqsManagedSseEnabled: true });
       const [statement] = (res(REEVALUATE.queuePolicy).Properties?.PolicyDocument as PolicyDocument).Statement;
-      expect(statement).to.deep.include({ Principal: { Service: 'events.amazonaws.com' }, Action: 'sqs:SendMessage', Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [REEVALUATE.rule, 'Arn'] } } } });
+      const ruleArns = deployed.map((d) => ({ 'Fn::GetAtt': [changeRuleLogicalId(d.source), 'Arn'] }));
+      expect(statement).to.deep.include({ Principal: { Service: 'events.amazonaws.com' }, Action: 'sqs:SendMessage', Condition: { ArnEquals: { 'aws:SourceArn': ruleArns } } });
     });
   });
 
@@ -251,7 +263,7 @@ describe('serverless.yml (npm run package)', function () {
       VersioningConfiguration: { Status: 'Enabled' },
     });
     const logGroups = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Logs::LogGroup');
-    // One per rule, the ElastiCache trigger and the CloudFormation hook.
+    // One per rule, the CloudTrail re-evaluation trigger and the CloudFormation hook.
     expect(logGroups).to.have.length(catalog.length + 2);
     for (const g of logGroups) {
       expect(g, JSON.stringify(g.Properties)).to.deep.include({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });

@@ -1,12 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import { parse } from 'yaml';
-import { catalog } from '../../rules/catalog';
+import { catalog, deployedChangeSources } from '../../rules/catalog';
 import { REEVALUATE_ACTIONS } from '../../rules/runtime/actions';
-import { elastiCacheChangeEventPattern } from '../../rules/triggers/elasticache-reevaluate';
+import { changeEventPattern } from '../../rules/triggers/reevaluate-on-change';
+import { CHANGE_SOURCES } from '../../rules/triggers/change-sources';
+import { TEST_CHANGE_SOURCES, TEST_KINESIS, TEST_WIDGETS } from '../helpers/change-sources';
 import { documentActions, evaluationRoleActions, remediationRoleLogicalId, ruleActions } from '../../scripts/lib/iam';
 import { loadAllRemediationDocuments } from '../../scripts/lib/remediation-docs';
-import { MAX_STACK_RESOURCES, documentLogicalId, hubRolePath, NOTIFICATION_TOPIC_LOGICAL_ID, NOTIFICATION_TOPIC_POLICY_LOGICAL_ID } from '../../scripts/lib/serverless-resources';
+import { MAX_STACK_RESOURCES, REEVALUATE, documentLogicalId, hubRolePath, NOTIFICATION_TOPIC_LOGICAL_ID, NOTIFICATION_TOPIC_POLICY_LOGICAL_ID } from '../../scripts/lib/serverless-resources';
 import {
   DEFAULT_EVALUATION_ROLE_NAME,
   EVALUATION_ROLE_LOGICAL_ID,
@@ -17,6 +19,7 @@ import {
   SPOKE_PATH,
   SpokeParameter,
   buildSpoke,
+  forwardRuleLogicalId,
   renderSpoke,
 } from '../../scripts/lib/spoke-template';
 import { MAX_TEMPLATE_URL_BYTES } from '../../scripts/lib/conformance-pack';
@@ -32,6 +35,9 @@ const values = { [SpokeParameter.HubAccountId]: HUB, [SpokeParameter.HubRolePath
   [NOTIFICATION_TOPIC_LOGICAL_ID]: 'arn:aws:sns:us-east-1:123456789012:HIPAA-Safeguards-Notifications',
 };
 const HUB_BUS = `arn:aws:events:us-east-1:${HUB}:event-bus/hipaa-safeguards-changes-prod`;
+/** The change sources the catalog has safeguards of: each gets a forwarding rule. */
+const forwarded = deployedChangeSources(catalog).map((d) => d.source);
+const CHANGE_SOURCE_TYPES = CHANGE_SOURCES.flatMap((c) => c.resourceTypes);
 
 type Statement = { Sid?: string; Effect: string; Action: string | string[]; Resource: unknown; Condition?: unknown; Principal?: unknown };
 const asList = (a: string | string[]) => (Array.isArray(a) ? a : [a]);
@@ -64,7 +70,7 @@ describe('conformance-packs/hipaa-safeguards-spoke.yaml (StackSet template)', ()
     expect(matches, describeMatches(matches)).to.deep.equal([]);
   });
 
-  it('holds the evaluation role, one remediation role per document, the notification topic and its policy, every document, the ElastiCache forwarding and the prevention hook, nothing else', () => {
+  it('holds the evaluation role, one remediation role per document, the notification topic and its policy, every document, the change forwarding and the prevention hook, nothing else', () => {
     expect(Object.keys(spoke.Resources).sort()).to.deep.equal(
       [
         EVALUATION_ROLE_LOGICAL_ID,
@@ -72,7 +78,7 @@ describe('conformance-packs/hipaa-safeguards-spoke.yaml (StackSet template)', ()
         ...documents.map((d) => remediationRoleLogicalId(d.name)),
         NOTIFICATION_TOPIC_LOGICAL_ID,
         NOTIFICATION_TOPIC_POLICY_LOGICAL_ID,
-        FORWARD.rule,
+        ...forwarded.map(forwardRuleLogicalId),
         FORWARD.role,
         ...documents.map((d) => documentLogicalId(d.name)),
         ...Object.values(HOOK),
@@ -80,25 +86,44 @@ describe('conformance-packs/hipaa-safeguards-spoke.yaml (StackSet template)', ()
     );
   });
 
-  it('leaves the forwarding out of a catalog without ElastiCache rules', () => {
+  it('leaves the forwarding out of a catalog without safeguards of a change source', () => {
     const template = buildSpoke(
-      catalog.filter((s) => !s.resource.resourceTypes.some((t) => t.startsWith('AWS::ElastiCache::'))),
+      catalog.filter((s) => !CHANGE_SOURCE_TYPES.some((t) => s.resource.resourceTypes.includes(t))),
       documents,
     );
-    expect(template.Resources).to.not.have.any.keys(FORWARD.rule, FORWARD.role);
+    expect(template.Resources).to.not.have.any.keys(FORWARD.role, ...forwarded.map(forwardRuleLogicalId));
+    expect(Object.values(template.Resources).map((r) => (r as { Type: string }).Type)).to.not.include('AWS::Events::Rule');
     expect(Object.keys(template.Conditions ?? {})).to.deep.equal([SECURITY_HUB_CONDITION, SPOKE_HOOK_CONDITION, SPOKE_HOOK_WARNS_CONDITION]);
   });
 
-  describe('ElastiCache change forwarding to the hub', () => {
-    it('sends the ElastiCache CloudTrail pattern to the pack\'s bus in the hub account, same region, as its own role', () => {
-      expect(resolved(FORWARD.rule)).to.deep.equal({
-        Description: 'ElastiCache changes (CloudTrail) of this account, forwarded to the HIPAA Safeguards hub to be judged within minutes.',
-        EventPattern: elastiCacheChangeEventPattern,
-        State: 'ENABLED',
-        Targets: [
-          { Id: 'hipaa-safeguards-hub', Arn: HUB_BUS, RoleArn: `arn:aws:test:us-east-1:123456789012:${FORWARD.role}/Arn` },
-        ],
-      });
+  it('forwards every change source the catalog has safeguards of, by its own rule, and only those (a test-only second source)', () => {
+    const template = buildSpoke(catalog, documents, TEST_CHANGE_SOURCES);
+    const rules = Object.entries(template.Resources).filter(([, r]) => (r as { Type: string }).Type === 'AWS::Events::Rule');
+    const served = TEST_CHANGE_SOURCES.filter((c) => c !== TEST_WIDGETS);
+    expect(served).to.include(TEST_KINESIS);
+    expect(rules.map(([id]) => id).sort()).to.deep.equal(served.map(forwardRuleLogicalId).sort());
+    for (const c of served) {
+      expect((template.Resources[forwardRuleLogicalId(c)] as { Properties: { EventPattern: unknown } }).Properties.EventPattern, c.id).to.deep.equal(changeEventPattern(c));
+    }
+    // The trigger's actions on the evaluation role, and the trigger among the hub roles it trusts, follow the sources too.
+    const kinesisOnly = catalog.filter((g) => g.name === 'kinesis-stream-encrypted');
+    expect(JSON.stringify(buildSpoke(kinesisOnly, documents, TEST_CHANGE_SOURCES).Resources)).to.include(REEVALUATE.functionKey);
+    expect(JSON.stringify(buildSpoke(kinesisOnly, documents).Resources)).to.not.include(REEVALUATE.functionKey);
+  });
+
+  describe('change forwarding to the hub', () => {
+    it('sends each change source\'s CloudTrail pattern to the pack\'s bus in the hub account, same region, as its own role', () => {
+      expect(forwarded.map((c) => c.id)).to.include('elasticache');
+      for (const c of forwarded) {
+        expect(resolved(forwardRuleLogicalId(c)), c.id).to.deep.equal({
+          Description: `${c.id} changes (CloudTrail ${c.eventSource}) of this account, forwarded to the HIPAA Safeguards hub to be judged within minutes.`,
+          EventPattern: changeEventPattern(c),
+          State: 'ENABLED',
+          Targets: [
+            { Id: 'hipaa-safeguards-hub', Arn: HUB_BUS, RoleArn: `arn:aws:test:us-east-1:123456789012:${FORWARD.role}/Arn` },
+          ],
+        });
+      }
     });
 
     it('has a fixed-name role (the hub bus accepts exactly it) EventBridge of this account only may assume, allowed exactly events:PutEvents on that bus', () => {
@@ -120,7 +145,7 @@ describe('conformance-packs/hipaa-safeguards-spoke.yaml (StackSet template)', ()
     });
 
     it('forwards from the hub account too: its default bus is not the pack\'s bus', () => {
-      for (const id of [FORWARD.rule, FORWARD.role]) expect(spoke.Resources[id]?.Condition, id).to.equal(undefined);
+      for (const id of [...forwarded.map(forwardRuleLogicalId), FORWARD.role]) expect(spoke.Resources[id]?.Condition, id).to.equal(undefined);
     });
   });
 
@@ -134,13 +159,13 @@ describe('conformance-packs/hipaa-safeguards-spoke.yaml (StackSet template)', ()
       const trust = resolved(EVALUATION_ROLE_LOGICAL_ID).AssumeRolePolicyDocument as { Statement: { Principal: unknown; Condition: { ArnEquals: Record<string, string[]> } }[] };
       expect(trust.Statement).to.have.length(1);
       expect(trust.Statement[0]?.Principal).to.deep.equal({ AWS: `arn:aws:iam::${HUB}:root` });
-      const functions = [...catalog.map((s) => s.name), 'elasticache-reevaluate'];
+      const functions = [...catalog.map((s) => s.name), 'reevaluate-on-change'];
       expect(trust.Statement[0]?.Condition).to.deep.equal({
         ArnEquals: { 'aws:PrincipalArn': functions.map((f) => `arn:aws:iam::${HUB}:role/hipaa-safeguards/prod/prod-${f}-us-east-1`) },
       });
     });
 
-    it('holds exactly the actions the rules and the ElastiCache trigger call: ruleActions and REEVALUATE_ACTIONS (scripts/lib/iam.ts)', () => {
+    it('holds exactly the actions the rules and the CloudTrail re-evaluation trigger call: ruleActions and REEVALUATE_ACTIONS (scripts/lib/iam.ts)', () => {
       const actions = statementsOf(EVALUATION_ROLE_LOGICAL_ID).flatMap((st) => asList(st.Action));
       const union = [...new Set([...catalog.flatMap((s) => ruleActions(s)), ...REEVALUATE_ACTIONS])].sort();
       expect([...actions].sort()).to.deep.equal(union);
