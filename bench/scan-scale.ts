@@ -21,6 +21,7 @@ import { performance } from 'node:perf_hooks';
 import { CreateStreamCommand, DescribeStreamSummaryCommand, KinesisClient, paginateListStreams } from '@aws-sdk/client-kinesis';
 import { ResourceGroupsTaggingAPIClient, paginateGetResources } from '@aws-sdk/client-resource-groups-tagging-api';
 import { CreateCacheClusterCommand, CreateReplicationGroupCommand, ElastiCacheClient } from '@aws-sdk/client-elasticache';
+import { DefaultRateLimiter } from '@smithy/core/retry';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { elastiCacheRuleNames, findSafeguard } from '../rules/catalog';
 import { newDocumentedLimiter } from '../rules/runtime/clients';
@@ -92,9 +93,29 @@ interface WorkerReport {
   /** scan(): listings made and served again from the run's cache; limiter waits per operation. */
   readonly listings?: { listed: number; replayed: number };
   readonly waitedMs?: Record<string, number>;
+  /** Time the SDK's adaptive retry rate limiter (client-side, per client) held requests back, and how often. */
+  readonly sdkLimiter: { waits: number; waitedMs: number };
 }
 
-type Outcome = Omit<WorkerReport, 'wallMs' | 'maxRssMb'>;
+type Outcome = Omit<WorkerReport, 'wallMs' | 'maxRssMb' | 'sdkLimiter'>;
+
+/**
+ * Counts the waits of the SDK's adaptive retry rate limiter (`DefaultRateLimiter` of @smithy/core/retry), which
+ * sleeps through its static `setTimeoutFn`: every client in `retryMode: 'adaptive'` waits there once a throttle has
+ * switched its token bucket on. Evidence for the --enforce-rates wall (a second limiter on top of ours).
+ */
+function countSdkLimiterWaits(): { waits: number; waitedMs: number } {
+  const counted = { waits: 0, waitedMs: 0 };
+  // A private static in its typings, but the documented seam its own tests use.
+  const hook = DefaultRateLimiter as unknown as { setTimeoutFn: (fn: () => void, delay: number) => unknown };
+  const original = hook.setTimeoutFn;
+  hook.setTimeoutFn = (fn, delay) => {
+    counted.waits++;
+    counted.waitedMs += delay;
+    return original(fn, delay);
+  };
+  return counted;
+}
 
 async function baseline(endpoint: string, concurrency: number, enforceRates: boolean): Promise<Outcome> {
   const kinesis = withRateLimits(new KinesisClient(sdkConfig(endpoint)), benchLimiter(enforceRates), { accountId: 'caller', region: REGION });
@@ -135,6 +156,7 @@ async function scanWith(endpoint: string, rules: readonly string[], concurrency:
 }
 
 async function runWorker(job: Job, endpoint: string, concurrency: number, enforceRates: boolean): Promise<void> {
+  const sdkLimiter = countSdkLimiterWaits();
   const start = performance.now();
   const outcome =
     job === 'baseline'
@@ -145,7 +167,7 @@ async function runWorker(job: Job, endpoint: string, concurrency: number, enforc
           concurrency,
           enforceRates,
         );
-  const report: WorkerReport = { wallMs: performance.now() - start, maxRssMb: process.resourceUsage().maxRSS / 1024, ...outcome };
+  const report: WorkerReport = { wallMs: performance.now() - start, maxRssMb: process.resourceUsage().maxRSS / 1024, ...outcome, sdkLimiter: { waits: sdkLimiter.waits, waitedMs: Math.round(sdkLimiter.waitedMs) } };
   process.stdout.write(`\n${JSON.stringify(report)}\n`);
 }
 
@@ -216,6 +238,7 @@ const fmt = (v: number, digits = 0) => v.toFixed(digits);
 function printRun(label: string, m: Measured): void {
   console.log(`\n${label}`);
   console.log(`  wall ${fmt(m.wallMs)} ms · peak in flight ${m.peakInFlight} · peak RSS ${fmt(m.maxRssMb, 1)} MB · resources judged ${m.resources} · failures ${m.failures} · calls ${m.total}`);
+  if (m.sdkLimiter.waits > 0) console.log(`  the SDK's adaptive retry limiter held requests back ${m.sdkLimiter.waits} time(s), ${m.sdkLimiter.waitedMs} ms in all`);
   if (m.listings) console.log(`  listings: ${m.listings.listed} made, ${m.listings.replayed} served again from the run's cache`);
   for (const [op, c] of Object.entries(m.calls).sort()) {
     const failed = m.failed[op] ? `   (${m.failed[op]} answered with an error)` : '';
