@@ -37,7 +37,8 @@ const WALL_TARGET = 1.0;
 const ELASTICACHE_TARGET = 1.1;
 const PAGE = 100;
 
-type Job = 'baseline' | 'scan-kinesis' | 'scan-elasticache-one' | 'scan-elasticache-all';
+/** `scan-rule:<name>`: one ElastiCache rule alone, to find what each of the six costs by itself. */
+type Job = 'baseline' | 'scan-kinesis' | 'scan-elasticache-one' | 'scan-elasticache-all' | `scan-rule:${string}`;
 const JOBS: readonly Job[] = ['baseline', 'scan-kinesis', 'scan-elasticache-one', 'scan-elasticache-all'];
 
 interface Options {
@@ -70,7 +71,7 @@ function parseOptions(argv: readonly string[]): Options {
     return v;
   };
   const job = values.worker as Job | undefined;
-  if (job !== undefined && !JOBS.includes(job)) throw new Error(`Unknown worker job ${job}.`);
+  if (job !== undefined && !JOBS.includes(job) && !(job.startsWith('scan-rule:') && elastiCacheRuleNames.includes(job.slice('scan-rule:'.length)))) throw new Error(`Unknown worker job ${job}.`);
   return {
     n: count('n', 100, 1),
     elasticache: count('elasticache', 100, 0),
@@ -163,7 +164,13 @@ async function runWorker(job: Job, endpoint: string, concurrency: number, enforc
       ? await baseline(endpoint, concurrency, enforceRates)
       : await scanWith(
           endpoint,
-          job === 'scan-kinesis' ? ['kinesis-stream-encrypted'] : job === 'scan-elasticache-one' ? ['elasticache-encrypted-at-rest'] : elastiCacheRuleNames,
+          job === 'scan-kinesis'
+            ? ['kinesis-stream-encrypted']
+            : job === 'scan-elasticache-one'
+              ? ['elasticache-encrypted-at-rest']
+              : job.startsWith('scan-rule:')
+                ? [job.slice('scan-rule:'.length)]
+                : elastiCacheRuleNames,
           concurrency,
           enforceRates,
         );
@@ -281,6 +288,10 @@ async function main(): Promise<void> {
     const kinesisScan = await measure('scan-kinesis');
     const one = groups > 0 ? await measure('scan-elasticache-one') : undefined;
     const six = groups > 0 ? await measure('scan-elasticache-all') : undefined;
+    // Each other ElastiCache rule alone: a lookup only one rule needs (DescribeUpdateActions) is in its cost too.
+    const alone = new Map<string, Measured>();
+    if (one) alone.set('elasticache-encrypted-at-rest', one);
+    if (groups > 0) for (const name of elastiCacheRuleNames.filter((r) => !alone.has(r))) alone.set(name, await measure(`scan-rule:${name}`));
 
     // ListStreams pages as this endpoint answers them (AWS: ceil(N/100); moto: one page holding every summary).
     const pages = base.calls['kinesis:ListStreams'] ?? Math.max(1, Math.ceil(n / PAGE));
@@ -310,6 +321,15 @@ async function main(): Promise<void> {
       const ok1 = c1 - sum(one.failed, 'elasticache');
       const ok6 = c6 - sum(six.failed, 'elasticache');
       console.log(`  ${verdict(ok6 <= ELASTICACHE_TARGET * ok1)} the same, answered calls only (without moto's unimplemented operations and their retries): ${ok6} vs ${ok1}: ratio ${fmt(ok6 / ok1, 2)}`);
+      // What the six rules call that the one rule does not, and which rule alone calls it: facts of another rule.
+      for (const [op, c] of Object.entries(six.calls).filter(([op]) => op.startsWith('elasticache:') && !(op in one.calls))) {
+        const askers = [...alone].filter(([, m]) => (m.calls[op] ?? 0) > 0).map(([name, m]) => `${name} alone makes ${m.calls[op]}`);
+        console.log(`  info: ${op} ${c} call(s) in the six rules' run, none in one rule's: a lookup of another rule, asked once per run (${askers.join('; ') || 'no rule alone makes it'})${six.failed[op] ? `; moto answers it with an error (${six.failed[op]})` : ''}`);
+      }
+      const costs = [...alone].map(([name, m]) => ({ name, calls: sum(m.calls, 'elasticache') })).sort((a, b) => b.calls - a.calls);
+      console.log(`  info: each ElastiCache rule alone: ${costs.map((c) => `${c.name} ${c.calls}`).join(', ')}`);
+      const top = costs[0];
+      if (top) console.log(`  ${verdict(c6 <= ELASTICACHE_TARGET * top.calls)} ElastiCache calls of ${elastiCacheRuleNames.length} rules ${c6} <= ${ELASTICACHE_TARGET} x the costliest rule alone (${top.name}) ${top.calls}: ratio ${fmt(c6 / top.calls, 2)}`);
     }
     if (base.resources !== n || kinesisScan.resources !== n) console.log(`  WARNING: judged ${kinesisScan.resources} streams (baseline ${base.resources}) of ${n}`);
   } finally {
