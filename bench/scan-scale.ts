@@ -89,6 +89,8 @@ const sdkConfig = (endpoint: string) => ({ region: REGION, endpoint, requestHand
 interface WorkerReport {
   readonly wallMs: number;
   readonly maxRssMb: number;
+  /** CPU time of the worker process (user + system) over the job: on a shared 2-core machine, moto competes for it. */
+  readonly cpuMs: number;
   readonly resources: number;
   readonly failures: number;
   /** scan(): listings made and served again from the run's cache; limiter waits per operation. */
@@ -98,7 +100,7 @@ interface WorkerReport {
   readonly sdkLimiter: { waits: number; waitedMs: number };
 }
 
-type Outcome = Omit<WorkerReport, 'wallMs' | 'maxRssMb' | 'sdkLimiter'>;
+type Outcome = Omit<WorkerReport, 'wallMs' | 'maxRssMb' | 'cpuMs' | 'sdkLimiter'>;
 
 /**
  * Counts the waits of the SDK's adaptive retry rate limiter (`DefaultRateLimiter` of @smithy/core/retry), which
@@ -159,6 +161,7 @@ async function scanWith(endpoint: string, rules: readonly string[], concurrency:
 async function runWorker(job: Job, endpoint: string, concurrency: number, enforceRates: boolean): Promise<void> {
   const sdkLimiter = countSdkLimiterWaits();
   const start = performance.now();
+  const cpuBefore = process.cpuUsage();
   const outcome =
     job === 'baseline'
       ? await baseline(endpoint, concurrency, enforceRates)
@@ -174,7 +177,8 @@ async function runWorker(job: Job, endpoint: string, concurrency: number, enforc
           concurrency,
           enforceRates,
         );
-  const report: WorkerReport = { wallMs: performance.now() - start, maxRssMb: process.resourceUsage().maxRSS / 1024, ...outcome, sdkLimiter: { waits: sdkLimiter.waits, waitedMs: Math.round(sdkLimiter.waitedMs) } };
+  const cpu = process.cpuUsage(cpuBefore);
+  const report: WorkerReport = { wallMs: performance.now() - start, cpuMs: (cpu.user + cpu.system) / 1000, maxRssMb: process.resourceUsage().maxRSS / 1024, ...outcome, sdkLimiter: { waits: sdkLimiter.waits, waitedMs: Math.round(sdkLimiter.waitedMs) } };
   process.stdout.write(`\n${JSON.stringify(report)}\n`);
 }
 
@@ -236,6 +240,7 @@ interface Measured extends WorkerReport {
   readonly throttled: Record<string, number>;
   readonly total: number;
   readonly peakInFlight: number;
+  readonly meanInFlight: number;
 }
 
 const sum = (calls: Record<string, number>, service: string) => Object.entries(calls).filter(([op]) => op.startsWith(`${service}:`)).reduce((a, [, c]) => a + c, 0);
@@ -244,7 +249,7 @@ const fmt = (v: number, digits = 0) => v.toFixed(digits);
 
 function printRun(label: string, m: Measured): void {
   console.log(`\n${label}`);
-  console.log(`  wall ${fmt(m.wallMs)} ms · peak in flight ${m.peakInFlight} · peak RSS ${fmt(m.maxRssMb, 1)} MB · resources judged ${m.resources} · failures ${m.failures} · calls ${m.total}`);
+  console.log(`  wall ${fmt(m.wallMs)} ms · peak in flight ${m.peakInFlight} (mean ${fmt(m.meanInFlight, 2)}) · CPU ${fmt(m.cpuMs)} ms · peak RSS ${fmt(m.maxRssMb, 1)} MB · resources judged ${m.resources} · failures ${m.failures} · calls ${m.total}`);
   if (m.sdkLimiter.waits > 0) console.log(`  the SDK's adaptive retry limiter held requests back ${m.sdkLimiter.waits} time(s), ${m.sdkLimiter.waitedMs} ms in all`);
   if (m.listings) console.log(`  listings: ${m.listings.listed} made, ${m.listings.replayed} served again from the run's cache`);
   for (const [op, c] of Object.entries(m.calls).sort()) {
@@ -282,7 +287,7 @@ async function main(): Promise<void> {
       console.error(`Running ${job}…`);
       const report = await spawnWorker(job, proxy.endpoint, concurrency, options.enforceRates);
       const stats = proxy.stats();
-      return { ...report, calls: stats.calls, failed: stats.failed, throttled: stats.throttled, total: stats.total, peakInFlight: stats.peakInFlight };
+      return { ...report, calls: stats.calls, failed: stats.failed, throttled: stats.throttled, total: stats.total, peakInFlight: stats.peakInFlight, meanInFlight: stats.meanInFlight };
     };
     const base = await measure('baseline');
     const kinesisScan = await measure('scan-kinesis');
