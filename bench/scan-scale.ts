@@ -21,6 +21,7 @@ import { performance } from 'node:perf_hooks';
 import { CreateStreamCommand, DescribeStreamSummaryCommand, KinesisClient, paginateListStreams } from '@aws-sdk/client-kinesis';
 import { ResourceGroupsTaggingAPIClient, paginateGetResources } from '@aws-sdk/client-resource-groups-tagging-api';
 import { CreateCacheClusterCommand, CreateReplicationGroupCommand, ElastiCacheClient } from '@aws-sdk/client-elasticache';
+import { DefaultRateLimiter } from '@smithy/core/retry';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { elastiCacheRuleNames, findSafeguard } from '../rules/catalog';
 import { newDocumentedLimiter } from '../rules/runtime/clients';
@@ -36,7 +37,8 @@ const WALL_TARGET = 1.0;
 const ELASTICACHE_TARGET = 1.1;
 const PAGE = 100;
 
-type Job = 'baseline' | 'scan-kinesis' | 'scan-elasticache-one' | 'scan-elasticache-all';
+/** `scan-rule:<name>`: one ElastiCache rule alone, to find what each of the six costs by itself. */
+type Job = 'baseline' | 'scan-kinesis' | 'scan-elasticache-one' | 'scan-elasticache-all' | `scan-rule:${string}`;
 const JOBS: readonly Job[] = ['baseline', 'scan-kinesis', 'scan-elasticache-one', 'scan-elasticache-all'];
 
 interface Options {
@@ -69,7 +71,7 @@ function parseOptions(argv: readonly string[]): Options {
     return v;
   };
   const job = values.worker as Job | undefined;
-  if (job !== undefined && !JOBS.includes(job)) throw new Error(`Unknown worker job ${job}.`);
+  if (job !== undefined && !JOBS.includes(job) && !(job.startsWith('scan-rule:') && elastiCacheRuleNames.includes(job.slice('scan-rule:'.length)))) throw new Error(`Unknown worker job ${job}.`);
   return {
     n: count('n', 100, 1),
     elasticache: count('elasticache', 100, 0),
@@ -87,14 +89,36 @@ const sdkConfig = (endpoint: string) => ({ region: REGION, endpoint, requestHand
 interface WorkerReport {
   readonly wallMs: number;
   readonly maxRssMb: number;
+  /** CPU time of the worker process (user + system) over the job: on a shared 2-core machine, moto competes for it. */
+  readonly cpuMs: number;
   readonly resources: number;
   readonly failures: number;
   /** scan(): listings made and served again from the run's cache; limiter waits per operation. */
   readonly listings?: { listed: number; replayed: number };
   readonly waitedMs?: Record<string, number>;
+  /** Time the SDK's adaptive retry rate limiter (client-side, per client) held requests back, and how often. */
+  readonly sdkLimiter: { waits: number; waitedMs: number };
 }
 
-type Outcome = Omit<WorkerReport, 'wallMs' | 'maxRssMb'>;
+type Outcome = Omit<WorkerReport, 'wallMs' | 'maxRssMb' | 'cpuMs' | 'sdkLimiter'>;
+
+/**
+ * Counts the waits of the SDK's adaptive retry rate limiter (`DefaultRateLimiter` of @smithy/core/retry), which
+ * sleeps through its static `setTimeoutFn`: every client in `retryMode: 'adaptive'` waits there once a throttle has
+ * switched its token bucket on. Evidence for the --enforce-rates wall (a second limiter on top of ours).
+ */
+function countSdkLimiterWaits(): { waits: number; waitedMs: number } {
+  const counted = { waits: 0, waitedMs: 0 };
+  // A private static in its typings, but the documented seam its own tests use.
+  const hook = DefaultRateLimiter as unknown as { setTimeoutFn: (fn: () => void, delay: number) => unknown };
+  const original = hook.setTimeoutFn;
+  hook.setTimeoutFn = (fn, delay) => {
+    counted.waits++;
+    counted.waitedMs += delay;
+    return original(fn, delay);
+  };
+  return counted;
+}
 
 async function baseline(endpoint: string, concurrency: number, enforceRates: boolean): Promise<Outcome> {
   const kinesis = withRateLimits(new KinesisClient(sdkConfig(endpoint)), benchLimiter(enforceRates), { accountId: 'caller', region: REGION });
@@ -135,17 +159,26 @@ async function scanWith(endpoint: string, rules: readonly string[], concurrency:
 }
 
 async function runWorker(job: Job, endpoint: string, concurrency: number, enforceRates: boolean): Promise<void> {
+  const sdkLimiter = countSdkLimiterWaits();
   const start = performance.now();
+  const cpuBefore = process.cpuUsage();
   const outcome =
     job === 'baseline'
       ? await baseline(endpoint, concurrency, enforceRates)
       : await scanWith(
           endpoint,
-          job === 'scan-kinesis' ? ['kinesis-stream-encrypted'] : job === 'scan-elasticache-one' ? ['elasticache-encrypted-at-rest'] : elastiCacheRuleNames,
+          job === 'scan-kinesis'
+            ? ['kinesis-stream-encrypted']
+            : job === 'scan-elasticache-one'
+              ? ['elasticache-encrypted-at-rest']
+              : job.startsWith('scan-rule:')
+                ? [job.slice('scan-rule:'.length)]
+                : elastiCacheRuleNames,
           concurrency,
           enforceRates,
         );
-  const report: WorkerReport = { wallMs: performance.now() - start, maxRssMb: process.resourceUsage().maxRSS / 1024, ...outcome };
+  const cpu = process.cpuUsage(cpuBefore);
+  const report: WorkerReport = { wallMs: performance.now() - start, cpuMs: (cpu.user + cpu.system) / 1000, maxRssMb: process.resourceUsage().maxRSS / 1024, ...outcome, sdkLimiter: { waits: sdkLimiter.waits, waitedMs: Math.round(sdkLimiter.waitedMs) } };
   process.stdout.write(`\n${JSON.stringify(report)}\n`);
 }
 
@@ -207,6 +240,7 @@ interface Measured extends WorkerReport {
   readonly throttled: Record<string, number>;
   readonly total: number;
   readonly peakInFlight: number;
+  readonly meanInFlight: number;
 }
 
 const sum = (calls: Record<string, number>, service: string) => Object.entries(calls).filter(([op]) => op.startsWith(`${service}:`)).reduce((a, [, c]) => a + c, 0);
@@ -215,7 +249,8 @@ const fmt = (v: number, digits = 0) => v.toFixed(digits);
 
 function printRun(label: string, m: Measured): void {
   console.log(`\n${label}`);
-  console.log(`  wall ${fmt(m.wallMs)} ms · peak in flight ${m.peakInFlight} · peak RSS ${fmt(m.maxRssMb, 1)} MB · resources judged ${m.resources} · failures ${m.failures} · calls ${m.total}`);
+  console.log(`  wall ${fmt(m.wallMs)} ms · peak in flight ${m.peakInFlight} (mean ${fmt(m.meanInFlight, 2)}) · CPU ${fmt(m.cpuMs)} ms · peak RSS ${fmt(m.maxRssMb, 1)} MB · resources judged ${m.resources} · failures ${m.failures} · calls ${m.total}`);
+  if (m.sdkLimiter.waits > 0) console.log(`  the SDK's adaptive retry limiter held requests back ${m.sdkLimiter.waits} time(s), ${m.sdkLimiter.waitedMs} ms in all`);
   if (m.listings) console.log(`  listings: ${m.listings.listed} made, ${m.listings.replayed} served again from the run's cache`);
   for (const [op, c] of Object.entries(m.calls).sort()) {
     const failed = m.failed[op] ? `   (${m.failed[op]} answered with an error)` : '';
@@ -252,12 +287,16 @@ async function main(): Promise<void> {
       console.error(`Running ${job}…`);
       const report = await spawnWorker(job, proxy.endpoint, concurrency, options.enforceRates);
       const stats = proxy.stats();
-      return { ...report, calls: stats.calls, failed: stats.failed, throttled: stats.throttled, total: stats.total, peakInFlight: stats.peakInFlight };
+      return { ...report, calls: stats.calls, failed: stats.failed, throttled: stats.throttled, total: stats.total, peakInFlight: stats.peakInFlight, meanInFlight: stats.meanInFlight };
     };
     const base = await measure('baseline');
     const kinesisScan = await measure('scan-kinesis');
     const one = groups > 0 ? await measure('scan-elasticache-one') : undefined;
     const six = groups > 0 ? await measure('scan-elasticache-all') : undefined;
+    // Each other ElastiCache rule alone: a lookup only one rule needs (DescribeUpdateActions) is in its cost too.
+    const alone = new Map<string, Measured>();
+    if (one) alone.set('elasticache-encrypted-at-rest', one);
+    if (groups > 0) for (const name of elastiCacheRuleNames.filter((r) => !alone.has(r))) alone.set(name, await measure(`scan-rule:${name}`));
 
     // ListStreams pages as this endpoint answers them (AWS: ceil(N/100); moto: one page holding every summary).
     const pages = base.calls['kinesis:ListStreams'] ?? Math.max(1, Math.ceil(n / PAGE));
@@ -287,6 +326,15 @@ async function main(): Promise<void> {
       const ok1 = c1 - sum(one.failed, 'elasticache');
       const ok6 = c6 - sum(six.failed, 'elasticache');
       console.log(`  ${verdict(ok6 <= ELASTICACHE_TARGET * ok1)} the same, answered calls only (without moto's unimplemented operations and their retries): ${ok6} vs ${ok1}: ratio ${fmt(ok6 / ok1, 2)}`);
+      // What the six rules call that the one rule does not, and which rule alone calls it: facts of another rule.
+      for (const [op, c] of Object.entries(six.calls).filter(([op]) => op.startsWith('elasticache:') && !(op in one.calls))) {
+        const askers = [...alone].filter(([, m]) => (m.calls[op] ?? 0) > 0).map(([name, m]) => `${name} alone makes ${m.calls[op]}`);
+        console.log(`  info: ${op} ${c} call(s) in the six rules' run, none in one rule's: a lookup of another rule, asked once per run (${askers.join('; ') || 'no rule alone makes it'})${six.failed[op] ? `; moto answers it with an error (${six.failed[op]})` : ''}`);
+      }
+      const costs = [...alone].map(([name, m]) => ({ name, calls: sum(m.calls, 'elasticache') })).sort((a, b) => b.calls - a.calls);
+      console.log(`  info: each ElastiCache rule alone: ${costs.map((c) => `${c.name} ${c.calls}`).join(', ')}`);
+      const top = costs[0];
+      if (top) console.log(`  ${verdict(c6 <= ELASTICACHE_TARGET * top.calls)} ElastiCache calls of ${elastiCacheRuleNames.length} rules ${c6} <= ${ELASTICACHE_TARGET} x the costliest rule alone (${top.name}) ${top.calls}: ratio ${fmt(c6 / top.calls, 2)}`);
     }
     if (base.resources !== n || kinesisScan.resources !== n) console.log(`  WARNING: judged ${kinesisScan.resources} streams (baseline ${base.resources}) of ${n}`);
   } finally {

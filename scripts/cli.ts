@@ -65,6 +65,7 @@ interface ScanOpts {
   requestTimeout?: number;
   concurrency?: number;
   verbose?: boolean;
+  source: 'auto' | 'api' | 'config';
 }
 
 /** `scan`: every input is checked, the account resolved and the output opened before the first scan call. */
@@ -109,6 +110,7 @@ async function runScan(opts: ScanOpts, io: CliIo): Promise<number> {
       parameters: opts.param,
       ...limits,
       ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
+      source: opts.source,
       ...(opts.verbose ? { onNote: (n: Parameters<typeof lib.describeListingNote>[0]) => io.err(`Listing ${lib.describeListingNote(n)}\n`) } : {}),
       onProgress: (m) => io.err(`${m}\n`),
     });
@@ -199,7 +201,15 @@ export function buildProgram(io: CliIo = processIo, state: { exitCode: number; r
       if (!Number.isInteger(n) || n < 1 || n > 64) throw new InvalidArgumentError('Expected an integer from 1 to 64.');
       return n;
     })
-    .option('--verbose', 'print, per operation, the calls made and the time waited on the rate limiter (stderr)')
+    .option('--verbose', 'print each listing\'s source and, per operation, the calls made and the time waited on the rate limiter (stderr)')
+    .addOption(
+      new Option(
+        '--source <source>',
+        'where configurations are read: api (the service APIs), auto (AWS Config where the recorder records the type continuously, else the API, as periodic Lambdas do), config (AWS Config only; a type it does not record continuously fails, naming why)',
+      )
+        .choices(['auto', 'api', 'config'])
+        .default('api'),
+    )
     .action(async (opts: ScanOpts) => {
       state.exitCode = await runScan(opts, io);
     });

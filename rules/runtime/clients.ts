@@ -2,7 +2,7 @@ import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { AwsCredentialIdentityProvider, FinalizeRequestMiddleware, MetadataBearer, Pluggable } from '@smithy/types';
 import { TimeBudgetExceededError, operationPlugin } from './aws-errors';
-import { RATE_LIMIT_MIDDLEWARE, RateLimiter, rateLimitPlugin } from './limiter';
+import { RATE_LIMIT_MIDDLEWARE, RateLimiter, pacedAdaptiveRetry, rateLimitPlugin } from './limiter';
 import { listedRateFor } from './rate-limits';
 
 /** Where and as whom the pack talks to AWS. */
@@ -37,6 +37,8 @@ export type ClientConfig = {
   retryMode: 'adaptive';
   maxAttempts: number;
   requestHandler: NodeHttpHandler;
+  /** Adaptive retry that leaves the operations the pack's limiter paces to it (`pacedAdaptiveRetry`). */
+  retryStrategy?: ReturnType<typeof pacedAdaptiveRetry>;
 };
 
 /** Default attempts: Config re-evaluating a whole account causes throttling storms, adaptive mode backs off. */
@@ -227,7 +229,8 @@ export class AwsClients {
     if (!client) {
       // One HTTP handler per client class, so a deadline can spare the calls that send verdicts (see setDeadline).
       const requestHandler = requestHandlerFor(this.target, () => this.deadlineOf(Client as ClientClass<unknown>));
-      client = new Client({ ...this.config, requestHandler });
+      // Adaptive retry for what the rate table does not pace; the table's operations wait on this.limiter alone.
+      client = new Client({ ...this.config, requestHandler, retryStrategy: pacedAdaptiveRetry(this.config.maxAttempts) });
       // Every error names its operation; a non-AWS answer is not retried (rules/runtime/aws-errors.ts).
       const stack = (client as { middlewareStack?: { use(p: Pluggable<object, MetadataBearer>): void } }).middlewareStack;
       stack?.use(operationPlugin);

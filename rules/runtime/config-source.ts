@@ -7,10 +7,12 @@ import {
 import * as z from 'zod/mini';
 import { TimeBudgetExceededError, describeFailure, isUnsupportedOperation } from './aws-errors';
 import type { AwsClients } from './clients';
-import { InvalidResponseError, MalformedEventError } from './errors';
+import { ConfigSourceRequiredError, InvalidResponseError, MalformedEventError } from './errors';
 import { type ConfigurationItem, GoneStatuses, describeIssues, parseConfigurationItem } from './event';
 import { type ListOptions, type NormalizedResource, type Lister, UnreadableResource } from './safeguard';
 import { isAccessDenied } from './tagging';
+
+export { ConfigSourceRequiredError };
 
 /**
  * Periodic evaluation from what AWS Config already recorded (issue 11): for a type the account's recorder records
@@ -142,12 +144,14 @@ export async function* selectConfigurationItems(clients: AwsClients, resourceTyp
 export function configFirst<R extends NormalizedResource>(resourceType: string, fromItem: (item: ConfigurationItem) => R, api: Lister<R>): Lister<R> {
   return {
     resourceType,
+    readsConfig: true,
     async *list(clients: AwsClients, options: ListOptions = {}) {
       if (!options.preferConfig) {
         yield* api.list(clients, options);
         return;
       }
       const recording = await recordingOf(clients, resourceType);
+      if (!recording.recorded && options.requireConfig) throw new ConfigSourceRequiredError(resourceType, recording.reason);
       if (!recording.recorded) {
         yield* api.list(clients, { ...options, onNote: (n) => options.onNote?.({ ...n, reason: [`not read from AWS Config: ${recording.reason}`, n.reason].filter(Boolean).join('; ') }) });
         return;

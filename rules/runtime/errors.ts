@@ -62,3 +62,17 @@ export class PeriodicOnlyRuleError extends SafeguardsError {}
 
 /** One evaluation cannot be sent as it is (a ComplianceResourceId longer than PutEvaluations accepts). */
 export class UnsendableEvaluationError extends SafeguardsError {}
+
+/**
+ * AWS Config was required as the source (`requireConfig`: `scan --source config`) and cannot be it for this type;
+ * the message says why (no recorder, not recording, the type not recorded or not continuously, the pack reads the
+ * type only from the service API). The listing fails instead of reading the service API.
+ */
+export class ConfigSourceRequiredError extends SafeguardsError {
+  constructor(
+    readonly resourceType: string,
+    readonly reason: string,
+  ) {
+    super(`AWS Config was required as the source of ${resourceType} and cannot be: ${reason}.`);
+  }
+}

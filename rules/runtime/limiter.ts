@@ -1,5 +1,6 @@
-import type { FinalizeRequestMiddleware, MiddlewareStack, Pluggable } from '@smithy/types';
-import { CLIENT_SERVICES, rateFor } from './rate-limits';
+import { AdaptiveRetryStrategy, DefaultRateLimiter, type RateLimiter as SdkRateLimiter, isThrottlingError } from '@smithy/core/retry';
+import type { FinalizeRequestMiddleware, MiddlewareStack, Pluggable, RetryStrategyV2 } from '@smithy/types';
+import { CLIENT_SERVICES, UNLIMITED_RATE, rateFor } from './rate-limits';
 
 /**
  * Issue 11's building blocks: one rate limiter per (account, region, operation) shared by everything a run does,
@@ -48,6 +49,15 @@ export class TokenBucket {
     return start - now;
   }
 
+  /**
+   * AWS throttled a request this bucket let through: the next token comes one interval later. A one-off throttle
+   * (our clock and AWS's window a few milliseconds apart) costs one interval and moves our window toward AWS's;
+   * sustained throttling (another caller spending the same account's rate) lowers the rate we send at.
+   */
+  penalize(): void {
+    this.tat = Math.max(this.tat, this.timer.now()) + this.intervalMs;
+  }
+
   /** Resolves when the caller may send its request. */
   async take(): Promise<void> {
     const wait = this.reserve();
@@ -81,8 +91,7 @@ export class RateLimiter {
     this.rateOf = options.rateOf ?? rateFor;
   }
 
-  /** Waits for a token of this key's bucket. */
-  async take(key: LimitKey): Promise<void> {
+  private bucketOf(key: LimitKey): { id: string; bucket: TokenBucket } {
     const id = `${key.accountId}/${key.region}/${key.service}:${key.operation}`;
     let bucket = this.buckets.get(id);
     if (!bucket) {
@@ -90,6 +99,22 @@ export class RateLimiter {
       bucket = new TokenBucket(perSecond, burst, this.timer);
       this.buckets.set(id, bucket);
     }
+    return { id, bucket };
+  }
+
+  /** Whether this limiter paces the key's operation (a rate of its table), rather than leaving it to adaptive retry. */
+  paces(key: LimitKey): boolean {
+    return this.bucketOf(key).bucket.perSecond < UNLIMITED_RATE.perSecond;
+  }
+
+  /** AWS throttled an attempt of this key that the limiter let through (see `TokenBucket.penalize`). */
+  throttled(key: LimitKey): void {
+    this.bucketOf(key).bucket.penalize();
+  }
+
+  /** Waits for a token of this key's bucket. */
+  async take(key: LimitKey): Promise<void> {
+    const { id, bucket } = this.bucketOf(key);
     const wait = bucket.reserve();
     const count = this.counts.get(id) ?? { taken: 0, waitedMs: 0 };
     this.counts.set(id, { taken: count.taken + 1, waitedMs: count.waitedMs + wait });
@@ -105,25 +130,72 @@ export class RateLimiter {
 /** The name the middleware is registered under; `override` keeps a second install from stacking. */
 export const RATE_LIMIT_MIDDLEWARE = 'hipaaSafeguardsRateLimit';
 
+/** Marks an error of an attempt the pack's limiter paced (see `PacedAdaptiveRateLimiter`). */
+const PACED = Symbol.for('hipaaSafeguards.pacedByRateLimiter');
+
+/** Whether an SDK error comes from an attempt of an operation the pack's rate limiter paces. */
+export function isPacedError(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { [PACED]?: boolean })[PACED] === true;
+}
+
 /**
  * Makes every request the client sends, retries included, wait for its operation's token first. Installed just
  * inside the retry middleware and before signing, so each HTTP attempt counts and no signature ages while waiting.
  * The service comes from the client class (`context.clientName`), the operation from the command name.
  * As a plugin it also reaches clients the pack does not build itself: `fromTemporaryCredentials({ clientPlugins })`.
+ * An attempt of a paced operation that fails is marked for the retry strategy (`isPacedError`), and a throttle
+ * moves that operation's next token back (`RateLimiter.throttled`).
  */
 export function rateLimitPlugin<I extends object, O extends object>(limiter: RateLimiter, key: { accountId: string; region: string }): Pluggable<I, O> {
   const middleware: FinalizeRequestMiddleware<I, O> = (next, context) => async (args) => {
     const clientName = context.clientName ?? 'UnknownClient';
-    await limiter.take({
+    const limitKey: LimitKey = {
       ...key,
       service: CLIENT_SERVICES[clientName] ?? clientName,
       operation: (context.commandName ?? 'Unknown').replace(/Command$/, ''),
-    });
-    return next(args);
+    };
+    await limiter.take(limitKey);
+    try {
+      return await next(args);
+    } catch (error) {
+      if (typeof error === 'object' && error !== null && limiter.paces(limitKey)) {
+        Object.defineProperty(error, PACED, { value: true, enumerable: false, configurable: true });
+        if (isThrottlingError(error as Parameters<typeof isThrottlingError>[0])) limiter.throttled(limitKey);
+      }
+      throw error;
+    }
   };
   return {
     applyToStack: (stack) => stack.addRelativeTo(middleware, { name: RATE_LIMIT_MIDDLEWARE, relation: 'after', toMiddleware: 'retryMiddleware', override: true }),
   };
+}
+
+/**
+ * The SDK's adaptive retry rate limiter (`DefaultRateLimiter`, one per client, all its operations) for the
+ * operations the pack's limiter does not pace; throttles of paced operations do not reach it. Stacked on the
+ * pack's limiter it cost the --enforce-rates scan 1.4-1.8 x the baseline's wall: a throttle in the client's first
+ * half second, before it has measured any sending rate, drops its fill rate to its floor (0.5/s) for the whole
+ * client, and its recovery is capped at twice a measured rate that the crawl itself keeps low
+ * (test/runtime/limiter.test.ts reproduces it). For paced operations the retry of a throttled attempt waits for
+ * the standard backoff and a token of its own operation, whose bucket the throttle moved back.
+ */
+export class PacedAdaptiveRateLimiter implements SdkRateLimiter {
+  private readonly adaptive = new DefaultRateLimiter();
+
+  getSendToken(): Promise<void> {
+    return this.adaptive.getSendToken();
+  }
+
+  updateClientSendingRate(response: unknown): void {
+    const error = typeof response === 'object' && response !== null ? (response as { error?: unknown }).error : undefined;
+    // A paced attempt still counts as sent (the measured rate), not as a throttle.
+    this.adaptive.updateClientSendingRate(isPacedError(error) ? {} : response);
+  }
+}
+
+/** Adaptive retry whose client-side rate limiter leaves paced operations to the pack's limiter; one per client. */
+export function pacedAdaptiveRetry(maxAttempts: number): RetryStrategyV2 {
+  return new AdaptiveRetryStrategy(maxAttempts, { rateLimiter: new PacedAdaptiveRateLimiter() });
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { AwsClients } from './clients';
+import { ConfigSourceRequiredError } from './errors';
 import type { ListContext, Lister, NormalizedResource, UnreadableResource } from './safeguard';
 
 /**
@@ -32,7 +33,13 @@ export class ListingCache {
     if (replay) this.counts.replayed++;
     else {
       this.counts.listed++;
-      replay = new Replay(() => lister.list(clients, this.context));
+      const { context } = this;
+      replay = new Replay(
+        context.requireConfig && !lister.readsConfig
+          ? // AWS Config required, and this type is read from the service API only: its listing fails, saying so.
+            () => configRequired(lister.resourceType)
+          : () => lister.list(clients, context),
+      );
       this.listings.set(key, replay as Replay<unknown>);
     }
     return replay.consumer();
@@ -53,6 +60,11 @@ export class ListingCache {
     }
     return `object:${id}:${lister.resourceType}`;
   }
+}
+
+// eslint-disable-next-line require-yield
+async function* configRequired(resourceType: string): AsyncGenerator<never> {
+  throw new ConfigSourceRequiredError(resourceType, 'this pack reads it from the service API only (no AWS Config source for this type)');
 }
 
 /** Account, region, endpoint and role: two clients that reach the same resources share listings. */

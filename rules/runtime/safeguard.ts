@@ -65,6 +65,12 @@ export interface ListOptions {
    * issue 11), the service API otherwise. Off by default: the listing then reads the service API only, as before.
    */
   readonly preferConfig?: boolean;
+  /**
+   * With `preferConfig`: AWS Config must be the source (`scan --source config`). A type the recorder does not record
+   * continuously, or one the pack reads only from the service API, fails its listing with a reason instead of
+   * falling back to the service API.
+   */
+  readonly requireConfig?: boolean;
 }
 
 /** The name the shared listing cache and the judge use for a listing's options. */
@@ -83,6 +89,8 @@ export interface Lister<R extends NormalizedResource> {
   readonly resourceType: string;
   /** Names the listing when the object is not stable (a lister built per call): equal keys share one listing. */
   readonly cacheKey?: string;
+  /** The lister can read from AWS Config (`configFirst`); others read the service API only. */
+  readonly readsConfig?: boolean;
   list(clients: AwsClients, options?: ListOptions): AsyncIterable<R | UnreadableResource>;
 }
 

@@ -73,6 +73,20 @@ export interface ScanOptions {
   readonly concurrency?: number;
   /** The rate limiter the scan's clients wait on (default: the process-wide one, seeded with the documented rates). */
   readonly limiter?: RateLimiter;
+  /**
+   * Where listings read configurations (`scan --source`): `api` (default) the service APIs; `auto` AWS Config where
+   * the account's recorder records the type continuously, else the service API, as periodic Lambdas do; `config`
+   * AWS Config only: a type it cannot serve fails its kind, naming why. Each listing's choice goes to `onNote`.
+   */
+  readonly source?: ScanSource;
+}
+
+export const SCAN_SOURCES = ['auto', 'api', 'config'] as const;
+export type ScanSource = (typeof SCAN_SOURCES)[number];
+
+/** The listing options of a `--source`. */
+export function listOptionsOf(source: ScanSource): { preferConfig?: true; requireConfig?: true } {
+  return source === 'auto' ? { preferConfig: true } : source === 'config' ? { preferConfig: true, requireConfig: true } : {};
 }
 
 /** What a scan cost: per operation, the calls made (each attempt) and the time they waited on the rate limiter. */
@@ -105,7 +119,7 @@ export async function scan(
   const ctx = newJudgeContext(clients, options.now, {
     concurrency,
     ...(options.nonAwsResponseIsUnsupported ? { nonAwsResponseIsUnsupported: true } : {}),
-    ...(options.onNote ? { listOptions: { onNote: options.onNote } } : {}),
+    listOptions: { ...listOptionsOf(options.source ?? 'api'), ...(options.onNote ? { onNote: options.onNote } : {}) },
   });
   const results: ScanResult[] = [];
   const failures: ScanFailure[] = [];

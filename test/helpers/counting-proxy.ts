@@ -1,4 +1,5 @@
 import { Agent, type IncomingMessage, type Server, type ServerResponse, createServer, request } from 'node:http';
+import { performance } from 'node:perf_hooks';
 import { RATE_LIMITS } from '../../rules/runtime/rate-limits';
 
 /**
@@ -28,6 +29,8 @@ export interface ProxyStats {
   readonly total: number;
   readonly inFlight: number;
   readonly peakInFlight: number;
+  /** Requests in flight on average, from the first request counted to the last answer (time-weighted). */
+  readonly meanInFlight: number;
   readonly peakInFlightByOperation: Record<string, number>;
 }
 
@@ -99,6 +102,17 @@ export async function startCountingProxy(target: string, options: CountingProxyO
   let inFlight = 0;
   let peak = 0;
   let requestIds = 0;
+  // Time-weighted in-flight count: the integral of inFlight over time, from the first request to the last change.
+  let area = 0;
+  let since: number | undefined;
+  let last = 0;
+  const changeInFlight = (delta: number) => {
+    const t = performance.now();
+    if (since !== undefined) area += inFlight * (t - last);
+    else since = t;
+    last = t;
+    inFlight += delta;
+  };
 
   const admit = (operation: string): boolean => {
     const rate = options.rates?.[operation];
@@ -113,11 +127,11 @@ export async function startCountingProxy(target: string, options: CountingProxyO
   };
 
   const server: Server = createServer((req, res) => {
-    inFlight++;
+    changeInFlight(+1);
     peak = Math.max(peak, inFlight);
     let operation: string | undefined;
     res.once('close', () => {
-      inFlight--;
+      changeInFlight(-1);
       if (operation) inFlightByOp[operation] = (inFlightByOp[operation] ?? 1) - 1;
     });
     const chunks: Buffer[] = [];
@@ -158,7 +172,16 @@ export async function startCountingProxy(target: string, options: CountingProxyO
   if (!address || typeof address !== 'object') throw new Error('proxy has no port');
   return {
     endpoint: `http://127.0.0.1:${address.port}`,
-    stats: () => ({ calls: { ...calls }, throttled: { ...throttled }, failed: { ...failed }, total, inFlight, peakInFlight: peak, peakInFlightByOperation: { ...peakByOp } }),
+    stats: () => ({
+      calls: { ...calls },
+      throttled: { ...throttled },
+      failed: { ...failed },
+      total,
+      inFlight,
+      peakInFlight: peak,
+      meanInFlight: since !== undefined && last > since ? area / (last - since) : 0,
+      peakInFlightByOperation: { ...peakByOp },
+    }),
     resetCounts: () => {
       calls = {};
       throttled = {};
@@ -166,6 +189,8 @@ export async function startCountingProxy(target: string, options: CountingProxyO
       peakByOp = {};
       total = 0;
       peak = inFlight;
+      area = 0;
+      since = undefined;
     },
     close: () =>
       new Promise<void>((resolve) => {

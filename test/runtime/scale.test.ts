@@ -355,6 +355,31 @@ describe('runtime/scale', () => {
       expect(new Set(six.results.map((r) => r.resourceId))).to.deep.equal(new Set(one.results.map((r) => r.resourceId)));
     });
 
+    it("costs six ElastiCache rules no more calls than the costliest rule alone: DescribeUpdateActions is that rule's lookup, asked once", async () => {
+      // Arrange
+      const ec = elastiCacheOn(moto.endpoint);
+      await createGroup(ec, { id: 'phi-c', version: '7.1.0', atRest: true });
+      await createCluster(ec, { id: 'mc-2' });
+      proxy = await startCountingProxy(moto.endpoint);
+      const elastiCacheCalls = () => Object.fromEntries(Object.entries(proxy?.stats().calls ?? {}).filter(([op]) => op.startsWith('elasticache:')));
+      const run = (names: readonly string[]) =>
+        scan({ safeguards: names.map(findSafeguard), region: REGION, endpoint: proxy?.endpoint ?? '', maxAttempts: 1, nonAwsResponseIsUnsupported: true });
+      // Act
+      await run(['elasticache-encrypted-at-rest']);
+      const plain = elastiCacheCalls();
+      proxy.resetCounts();
+      await run(['elasticache-security-updates-applied']);
+      const updatesRule = elastiCacheCalls();
+      proxy.resetCounts();
+      await run(elastiCacheRuleNames);
+      const six = elastiCacheCalls();
+      // Assert: the one call six rules make beyond a plain rule is the update-actions lookup, which the
+      // security-updates rule makes alone too; moto lacks it (HTML 500), and it is not asked again by anyone.
+      expect(plain['elasticache:DescribeUpdateActions']).to.equal(undefined);
+      expect(updatesRule['elasticache:DescribeUpdateActions']).to.equal(1);
+      expect(six).to.deep.equal(updatesRule);
+    });
+
     it('looks a KMS key up once per scan, whichever rules and resources share it', async () => {
       // Arrange: two streams and a replication group, all under one customer key
       const key = (await raw(KMSClient, moto.endpoint).send(new CreateKeyCommand({}))).KeyMetadata?.Arn ?? '';
