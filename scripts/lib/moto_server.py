@@ -13,10 +13,12 @@ returned), without walking moto's other services (which costs about 0.2 s after 
 """
 
 import sys
+from datetime import datetime, timezone
 
 from moto.elasticache.models import elasticache_backends
 from moto.firehose.models import firehose_backends
 from moto.kinesis.models import kinesis_backends
+from moto.kafka import models as kafka_models
 from moto.kinesisvideo.models import kinesisvideo_backends
 from moto.resourcegroupstaggingapi.models import ResourceGroupsTaggingAPIBackend
 from moto.server import main
@@ -69,6 +71,20 @@ def _get_resources_generator(self, tag_filters=None, resource_type_filters=None)
 
 
 ResourceGroupsTaggingAPIBackend._get_resources_generator = _get_resources_generator
+
+
+# moto 5.2.1's MSK clusters carry `creationTime` as datetime.now().isoformat(), with no UTC offset; the SDK v3 reads
+# the model's __timestampIso8601 only with one (botocore's kafka/2018-11-14 model: CreationTime __timestampIso8601),
+# so every ListClustersV2/DescribeClusterV2 answer failed to parse. Only that field is corrected: UTC, with a `Z`.
+_original_cluster_init = kafka_models.FakeKafkaCluster.__init__
+
+
+def _cluster_init(self, *args, **kwargs):
+    _original_cluster_init(self, *args, **kwargs)
+    self.creation_time = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+kafka_models.FakeKafkaCluster.__init__ = _cluster_init
 
 
 if __name__ == "__main__":
