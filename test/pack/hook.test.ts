@@ -78,6 +78,8 @@ describe('prevention hook templates', () => {
             'AWS::ElastiCache::ReplicationGroup',
             'AWS::ElastiCache::CacheCluster',
             'AWS::ElastiCache::ServerlessCache',
+            'AWS::MSK::Cluster',
+            'AWS::MSK::ServerlessCluster',
           ],
           Actions: ['CREATE', 'UPDATE'],
           InvocationPoints: ['PRE_PROVISION'],
