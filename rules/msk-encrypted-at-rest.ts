@@ -18,8 +18,10 @@ const CITATION = '45 CFR 164.312(a)(2)(iv)';
  * key lets the hospital revoke access, set the key policy and audit each use in CloudTrail.
  *
  * Serverless clusters are encrypted with keys MSK manages; they offer no key choice (no EncryptionInfo in the
- * `Serverless` API shape nor in AWS::MSK::ServerlessCluster; "MSK Serverless encrypts all traffic in transit and all
- * data at rest using service-managed keys", https://docs.aws.amazon.com/msk/latest/developerguide/serverless.html).
+ * `Serverless` API shape of botocore's kafka/2018-11-14 model, nor in the AWS::MSK::ServerlessCluster registry schema;
+ * the MSK Developer Guide's serverless page, https://docs.aws.amazon.com/msk/latest/developerguide/serverless.html,
+ * says it encrypts data at rest with service-managed keys: that page was not in the reference library, the model and
+ * schema were).
  * Under requireCustomerManagedKey (or an allow list) they are NON_COMPLIANT: use a provisioned cluster with a customer
  * managed key, or record the accepted risk with the exemption tag.
  *

@@ -12,9 +12,9 @@ const CITATION = '45 CFR 164.312(e)(2)(ii)';
  * Serverless clusters have no plaintext listener: their API shape (`Serverless` in botocore's kafka/2018-11-14 model)
  * and AWS::MSK::ServerlessCluster carry no encryption setting at all, their only client authentication is SASL/IAM,
  * which MSK serves over TLS only ("If you turn on authentication using IAM ... you must also turn on encryption
- * between clients and brokers", https://docs.aws.amazon.com/msk/latest/developerguide/msk-update-security.html), and
- * the MSK Developer Guide states that MSK Serverless encrypts all traffic in transit
- * (https://docs.aws.amazon.com/msk/latest/developerguide/serverless.html).
+ * between clients and brokers", https://docs.aws.amazon.com/msk/latest/developerguide/msk-update-security.html). The
+ * MSK Developer Guide's serverless page (https://docs.aws.amazon.com/msk/latest/developerguide/serverless.html) says
+ * MSK Serverless encrypts all traffic in transit; that page was not in the reference library, the model and schema were.
  *
  * Scenario 1: Given a serverless cluster, Then COMPLIANT.
  * Scenario 2: Given ClientBroker TLS_PLAINTEXT, PLAINTEXT or not reported, Then NON_COMPLIANT (the annotation adds

@@ -1,4 +1,4 @@
-import { type Cluster, DescribeClusterV2Command, type KafkaClient } from '@aws-sdk/client-kafka';
+import { type ClientBroker, type Cluster, type ClusterState, DescribeClusterV2Command, type KafkaClient } from '@aws-sdk/client-kafka';
 import type { CallOverride } from '../../scripts/lib/ssm/simulate';
 
 /**
@@ -15,9 +15,9 @@ import type { CallOverride } from '../../scripts/lib/ssm/simulate';
  */
 export function emulateUpdateSecurity(kafka: KafkaClient, aliases: Record<string, string> = {}) {
   const requests: Record<string, unknown>[] = [];
-  const applied = new Map<string, { clientBroker: string; version: string }>();
-  const pending = new Map<string, { clientBroker: string; readsLeft: number }>();
-  let stateOverride: string | undefined;
+  const applied = new Map<string, { clientBroker: ClientBroker; version: string }>();
+  const pending = new Map<string, { clientBroker: ClientBroker; readsLeft: number }>();
+  let stateOverride: ClusterState | undefined;
   const real = async (arn: string): Promise<Cluster> => {
     const c = (await kafka.send(new DescribeClusterV2Command({ ClusterArn: aliases[arn] ?? arn }))).ClusterInfo;
     if (!c) throw Object.assign(new Error(`Cluster ${arn} not found.`), { name: 'NotFoundException' });
@@ -28,7 +28,7 @@ export function emulateUpdateSecurity(kafka: KafkaClient, aliases: Record<string
     return {
       ...withState,
       CurrentVersion: a.version,
-      Provisioned: { ...withState.Provisioned, EncryptionInfo: { ...withState.Provisioned.EncryptionInfo, EncryptionInTransit: { ...transit, ClientBroker: a.clientBroker as never } } },
+      Provisioned: { ...withState.Provisioned, EncryptionInfo: { ...withState.Provisioned.EncryptionInfo, EncryptionInTransit: { ...transit, ClientBroker: a.clientBroker } } },
     };
   };
   const describe = async (arn: string): Promise<Cluster> => {
@@ -48,12 +48,12 @@ export function emulateUpdateSecurity(kafka: KafkaClient, aliases: Record<string
       const c = await real(arn);
       if (c.State !== 'ACTIVE' || pending.has(arn)) throw Object.assign(new Error('The cluster must be ACTIVE.'), { name: 'BadRequestException' });
       if (call.params.CurrentVersion !== c.CurrentVersion) throw Object.assign(new Error('The CurrentVersion does not match.'), { name: 'BadRequestException' });
-      const broker = (call.params.EncryptionInfo as { EncryptionInTransit?: { ClientBroker?: string } } | undefined)?.EncryptionInTransit?.ClientBroker;
+      const broker = (call.params.EncryptionInfo as { EncryptionInTransit?: { ClientBroker?: ClientBroker } } | undefined)?.EncryptionInTransit?.ClientBroker;
       if (broker) pending.set(arn, { clientBroker: broker, readsLeft: 1 });
       return { ClusterArn: arn, ClusterOperationArn: `${arn.replace(':cluster/', ':cluster-operation/')}/op-1` };
     }
     return undefined;
   };
-  return { override, requests, setState: (s: string | undefined) => (stateOverride = s) };
+  return { override, requests, setState: (s: ClusterState | undefined) => (stateOverride = s) };
 }
 

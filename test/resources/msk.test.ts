@@ -22,6 +22,8 @@ const KEY = `arn:aws:kms:${REGION}:${ACCOUNT}:key/1111aaaa-12ab-34cd-56ef-123456
 /** The key as a template declares it (the plan reader makes the same marker from a reference). */
 const KEY_REF = marker('!GetAtt Key.Arn');
 const TEMPLATE: Record<string, TemplateResource> = { Key: { type: 'AWS::KMS::Key', properties: {} } };
+const newKafkaMock = () => mockClient(KafkaClient);
+const newKmsMock = () => mockClient(KMSClient);
 const rules = catalog.filter((s) => s.name.startsWith('msk-'));
 
 async function listAll(clients: AwsClients, notes: ListingNote[] = []): Promise<(MskCluster | UnreadableResource)[]> {
@@ -47,11 +49,11 @@ const STATES: readonly State[] = [
 const encryptionInfo = (s: State) => ({ EncryptionInTransit: { ClientBroker: s.clientBroker, InCluster: s.inCluster }, ...(s.key ? { EncryptionAtRest: { DataVolumeKMSKeyId: s.key } } : {}) });
 
 describe('resources/msk', () => {
-  let kafka: ReturnType<typeof mockClient<KafkaClient>>;
-  let kms: ReturnType<typeof mockClient<KMSClient>>;
+  let kafka: ReturnType<typeof newKafkaMock>;
+  let kms: ReturnType<typeof newKmsMock>;
   beforeEach(() => {
-    kafka = mockClient(KafkaClient);
-    kms = mockClient(KMSClient);
+    kafka = newKafkaMock();
+    kms = newKmsMock();
     kms.on(DescribeKeyCommand, { KeyId: KEY }).resolves({ KeyMetadata: { KeyId: 'k1', Arn: KEY, KeyManager: 'CUSTOMER', KeyState: 'Enabled' } });
   });
   afterEach(() => {
