@@ -221,7 +221,7 @@ function emulatedConfig(verdicts: () => readonly ScanResult[], ec: ElastiCacheCl
           ConfigRuleName: s.name,
           ConfigRuleArn: `arn:aws:config:${REGION}:${ACCOUNT}:config-rule/config-rule-${s.name}`,
           ConfigRuleId: `config-rule-${s.name}`,
-          Scope: { ComplianceResourceTypes: [...s.resource.resourceTypes] },
+          Scope: { ComplianceResourceTypes: [...(s.resource.recordedTypes ?? s.resource.resourceTypes)] },
           Source: { Owner: 'CUSTOM_LAMBDA', SourceIdentifier: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${s.name}` },
           ConfigRuleState: 'ACTIVE',
         }));
