@@ -7,6 +7,8 @@ import { elastiCacheEncryptedAtRest } from './elasticache-encrypted-at-rest';
 import { elastiCacheEncryptedInTransit } from './elasticache-encrypted-in-transit';
 import { elastiCacheEngineHipaaEligible } from './elasticache-engine-hipaa-eligible';
 import { elastiCacheSecurityUpdatesApplied } from './elasticache-security-updates-applied';
+import { mskEncryptedAtRest } from './msk-encrypted-at-rest';
+import { mskEncryptedInTransit } from './msk-encrypted-in-transit';
 import type { Safeguard } from './runtime/safeguard';
 import { CHANGE_SOURCES, type ChangeSource } from './triggers/change-sources';
 
@@ -24,6 +26,8 @@ export const catalog: readonly Safeguard[] = [
   elastiCacheEngineHipaaEligible,
   elastiCacheSecurityUpdatesApplied,
   elastiCacheCurrentGenerationNodes,
+  mskEncryptedInTransit,
+  mskEncryptedAtRest,
 ];
 
 export const safeguardNames = catalog.map((s) => s.name);

@@ -1,6 +1,6 @@
 /**
  * `npm start`: the whole pack on an embedded account. Starts moto server on loopback and seeds Kinesis streams,
- * Firehose delivery streams, ElastiCache replication groups and a cluster, and Kinesis video streams; scans them
+ * Firehose delivery streams, ElastiCache replication groups and a cluster, an MSK cluster and Kinesis video streams; scans them
  * with the same rules the Lambdas run (Kinesis video through `safeguards invoke` of configuration items, since the
  * emulator cannot list their tags), says SKIPPED for what the emulator lacks, runs every automatic remediation
  * through the SSM Automation simulator and shows what each changed, scans again, and tells the user the next step.
@@ -15,6 +15,7 @@ import {
   ElastiCacheClient,
 } from '@aws-sdk/client-elasticache';
 import { CreateDeliveryStreamCommand, FirehoseClient, StartDeliveryStreamEncryptionCommand } from '@aws-sdk/client-firehose';
+import { CreateClusterCommand, KafkaClient } from '@aws-sdk/client-kafka';
 import { AddTagsToStreamCommand, CreateStreamCommand, KinesisClient, StartStreamEncryptionCommand, waitUntilStreamExists } from '@aws-sdk/client-kinesis';
 import { CreateAliasCommand, CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
@@ -84,6 +85,21 @@ export async function seedFirehose(endpoint: string): Promise<string[]> {
     }),
   );
   return ['phi-admissions (DirectPut, unencrypted)', 'phi-discharges (DirectPut, AWS owned key)', 'phi-lab-feed (from phi-lab-results)'];
+}
+
+/** An MSK cluster that still accepts plaintext clients, on the AWS managed key (moto lists it with ListClustersV2). */
+export async function seedMsk(endpoint: string): Promise<string[]> {
+  const kafka = new AwsClients({ region: REGION, endpoint }).get(KafkaClient);
+  await kafka.send(
+    new CreateClusterCommand({
+      ClusterName: 'phi-orders',
+      KafkaVersion: '3.6.0',
+      NumberOfBrokerNodes: 2,
+      BrokerNodeGroupInfo: { InstanceType: 'kafka.m5.large', ClientSubnets: ['subnet-a', 'subnet-b'] },
+      EncryptionInfo: { EncryptionInTransit: { ClientBroker: 'TLS_PLAINTEXT', InCluster: true } },
+    }),
+  );
+  return ['phi-orders (MSK, TLS_PLAINTEXT, AWS managed key)'];
 }
 
 /**
@@ -205,7 +221,7 @@ function emulatedConfig(verdicts: () => readonly ScanResult[], ec: ElastiCacheCl
           ConfigRuleName: s.name,
           ConfigRuleArn: `arn:aws:config:${REGION}:${ACCOUNT}:config-rule/config-rule-${s.name}`,
           ConfigRuleId: `config-rule-${s.name}`,
-          Scope: { ComplianceResourceTypes: [...s.resource.resourceTypes] },
+          Scope: { ComplianceResourceTypes: [...(s.resource.recordedTypes ?? s.resource.resourceTypes)] },
           Source: { Owner: 'CUSTOM_LAMBDA', SourceIdentifier: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${s.name}` },
           ConfigRuleState: 'ACTIVE',
         }));
@@ -259,6 +275,7 @@ export async function runDemo(endpoint: string, io: { out(text: string): void; e
     ...(await seedKinesis(endpoint, now)).map((s) => `${s.name} (${s.story})`),
     ...(await seedFirehose(endpoint)),
     ...(await seedElastiCache(endpoint)),
+    ...(await seedMsk(endpoint)),
   ];
   const videoEvents = await kinesisVideoEvents(endpoint, now);
   const ec = new AwsClients({ region: REGION, endpoint }).get(ElastiCacheClient);
@@ -309,6 +326,7 @@ export async function runDemo(endpoint: string, io: { out(text: string): void; e
         'kinesis-stream-encrypted': { KmsKeyId: 'alias/phi-streams' },
         'kinesis-video-stream-customer-key': { TopicArn: topicArn, ResourceType: 'AWS::KinesisVideo::Stream' },
         'elasticache-current-generation-nodes': { TopicArn: topicArn },
+        'msk-encrypted-at-rest': { TopicArn: topicArn },
       },
       override: emulatedConfig(() => verdicts, ec),
       onProgress: progress,

@@ -34,14 +34,17 @@ export interface ListingNote {
   readonly resourceType: string;
   /** `config`: the configuration items AWS Config recorded; `api`: the service API. */
   readonly source: 'config' | 'api';
-  /** `bulk`: tag:GetResources; `per-resource`: one tag call per resource; `config`: with the configuration items. */
-  readonly tags: 'bulk' | 'per-resource' | 'config';
+  /**
+   * `bulk`: tag:GetResources; `per-resource`: one tag call per resource; `config`: with the configuration items;
+   * `listing`: in the listing's own answer (MSK ListClustersV2 returns each cluster's Tags).
+   */
+  readonly tags: 'bulk' | 'per-resource' | 'config' | 'listing';
   /** Why, when the listing fell back (AccessDenied on tag:GetResources, the type not recorded by AWS Config). */
   readonly reason?: string;
 }
 
 const SOURCE_WORDS = { config: 'configuration from AWS Config', api: 'configuration from the service API' } as const;
-const TAG_WORDS = { bulk: 'tags in bulk (tag:GetResources)', 'per-resource': 'tags per resource', config: 'tags with the configuration items' } as const;
+const TAG_WORDS = { bulk: 'tags in bulk (tag:GetResources)', 'per-resource': 'tags per resource', config: 'tags with the configuration items', listing: 'tags with the listing' } as const;
 
 /**
  * One line for a listing's note, for the log and `scan --verbose`.
@@ -103,6 +106,12 @@ export interface Lister<R extends NormalizedResource> {
 export interface ResourceAdapter<R extends NormalizedResource> {
   /** Every ComplianceResourceType the adapter reports, in listing order. */
   readonly resourceTypes: readonly string[];
+  /**
+   * The types of `resourceTypes` AWS Config records, when not all of them: a change-triggered rule's Scope names only
+   * these (MSK serverless clusters are judged periodically and before deployment, but Config records AWS::MSK::Cluster
+   * only). Absent: every type of `resourceTypes`.
+   */
+  readonly recordedTypes?: readonly string[];
   /** How annotations name the resource, e.g. `Stream vitals`. */
   label(resource: R): string;
   /** For types AWS Config records. Throws MalformedEventError naming the field when the item lacks what the view needs. */

@@ -179,7 +179,7 @@ export function buildPack(safeguards: readonly Safeguard[]): PackTemplate {
         Description: ruleDescription(s),
         InputParameters: inputParameters,
         // Change notifications need the type; periodic-only rules list through the API and have no scope.
-        ...(s.triggers.includes('change') ? { Scope: { ComplianceResourceTypes: [...s.resource.resourceTypes] } } : {}),
+        ...(s.triggers.includes('change') ? { Scope: { ComplianceResourceTypes: [...(s.resource.recordedTypes ?? s.resource.resourceTypes)] } } : {}),
         Source: { Owner: 'CUSTOM_LAMBDA', SourceIdentifier: { Ref: names.lambdaArn }, SourceDetails: sourceDetails },
       },
     });

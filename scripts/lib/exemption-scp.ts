@@ -50,6 +50,9 @@ export const TAG_ACTIONS_BY_RESOURCE_TYPE: Readonly<Record<string, readonly stri
   'AWS::ElastiCache::ReplicationGroup': ['elasticache:AddTagsToResource', 'elasticache:RemoveTagsFromResource', 'elasticache:CreateReplicationGroup'],
   'AWS::ElastiCache::CacheCluster': ['elasticache:AddTagsToResource', 'elasticache:RemoveTagsFromResource', 'elasticache:CreateCacheCluster'],
   'AWS::ElastiCache::ServerlessCache': ['elasticache:AddTagsToResource', 'elasticache:RemoveTagsFromResource', 'elasticache:CreateServerlessCache'],
+  // MSK (list_amazonmanagedstreamingforapachekafka): TagResource/UntagResource and both creates take aws:TagKeys.
+  'AWS::MSK::Cluster': ['kafka:TagResource', 'kafka:UntagResource', 'kafka:CreateCluster', 'kafka:CreateClusterV2'],
+  'AWS::MSK::ServerlessCluster': ['kafka:TagResource', 'kafka:UntagResource', 'kafka:CreateClusterV2'],
 };
 
 /** The Resource Groups Tagging API tags any type (it also needs the service's own action, denied above). */

@@ -32,6 +32,7 @@ export const SAR_PAGES = {
   events: `${SAR}/list_amazoneventbridge.html`,
   firehose: `${SAR}/list_amazonkinesisfirehose.html`,
   iam: `${SAR}/list_awsidentityandaccessmanagementiam.html`,
+  kafka: `${SAR}/list_amazonmanagedstreamingforapachekafka.html`,
   kinesis: `${SAR}/list_amazonkinesisdatastreams.html`,
   kinesisvideo: `${SAR}/list_amazonkinesisvideostreams.html`,
   kms: `${SAR}/list_awskeymanagementservice.html`,
@@ -104,6 +105,12 @@ export const ACTION_RESOURCES: Readonly<Record<string, ActionScope>> = {
   'firehose:StartDeliveryStreamEncryption': scoped('firehose', here('firehose', 'deliverystream/*')),
 
   'iam:PassRole': scoped('iam', 'arn:{partition}:iam::{account}:role/*'),
+
+  // MSK: the SAR's resource type `cluster` is arn:${Partition}:kafka:${Region}:${Account}:cluster/${ClusterName}/${UUID}
+  // (provisioned and serverless clusters alike); ListClustersV2 has no resource type.
+  'kafka:DescribeClusterV2': scoped('kafka', here('kafka', 'cluster/*')),
+  'kafka:ListClustersV2': none('kafka'),
+  'kafka:UpdateSecurity': scoped('kafka', here('kafka', 'cluster/*')),
 
   'kinesis:DescribeStreamSummary': scoped('kinesis', here('kinesis', 'stream/*')),
   'kinesis:ListStreams': none('kinesis'),

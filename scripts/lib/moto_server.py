@@ -13,10 +13,15 @@ returned), without walking moto's other services (which costs about 0.2 s after 
 """
 
 import sys
+from datetime import datetime, timezone
 
+from urllib.parse import urlparse
+
+from moto.core.authorization import ActionAuthenticatorMixin
 from moto.elasticache.models import elasticache_backends
 from moto.firehose.models import firehose_backends
 from moto.kinesis.models import kinesis_backends
+from moto.kafka import models as kafka_models
 from moto.kinesisvideo.models import kinesisvideo_backends
 from moto.resourcegroupstaggingapi.models import ResourceGroupsTaggingAPIBackend
 from moto.server import main
@@ -69,6 +74,46 @@ def _get_resources_generator(self, tag_filters=None, resource_type_filters=None)
 
 
 ResourceGroupsTaggingAPIBackend._get_resources_generator = _get_resources_generator
+
+
+# moto 5.2.1's MSK clusters carry `creationTime` as datetime.now().isoformat(), with no UTC offset; the SDK v3 reads
+# the model's __timestampIso8601 only with one (botocore's kafka/2018-11-14 model: CreationTime __timestampIso8601),
+# so every ListClustersV2/DescribeClusterV2 answer failed to parse. Only that field is corrected: UTC, with a `Z`.
+_original_cluster_init = kafka_models.FakeKafkaCluster.__init__
+
+
+def _cluster_init(self, *args, **kwargs):
+    _original_cluster_init(self, *args, **kwargs)
+    self.creation_time = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+kafka_models.FakeKafkaCluster.__init__ = _cluster_init
+
+
+# With IAM enforced, moto 5.2.1 verifies SigV4 against the decoded request path. An SDK signs the path as it sent it:
+# a REST operation with an ARN in its path (MSK DescribeClusterV2 /api/v2/clusters/{clusterArn}, UpdateSecurity) is
+# sent percent-encoded (arn%3Aaws%3Akafka...%2F...), so moto's signature never matched and every such call was
+# refused (SignatureDoesNotMatch, 403) before any policy was read. The signature is checked here against the raw path
+# (werkzeug's RAW_URI, which moto keeps as raw_path), for non-S3 services only (S3 signs its path unencoded).
+_original_authorize = ActionAuthenticatorMixin._authenticate_and_authorize_action
+
+
+def _authorize_with_raw_path(self, iam_request_cls, resource="*"):
+    raw = getattr(self, "raw_path", None)
+    uri = getattr(self, "uri", None)
+    if iam_request_cls.__name__ != "IAMRequest" or not raw or not uri:
+        return _original_authorize(self, iam_request_cls, resource)
+    parsed = urlparse(uri)
+    if raw == parsed.path:
+        return _original_authorize(self, iam_request_cls, resource)
+    self.uri = parsed._replace(path=raw).geturl()
+    try:
+        return _original_authorize(self, iam_request_cls, resource)
+    finally:
+        self.uri = uri
+
+
+ActionAuthenticatorMixin._authenticate_and_authorize_action = _authorize_with_raw_path
 
 
 if __name__ == "__main__":

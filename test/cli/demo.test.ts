@@ -82,7 +82,16 @@ describe('npm start (demo): the whole pack on moto', function () {
 
   it('runs each automatic remediation and says what it changed: key, API call, snapshot name', async () => {
     const lines = Object.fromEntries(report.remediations.map((o) => [`${o.document} ${o.resourceId}`, describeOutcome(o)]));
+    // MSK: both rules judge phi-orders (ID: its ARN, which moto makes up); only the at-rest notification is automatic.
+    const msk = report.before.filter((r) => r.rule.startsWith('msk-')).map((r) => [r.rule, r.compliance, r.resourceId]);
+    const mskArn = String(msk[0]?.[2]);
+    expect(mskArn).to.match(/^arn:aws:kafka:us-east-1:123456789012:cluster\//);
+    expect(msk).to.have.deep.members([
+      ['msk-encrypted-in-transit', 'NON_COMPLIANT', mskArn],
+      ['msk-encrypted-at-rest', 'NON_COMPLIANT', mskArn],
+    ]);
     expect(Object.keys(lines)).to.have.members([
+      `HIPAA-NotifyNonCompliantResource ${mskArn}`,
       'HIPAA-EnableKinesisStreamEncryption phi-vitals-raw',
       'HIPAA-EnableKinesisStreamEncryption phi-claims',
       'HIPAA-EnableKinesisStreamEncryption legacy-hl7-feed',

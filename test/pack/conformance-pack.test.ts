@@ -169,7 +169,7 @@ describe('conformance-packs/hipaa-safeguards.yaml', () => {
         expect(p.ConfigRuleName).to.equal(s.name);
         expect(p.Source).to.deep.equal({ Owner: 'CUSTOM_LAMBDA', SourceIdentifier: arn, SourceDetails: expected });
         expect(pack.Parameters?.[names.lambdaArn]).to.not.have.property('Default');
-        if (s.triggers.includes('change')) expect(p.Scope).to.deep.equal({ ComplianceResourceTypes: [...s.resource.resourceTypes] });
+        if (s.triggers.includes('change')) expect(p.Scope).to.deep.equal({ ComplianceResourceTypes: [...(s.resource.recordedTypes ?? s.resource.resourceTypes)] });
         else expect(p).to.not.have.property('Scope');
       });
 

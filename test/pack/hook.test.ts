@@ -33,6 +33,7 @@ const base: PartsInput = {
   packText: readFileSync(PACK_PATH, 'utf8'),
   service: 'hipaa-safeguards',
   stage: 'prod',
+  packTemplateS3Uri: 's3://hipaa-safeguards-artifacts-123456789012/prod/conformance-packs/hipaa-safeguards.yaml',
 };
 const single = (prevention = preventionOptions('FAIL', 'BLOCK')) => buildResources({ ...base, prevention }).Resources as Record<string, Resource>;
 const spoke = parse(readFileSync(SPOKE_PATH, 'utf8')) as Template & { Resources: Record<string, Resource>; Rules: Record<string, unknown> };
@@ -77,6 +78,8 @@ describe('prevention hook templates', () => {
             'AWS::ElastiCache::ReplicationGroup',
             'AWS::ElastiCache::CacheCluster',
             'AWS::ElastiCache::ServerlessCache',
+            'AWS::MSK::Cluster',
+            'AWS::MSK::ServerlessCluster',
           ],
           Actions: ['CREATE', 'UPDATE'],
           InvocationPoints: ['PRE_PROVISION'],

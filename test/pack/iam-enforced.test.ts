@@ -22,6 +22,7 @@ import { CreateDeliveryStreamCommand, DeleteDeliveryStreamCommand, DescribeDeliv
 import { CreateStreamCommand, DeleteStreamCommand, DescribeStreamSummaryCommand, KinesisClient, ListStreamsCommand } from '@aws-sdk/client-kinesis';
 import { CreateStreamCommand as CreateVideoStreamCommand, KinesisVideoClient } from '@aws-sdk/client-kinesis-video';
 import { IAMClient, UpdateAssumeRolePolicyCommand } from '@aws-sdk/client-iam';
+import { DeleteClusterCommand, KafkaClient } from '@aws-sdk/client-kafka';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { ListSecretsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
@@ -44,6 +45,8 @@ import { EVALUATION_ROLE_LOGICAL_ID, SECURITY_HUB_CONDITION, SPOKE_PATH, SpokePa
 import { commandClass, iamPrefixFor, loadClientPackage } from '../../scripts/lib/ssm/sdk-operations';
 import { type CallOverride, simulateDocument } from '../../scripts/lib/ssm/simulate';
 import { emulateModifyReplicationGroup } from '../remediations/elasticache-emulation';
+import { emulateUpdateSecurity } from '../remediations/msk-emulation';
+import { createProvisioned, createServerless } from '../helpers/msk';
 import { createGroup } from '../helpers/elasticache';
 import { scheduledEvent } from '../helpers/fixtures';
 import {
@@ -88,6 +91,7 @@ const template = buildResources({
   packText: readFileSync(PACK_PATH, 'utf8'),
   service: 'hipaa-safeguards',
   stage: 'prod',
+  packTemplateS3Uri: 's3://hipaa-safeguards-artifacts-123456789012/prod/conformance-packs/hipaa-safeguards.yaml',
 }).Resources as Record<string, unknown>;
 
 const CREDENTIAL_VARIABLES = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'] as const;
@@ -201,7 +205,7 @@ function nonCompliant(rule: string, resourceType: string, resourceId: string, an
 describe('generated roles against an IAM-enforcing moto (every call the code makes is allowed, others are denied)', function () {
   this.timeout(60_000);
   let moto: IamEnforcedMoto;
-  let admin: { kinesis: KinesisClient; kms: KMSClient; firehose: FirehoseClient; video: KinesisVideoClient; elastiCache: ElastiCacheClient };
+  let admin: { kinesis: KinesisClient; kms: KMSClient; firehose: FirehoseClient; video: KinesisVideoClient; elastiCache: ElastiCacheClient; kafka: KafkaClient };
 
   before(async () => {
     moto = await startIamEnforcedMoto();
@@ -213,7 +217,7 @@ describe('generated roles against an IAM-enforcing moto (every call the code mak
   beforeEach(async () => {
     await moto.reset();
     const c = moto.clientConfig(moto.admin);
-    admin = { kinesis: new KinesisClient(c), kms: new KMSClient(c), firehose: new FirehoseClient(c), video: new KinesisVideoClient(c), elastiCache: new ElastiCacheClient(c) };
+    admin = { kinesis: new KinesisClient(c), kms: new KMSClient(c), firehose: new FirehoseClient(c), video: new KinesisVideoClient(c), elastiCache: new ElastiCacheClient(c), kafka: new KafkaClient(c) };
   });
 
   /** One resource of each kind the catalog judges, seeded by the administrator. */
@@ -224,6 +228,8 @@ describe('generated roles against an IAM-enforcing moto (every call the code mak
     await admin.firehose.send(new CreateDeliveryStreamCommand({ DeliveryStreamName: 'admissions', DeliveryStreamType: 'DirectPut', ExtendedS3DestinationConfiguration: s3 }));
     await admin.video.send(new CreateVideoStreamCommand({ StreamName: 'ward-7-cam', ...(key ? { KmsKeyId: key } : {}) }));
     await createGroup(admin.elastiCache, { id: 'sessions', atRest: true, transit: true, mode: 'required', authToken: 'a-long-enough-auth-token-0123456789' });
+    await createProvisioned(admin.kafka, 'claims', { EncryptionInTransit: { ClientBroker: 'TLS_PLAINTEXT', InCluster: true } });
+    await createServerless(admin.kafka, 'events');
   }
 
   it('the harness enforces a policy: the granted call passes, any other is AccessDenied', async () => {
@@ -337,9 +343,11 @@ describe('generated roles against an IAM-enforcing moto (every call the code mak
           const op = a.split(':')[1] ?? '';
           expect(authorized.has(op) || unrouted.has(op), `${a}: ${JSON.stringify(recorder.calls)}`).to.equal(true);
         }
-        // Tags were read in bulk, and the role may: no per-resource tag call was needed.
+        // Tags were read in bulk, and the role may: no per-resource tag call was needed. (MSK's listing returns the
+        // tags itself: its rules hold no tag:GetResources and make no tag call at all.)
         const bulk = recorder.calls.filter((c) => c.operation === 'GetResources').map((c) => c.status);
-        expect(bulk, JSON.stringify(recorder.calls)).to.not.deep.equal([]);
+        if (rule.resource.listActions.includes('tag:GetResources')) expect(bulk, JSON.stringify(recorder.calls)).to.not.deep.equal([]);
+        else expect(recorder.calls.filter((c) => /Tag/.test(c.operation)), JSON.stringify(recorder.calls)).to.deep.equal([]);
         expect(bulk.filter((x) => x !== 200)).to.deep.equal([]);
         expect(recorder.calls.filter((c) => c.operation === 'PutEvaluations').map((c) => c.status)).to.deep.equal([200]);
         expect(evaluations).to.be.above(0);
@@ -350,7 +358,8 @@ describe('generated roles against an IAM-enforcing moto (every call the code mak
       });
     }
 
-    for (const rule of catalog) {
+    // Only rules that read tags in bulk have a fallback to test (MSK's listing carries the tags).
+    for (const rule of catalog.filter((r) => r.resource.listActions.includes('tag:GetResources'))) {
       it(`${rule.name}: with tag:GetResources denied, tags are read per resource and every one of those calls is allowed`, async () => {
         // Arrange: the rule role minus tag:GetResources, as in an account whose SCP denies the Tagging API
         await seed();
@@ -390,19 +399,25 @@ describe('generated roles against an IAM-enforcing moto (every call the code mak
         const creds = await moto.assumeRoleWith(`config-${rule.name}`.slice(0, 64), rolePolicy(roleForRule(template, rule.name, ruleLogicalIds(rule).role)));
         const recorder = recordSdkCalls(KinesisClient);
         const notes: string[] = [];
+        const recorded = rule.resource.recordedTypes ?? rule.resource.resourceTypes;
         try {
           // Act: moto answers SelectResourceConfig with no rows (its results are set in-process only), after authorizing it
           const clients = new AwsClients({ region: MOTO_REGION, endpoint: moto.endpoint, maxAttempts: 1, credentials: async () => creds });
           for (const lister of rule.resource.listers) {
-            for await (const r of lister.list(clients, { preferConfig: true, onNote: (n) => notes.push(n.source) })) if (r instanceof UnreadableResource) throw r.error;
+            for await (const r of lister.list(clients, { preferConfig: true, onNote: (n) => notes.push(`${n.resourceType} ${n.source}`) })) if (r instanceof UnreadableResource) throw r.error;
           }
         } finally {
           recorder.restore();
         }
         // Assert
-        expect(notes).to.deep.equal(['config']);
+        // Types AWS Config does not record (MSK serverless clusters) are listed through their API, also allowed.
+        expect(notes).to.deep.equal(rule.resource.resourceTypes.map((t) => `${t} ${recorded.includes(t) ? 'config' : 'api'}`));
         expect(recorder.denied(), JSON.stringify(recorder.calls)).to.deep.equal([]);
-        expect(recorder.calls.map((c) => `${c.operation} ${c.status}`)).to.deep.equal(['DescribeConfigurationRecorders 200', 'DescribeConfigurationRecorderStatus 200', 'SelectResourceConfig 200']);
+        expect(recorder.calls.filter((c) => c.client === 'ConfigServiceClient').map((c) => `${c.operation} ${c.status}`)).to.deep.equal([
+          'DescribeConfigurationRecorders 200',
+          'DescribeConfigurationRecorderStatus 200',
+          'SelectResourceConfig 200',
+        ]);
       });
     }
 
@@ -605,6 +620,15 @@ describe('generated roles against an IAM-enforcing moto (every call the code mak
           r.calls.some((c) => c.api === 'Publish' && !c.error),
       },
       {
+        name: 'HIPAA-MSKEnforceClientBrokerTls',
+        arrange: async () => {
+          // moto has no UpdateSecurity and leaves clusters CREATING: test/remediations/msk-emulation.ts answers both.
+          const arn = await createProvisioned(admin.kafka, 'claims-tls', { EncryptionInTransit: { ClientBroker: 'TLS_PLAINTEXT', InCluster: true } });
+          return { parameters: { ResourceId: arn }, answer: emulateUpdateSecurity(admin.kafka).override };
+        },
+        done: async (r) => r.calls.filter((c) => c.api === 'UpdateSecurity').length === 1 && r.stepPath.at(-1) === 'VerifyClientBrokerTls',
+      },
+      {
         name: 'HIPAA-NotifyNonCompliantResource',
         arrange: async () => {
           const topicArn = await topic();
@@ -662,6 +686,7 @@ describe('generated roles against an IAM-enforcing moto (every call the code mak
       { document: 'HIPAA-ElastiCacheAddAuthToken', action: 'elasticache:DeleteReplicationGroup', send: (k) => new ElastiCacheClient(moto.clientConfig(k)).send(new DeleteReplicationGroupCommand({ ReplicationGroupId: 'sessions' })) },
       { document: 'HIPAA-ElastiCacheEnableTransitEncryption', action: 'elasticache:DeleteReplicationGroup', send: (k) => new ElastiCacheClient(moto.clientConfig(k)).send(new DeleteReplicationGroupCommand({ ReplicationGroupId: 'sessions' })) },
       { document: 'HIPAA-ElastiCacheApplySecurityUpdates', action: 'elasticache:ModifyReplicationGroup', send: (k) => new ElastiCacheClient(moto.clientConfig(k)).send(new ModifyReplicationGroupCommand({ ReplicationGroupId: 'sessions', ApplyImmediately: true })) },
+      { document: 'HIPAA-MSKEnforceClientBrokerTls', action: 'kafka:DeleteCluster', send: (k) => new KafkaClient(moto.clientConfig(k)).send(new DeleteClusterCommand({ ClusterArn: 'arn:aws:kafka:us-east-1:123456789012:cluster/claims/x' })) },
       { document: 'HIPAA-EnableFirehoseEncryption', action: 'firehose:DeleteDeliveryStream', send: (k) => new FirehoseClient(moto.clientConfig(k)).send(new DeleteDeliveryStreamCommand({ DeliveryStreamName: 'admissions' })) },
     ];
     it('each ElastiCache and Firehose document role is refused a write it does not hold', async () => {

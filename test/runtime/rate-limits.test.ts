@@ -28,6 +28,7 @@ const PACKAGE_SERVICE: Record<string, string> = {
   firehose: 'firehose',
   'kinesis-video': 'kinesisvideo',
   elasticache: 'elasticache',
+  kafka: 'kafka',
   kms: 'kms',
   'config-service': 'config',
   sts: 'sts',

@@ -30,6 +30,11 @@ function tagsOf(v: Values): { Key: string; Value: string }[] {
   return typeof tags === 'object' && tags !== null ? Object.entries(tags).map(([Key, Value]) => ({ Key, Value: String(Value ?? '') })) : [];
 }
 
+/** `tags_all`, else `tags`, as a CloudFormation tag map (AWS::MSK::* take Tags as a map). */
+function tagMapOf(v: Values): Record<string, string> {
+  return Object.fromEntries(tagsOf(v).map((t) => [t.Key, t.Value]));
+}
+
 /** The CloudFormation type each judged Terraform type stands for. */
 export const TERRAFORM_TYPES: Readonly<Record<string, string>> = {
   aws_kinesis_stream: 'AWS::Kinesis::Stream',
@@ -40,6 +45,8 @@ export const TERRAFORM_TYPES: Readonly<Record<string, string>> = {
   aws_elasticache_serverless_cache: 'AWS::ElastiCache::ServerlessCache',
   aws_elasticache_user_group: 'AWS::ElastiCache::UserGroup',
   aws_elasticache_user: 'AWS::ElastiCache::User',
+  aws_msk_cluster: 'AWS::MSK::Cluster',
+  aws_msk_serverless_cluster: 'AWS::MSK::ServerlessCluster',
   aws_kms_key: 'AWS::KMS::Key',
   aws_kms_alias: 'AWS::KMS::Alias',
 };
@@ -125,6 +132,28 @@ export function translateTerraform(type: string, v: Values): TranslatedResource 
       if (mode && present(mode.type)) p.AuthenticationMode = { Type: mode.type };
       break;
     }
+    case 'aws_msk_cluster': {
+      // encryption_info { encryption_at_rest_kms_key_arn, encryption_in_transit { client_broker, in_cluster } }; the
+      // provider's defaults (TLS, true) are AWS's, so a block left out translates to properties left out.
+      set(p, 'ClusterName', v.cluster_name);
+      const info = first(v.encryption_info);
+      const transit = first(info?.encryption_in_transit);
+      const encryption: Record<string, unknown> = {};
+      if (info && present(info.encryption_at_rest_kms_key_arn)) encryption.EncryptionAtRest = { DataVolumeKMSKeyId: info.encryption_at_rest_kms_key_arn };
+      if (transit) {
+        const t: Record<string, unknown> = {};
+        set(t, 'ClientBroker', transit.client_broker);
+        set(t, 'InCluster', transit.in_cluster);
+        encryption.EncryptionInTransit = t;
+      }
+      if (Object.keys(encryption).length > 0) p.EncryptionInfo = encryption;
+      p.Tags = tagMapOf(v);
+      break;
+    }
+    case 'aws_msk_serverless_cluster':
+      set(p, 'ClusterName', v.cluster_name);
+      p.Tags = tagMapOf(v);
+      break;
     case 'aws_kms_key':
       if (v.is_enabled === false) p.Enabled = false;
       break;
