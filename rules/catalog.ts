@@ -7,6 +7,8 @@ import { elastiCacheEncryptedAtRest } from './elasticache-encrypted-at-rest';
 import { elastiCacheEncryptedInTransit } from './elasticache-encrypted-in-transit';
 import { elastiCacheEngineHipaaEligible } from './elasticache-engine-hipaa-eligible';
 import { elastiCacheSecurityUpdatesApplied } from './elasticache-security-updates-applied';
+import { openSearchEncryptedAtRest } from './opensearch-encrypted-at-rest';
+import { openSearchEncryptedInTransit } from './opensearch-encrypted-in-transit';
 import type { Safeguard } from './runtime/safeguard';
 
 /**
@@ -23,6 +25,8 @@ export const catalog: readonly Safeguard[] = [
   elastiCacheEngineHipaaEligible,
   elastiCacheSecurityUpdatesApplied,
   elastiCacheCurrentGenerationNodes,
+  openSearchEncryptedAtRest,
+  openSearchEncryptedInTransit,
 ];
 
 export const safeguardNames = catalog.map((s) => s.name);
