@@ -29,7 +29,7 @@ const NOW = new Date('2026-11-22T12:00:00Z');
 const OPTIONS = {
   EncryptionAtRestOptions: { Enabled: true, KmsKeyId: KEY_ARN },
   NodeToNodeEncryptionOptions: { Enabled: true },
-  DomainEndpointOptions: { EnforceHTTPS: true, TLSSecurityPolicy: 'Policy-Min-TLS-1-0-2019-07' },
+  DomainEndpointOptions: { EnforceHTTPS: true, TLSSecurityPolicy: 'Policy-Min-TLS-1-0-2019-07' as const },
 };
 
 const item = (configuration: Record<string, unknown>, tags: Record<string, string> = {}) => {
@@ -51,7 +51,8 @@ async function collect(items: AsyncIterable<OpenSearchDomain | UnreadableResourc
   for await (const i of items) out.push(i);
   return out;
 }
-const status = (name: string, o: Record<string, unknown> = {}) => ({ DomainId: `${ACCOUNT}/${name}`, DomainName: name, ARN: `arn:aws:es:us-east-1:${ACCOUNT}:domain/${name}`, ...o });
+// DomainStatus as the OpenSearch API model shapes it (DomainId, DomainName, ARN and ClusterConfig are required members).
+const status = (name: string, o: Record<string, unknown> = {}) => ({ DomainId: `${ACCOUNT}/${name}`, DomainName: name, ARN: `arn:aws:es:us-east-1:${ACCOUNT}:domain/${name}`, ClusterConfig: {}, ...o });
 
 describe('resources/opensearch', () => {
   describe('configuration item', () => {
