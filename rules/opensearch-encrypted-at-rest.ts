@@ -46,7 +46,7 @@ export const openSearchEncryptedAtRest = defineSafeguard({
     parameters: {
       KmsKeyId: {
         default: 'alias/aws/es',
-        description: 'KMS key (ID, ARN or alias) the remediation encrypts domains with. Use a customer managed key when requireCustomerManagedKey is true.',
+        description: 'KMS key (key ID or key ARN; alias/aws/es for the AWS managed key) the remediation encrypts domains with. Use a customer managed key when requireCustomerManagedKey is true.',
       },
     },
   },
