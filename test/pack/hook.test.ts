@@ -31,6 +31,8 @@ const base: PartsInput = {
   safeguards: catalog,
   documents: loadAllRemediationDocuments(),
   packText: readFileSync(PACK_PATH, 'utf8'),
+  // The pack outgrew a TemplateBody (51,200 bytes): the stack points at it in S3, as `safeguards deploy` makes it do.
+  packTemplateS3Uri: 's3://awsconfigconforms-hipaa-safeguards-999999999999-us-east-1/prod/conformance-packs/p.yaml',
   service: 'hipaa-safeguards',
   stage: 'prod',
 };
@@ -77,6 +79,7 @@ describe('prevention hook templates', () => {
             'AWS::ElastiCache::ReplicationGroup',
             'AWS::ElastiCache::CacheCluster',
             'AWS::ElastiCache::ServerlessCache',
+            'AWS::OpenSearchService::Domain',
           ],
           Actions: ['CREATE', 'UPDATE'],
           InvocationPoints: ['PRE_PROVISION'],
