@@ -9,6 +9,8 @@ import { elastiCacheEngineHipaaEligible } from './elasticache-engine-hipaa-eligi
 import { elastiCacheSecurityUpdatesApplied } from './elasticache-security-updates-applied';
 import { mskEncryptedAtRest } from './msk-encrypted-at-rest';
 import { mskEncryptedInTransit } from './msk-encrypted-in-transit';
+import { openSearchEncryptedAtRest } from './opensearch-encrypted-at-rest';
+import { openSearchEncryptedInTransit } from './opensearch-encrypted-in-transit';
 import type { Safeguard } from './runtime/safeguard';
 import { CHANGE_SOURCES, type ChangeSource } from './triggers/change-sources';
 
@@ -28,6 +30,8 @@ export const catalog: readonly Safeguard[] = [
   elastiCacheCurrentGenerationNodes,
   mskEncryptedInTransit,
   mskEncryptedAtRest,
+  openSearchEncryptedAtRest,
+  openSearchEncryptedInTransit,
 ];
 
 export const safeguardNames = catalog.map((s) => s.name);

@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { catalog } from '../catalog';
 import type { JudgeProperties, PropertyVerdict } from '../prevention/judge-properties';
-import type { Safeguard, Severity } from '../runtime/safeguard';
+import { type Safeguard, type Severity, cloudFormationTypesOf } from '../runtime/safeguard';
 import { HookTimeoutError } from './errors';
 import { type HookRequest, InvocationPoint, clientRequestTokenOf, isCloudControlRequest, parseHookRequest } from './request';
 import {
@@ -26,7 +26,7 @@ const ANSWER_RESERVE_MS = 1_500;
 
 /** The resource types the hook judges: every type of every safeguard in the catalog, in catalog order. */
 export function hookTargetTypes(safeguards: readonly Safeguard[] = catalog): string[] {
-  return [...new Set(safeguards.flatMap((s) => s.resource.resourceTypes))];
+  return [...new Set(safeguards.flatMap((s) => cloudFormationTypesOf(s.resource)))];
 }
 
 /** The part of the Lambda context the handler reads. */

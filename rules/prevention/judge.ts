@@ -3,7 +3,7 @@ import { fitAnnotation, markUserText, notApplicable } from '../runtime/complianc
 import { checkExemption } from '../runtime/exemptions';
 import { judge, type JudgeContext, newJudgeContext } from '../runtime/judge';
 import { parseParameters } from '../runtime/parameters';
-import type { NormalizedResource, Safeguard } from '../runtime/safeguard';
+import { type NormalizedResource, type Safeguard, cloudFormationTypesOf } from '../runtime/safeguard';
 import { IncompleteResourceError, type NodeBasedCache } from '../resources/elasticache';
 import type { Lookup } from '../runtime/lookup';
 import { type PropertyReads, cfnTags } from '../resources/cloudformation/common';
@@ -28,11 +28,11 @@ async function withAccountDefaults(view: NormalizedResource, lookup: Lookup): Pr
 
 /** Rules whose adapter judges `resourceType`, in catalog order. */
 export function safeguardsFor(resourceType: string, rules?: readonly string[]): Safeguard[] {
-  return catalog.filter((s) => s.resource.resourceTypes.includes(resourceType) && (!rules || rules.includes(s.name)));
+  return catalog.filter((s) => cloudFormationTypesOf(s.resource).includes(resourceType) && (!rules || rules.includes(s.name)));
 }
 
 /** Every CloudFormation type some safeguard judges. */
-export const preventionResourceTypes: readonly string[] = [...new Set(catalog.flatMap((s) => s.resource.resourceTypes))];
+export const preventionResourceTypes: readonly string[] = [...new Set(catalog.flatMap((s) => cloudFormationTypesOf(s.resource)))];
 
 /**
  * The property paths that decide a verdict and hold a value unknown before deployment (a marker), each with what it

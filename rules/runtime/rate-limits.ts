@@ -9,7 +9,19 @@
  */
 
 /** IAM service prefixes of the services the pack calls. */
-export type ServiceId = 'kinesis' | 'firehose' | 'kinesisvideo' | 'elasticache' | 'kafka' | 'kms' | 'config' | 'tag' | 'sts' | 'organizations' | 'securityhub';
+export type ServiceId =
+  | 'kinesis'
+  | 'firehose'
+  | 'kinesisvideo'
+  | 'elasticache'
+  | 'kafka'
+  | 'kms'
+  | 'config'
+  | 'tag'
+  | 'sts'
+  | 'organizations'
+  | 'securityhub'
+  | 'es';
 
 export interface RateLimit {
   readonly service: ServiceId;
@@ -64,6 +76,12 @@ export const RATE_LIMITS: readonly RateLimit[] = [
     (operation): RateLimit => ({ service: 'kafka', operation, ...DEFAULT_RATE, source: undocumented('https://docs.aws.amazon.com/msk/latest/developerguide/limits.html lists no API request rates') }),
   ),
 
+  // Amazon OpenSearch Service (IAM prefix es): its quotas page lists domain, instance and storage limits, no
+  // configuration API request rates.
+  ...(['ListDomainNames', 'DescribeDomains', 'ListTags'] as const).map(
+    (operation): RateLimit => ({ service: 'es', operation, ...DEFAULT_RATE, source: undocumented('https://docs.aws.amazon.com/opensearch-service/latest/developerguide/limits.html lists no API request rates') }),
+  ),
+
   // KMS: "Request quotas for each AWS KMS API operation". The current page may list a higher DescribeKey quota in
   // some Regions; 100 is the figure in the published guide's source (awsdocs/aws-kms-developer-guide) and the safe one.
   { service: 'kms', operation: 'DescribeKey', perSecond: 100, source: 'https://docs.aws.amazon.com/kms/latest/developerguide/requests-per-second.html (awsdocs/aws-kms-developer-guide doc_source/requests-per-second.md: "DescribeKey | 100")' },
@@ -91,6 +109,7 @@ export const CLIENT_SERVICES: Readonly<Record<string, ServiceId>> = {
   KinesisVideoClient: 'kinesisvideo',
   ElastiCacheClient: 'elasticache',
   KafkaClient: 'kafka',
+  OpenSearchClient: 'es',
   KMSClient: 'kms',
   ConfigServiceClient: 'config',
   ResourceGroupsTaggingAPIClient: 'tag',

@@ -122,6 +122,11 @@ export interface ResourceAdapter<R extends NormalizedResource> {
    * defer to something only known after deployment. Builders live in rules/resources/cloudformation/.
    */
   fromCloudFormation?(resource: CloudFormationResource): R;
+  /**
+   * The CloudFormation types `fromCloudFormation` builds from, when they differ from the Config types above
+   * (CloudFormation's AWS::OpenSearchService::Domain is Config's AWS::OpenSearch::Domain). Absent: `resourceTypes`.
+   */
+  readonly cloudFormationTypes?: readonly string[];
   /** Per resource type, the CloudFormation property paths `fromCloudFormation` reads (checked against the registry schemas). */
   readonly cloudFormationReads?: Readonly<Record<string, PropertyReads>>;
   readonly listers: readonly Lister<R>[];
@@ -221,4 +226,9 @@ export function defineSafeguard<R extends NormalizedResource, S extends Paramete
   const clash = Object.keys(definition.parameters).find((p) => Object.hasOwn(commonParameters, p));
   if (clash) throw new Error(`Safeguard ${definition.name} redefines the common parameter ${clash}.`);
   return { ...definition, schema: { ...definition.parameters, ...commonParameters } };
+}
+
+/** The CloudFormation types an adapter judges before deployment (prevention, the hook): its own list, else its Config types. */
+export function cloudFormationTypesOf(adapter: Pick<ResourceAdapter<NormalizedResource>, 'resourceTypes' | 'cloudFormationTypes'>): readonly string[] {
+  return adapter.cloudFormationTypes ?? adapter.resourceTypes;
 }

@@ -26,6 +26,8 @@ export const TAGGING_TYPES: Readonly<Record<string, string>> = {
   'AWS::ElastiCache::ReplicationGroup': 'elasticache:replicationgroup',
   'AWS::ElastiCache::CacheCluster': 'elasticache:cluster',
   'AWS::ElastiCache::ServerlessCache': 'elasticache:serverlesscache',
+  // arn:aws:es:...:domain/x
+  'AWS::OpenSearch::Domain': 'es:domain',
 };
 
 /** What the listers of a type covered by TAGGING_TYPES call on top of their per-resource tag action (the fallback). */
@@ -42,6 +44,7 @@ export const PER_RESOURCE_TAG_ACTIONS: Readonly<Record<string, string>> = {
   'AWS::ElastiCache::ReplicationGroup': 'elasticache:ListTagsForResource',
   'AWS::ElastiCache::CacheCluster': 'elasticache:ListTagsForResource',
   'AWS::ElastiCache::ServerlessCache': 'elasticache:ListTagsForResource',
+  'AWS::OpenSearch::Domain': 'es:ListTags',
 };
 
 /** GetResources' ResourcesPerPage maximum ("a minimum of 1 and a maximum value of 100"). */

@@ -53,6 +53,8 @@ export const TAG_ACTIONS_BY_RESOURCE_TYPE: Readonly<Record<string, readonly stri
   // MSK (list_amazonmanagedstreamingforapachekafka): TagResource/UntagResource and both creates take aws:TagKeys.
   'AWS::MSK::Cluster': ['kafka:TagResource', 'kafka:UntagResource', 'kafka:CreateCluster', 'kafka:CreateClusterV2'],
   'AWS::MSK::ServerlessCluster': ['kafka:TagResource', 'kafka:UntagResource', 'kafka:CreateClusterV2'],
+  // list_amazonopensearchservice: CreateDomain takes TagList.
+  'AWS::OpenSearch::Domain': ['es:AddTags', 'es:RemoveTags', 'es:CreateDomain'],
 };
 
 /** The Resource Groups Tagging API tags any type (it also needs the service's own action, denied above). */

@@ -29,6 +29,7 @@ const SAR = 'https://docs.aws.amazon.com/service-authorization/latest/reference'
 export const SAR_PAGES = {
   config: `${SAR}/list_awsconfig.html`,
   elasticache: `${SAR}/list_amazonelasticache.html`,
+  es: `${SAR}/list_amazonopensearchservice.html`,
   events: `${SAR}/list_amazoneventbridge.html`,
   firehose: `${SAR}/list_amazonkinesisfirehose.html`,
   iam: `${SAR}/list_awsidentityandaccessmanagementiam.html`,
@@ -96,6 +97,14 @@ export const ACTION_RESOURCES: Readonly<Record<string, ActionScope>> = {
   // The types our rules and documents tag-read: caches, and the snapshots the delete document takes.
   'elasticache:ListTagsForResource': scoped('elasticache', ...cache('cluster', 'replicationgroup', 'serverlesscache', 'snapshot')),
   'elasticache:ModifyReplicationGroup': scoped('elasticache', ...cache('parametergroup', 'replicationgroup', 'securitygroup', 'usergroup')),
+
+  // Amazon OpenSearch Service domains: arn:${Partition}:es:${Region}:${Account}:domain/${DomainName}.
+  'es:DescribeDomain': scoped('es', here('es', 'domain/*')),
+  'es:DescribeDomains': scoped('es', here('es', 'domain/*')),
+  'es:ListDomainNames': none('es'),
+  // ListTags also takes applications and data sources; the pack reads domains' tags only.
+  'es:ListTags': scoped('es', here('es', 'domain/*')),
+  'es:UpdateDomainConfig': scoped('es', here('es', 'domain/*')),
 
   'events:PutEvents': scoped('events', here('events', 'event-bus/*')),
 

@@ -4,6 +4,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { expect } from 'chai';
 import sinon from 'sinon';
 import { catalog } from '../../rules/catalog';
+import { cloudFormationTypesOf } from '../../rules/runtime/safeguard';
 import { kinesisStreamEncrypted } from '../../rules/kinesis-stream-encrypted';
 import type { PropertiesInput, PropertyVerdict } from '../../rules/prevention/judge-properties';
 import { createHookHandler, hookTargetTypes } from '../../rules/hooks/handler';
@@ -306,7 +307,7 @@ describe('cloudformation-hook', () => {
       }
 
       expect(seen).to.deep.equal(types);
-      expect(new Set(types)).to.deep.equal(new Set(catalog.flatMap((s) => s.resource.resourceTypes)));
+      expect(new Set(types)).to.deep.equal(new Set(catalog.flatMap((s) => cloudFormationTypesOf(s.resource))));
     });
   });
 

@@ -33,6 +33,7 @@ const base: PartsInput = {
   packText: readFileSync(PACK_PATH, 'utf8'),
   service: 'hipaa-safeguards',
   stage: 'prod',
+  // The pack outgrew a TemplateBody (51,200 bytes): the stack points at it in S3, as `safeguards deploy` makes it do.
   packTemplateS3Uri: 's3://hipaa-safeguards-artifacts-123456789012/prod/conformance-packs/hipaa-safeguards.yaml',
 };
 const single = (prevention = preventionOptions('FAIL', 'BLOCK')) => buildResources({ ...base, prevention }).Resources as Record<string, Resource>;
@@ -80,6 +81,7 @@ describe('prevention hook templates', () => {
             'AWS::ElastiCache::ServerlessCache',
             'AWS::MSK::Cluster',
             'AWS::MSK::ServerlessCluster',
+            'AWS::OpenSearchService::Domain',
           ],
           Actions: ['CREATE', 'UPDATE'],
           InvocationPoints: ['PRE_PROVISION'],

@@ -18,6 +18,7 @@ import {
   ListTagsForResourceCommand,
 } from '@aws-sdk/client-elasticache';
 import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { DescribeDomainsCommand, ListDomainNamesCommand, OpenSearchClient } from '@aws-sdk/client-opensearch';
 import { GetResourcesCommand, ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import { mockClient } from 'aws-sdk-client-mock';
 import { expect } from 'chai';
@@ -393,8 +394,67 @@ describe('prevention: the three paths agree', () => {
     });
   });
 
+  it('AWS::OpenSearch::Domain: configuration item, API and template (AWS::OpenSearchService::Domain) give one verdict per state and rule', async () => {
+    // Arrange: the option members are spelled alike in the Config item, DescribeDomains and the template
+    const states: { name: string; options: Record<string, unknown>; tags?: Record<string, string> }[] = [
+      { name: 'defaults', options: {} },
+      {
+        name: 'customer-key-tls12',
+        options: { EncryptionAtRestOptions: { Enabled: true, KmsKeyId: KEY }, NodeToNodeEncryptionOptions: { Enabled: true }, DomainEndpointOptions: { EnforceHTTPS: true, TLSSecurityPolicy: 'Policy-Min-TLS-1-2-2019-07' } },
+      },
+      {
+        name: 'disabled-key-tls10',
+        options: { EncryptionAtRestOptions: { Enabled: true, KmsKeyId: OFF_KEY }, NodeToNodeEncryptionOptions: { Enabled: true }, DomainEndpointOptions: { EnforceHTTPS: true, TLSSecurityPolicy: 'Policy-Min-TLS-1-0-2019-07' } },
+      },
+      { name: 'exempt', options: {}, tags: { 'hipaa-safeguards:exempt': 'CHG-5' } },
+    ];
+    const parameters = { 'opensearch-encrypted-at-rest': { requireCustomerManagedKey: 'true' } };
+    const arn = (name: string) => `arn:aws:es:${REGION}:${ACCOUNT}:domain/${name}`;
+    const os = track(mockClient(OpenSearchClient));
+    os.on(ListDomainNamesCommand).resolves({ DomainNames: states.map((s) => ({ DomainName: s.name, EngineType: 'OpenSearch' })) });
+    os.on(DescribeDomainsCommand).callsFake((input: { DomainNames: string[] }) => ({
+      DomainStatusList: states
+        .filter((s) => input.DomainNames.includes(s.name))
+        .map((s) => ({ DomainId: `${ACCOUNT}/${s.name}`, DomainName: s.name, ARN: arn(s.name), ClusterConfig: {}, EngineVersion: 'OpenSearch_2.11', ...s.options })),
+    }));
+    tagging.on(GetResourcesCommand).resolves({ ResourceTagMappingList: states.filter((s) => s.tags).map((s) => ({ ResourceARN: arn(s.name), Tags: tagList(s.tags) })) });
+    // Act
+    const api = await viaApi('AWS::OpenSearch::Domain', parameters);
+    const items = await viaItems(
+      'AWS::OpenSearch::Domain',
+      states.map((s) => ({
+        ...eventStyleItem({ resourceType: 'AWS::OpenSearch::Domain', name: s.name, arn: arn(s.name), configuration: { DomainName: s.name, ...s.options }, tags: s.tags ?? {} }),
+        resourceId: `${ACCOUNT}/${s.name}`,
+      })),
+      parameters,
+    );
+    const declared = await viaTemplate(
+      'AWS::OpenSearchService::Domain',
+      states.map((s) => {
+        const enc = s.options.EncryptionAtRestOptions as { KmsKeyId?: string } | undefined;
+        return { name: s.name, template: { DomainName: s.name, ...s.options, ...(enc ? { EncryptionAtRestOptions: { ...enc, KmsKeyId: asTemplateKey(enc.KmsKeyId) } } : {}), Tags: tagList(s.tags) } };
+      }),
+      parameters,
+    );
+    // A template names a domain before it has an account: the same domain is `<account>/<name>` once it exists.
+    const tpl = Object.fromEntries(Object.entries(declared).map(([k, v]) => [`${ACCOUNT}/${k}`, v]));
+    // Assert
+    expect(api).to.deep.equal(items);
+    expect(tpl).to.deep.equal(items);
+    expect(Object.keys(items)).to.have.length(states.length * 2);
+    expect(new Set(Object.values(items))).to.deep.equal(new Set(['NON_COMPLIANT', 'COMPLIANT', 'NOT_APPLICABLE']));
+  });
+
   it('covers every resource type of the catalog', () => {
-    const covered = ['AWS::Kinesis::Stream', 'AWS::KinesisVideo::Stream', 'AWS::KinesisFirehose::DeliveryStream', 'AWS::ElastiCache::ReplicationGroup', 'AWS::ElastiCache::CacheCluster', 'AWS::ElastiCache::ServerlessCache'];
+    const covered = [
+      'AWS::Kinesis::Stream',
+      'AWS::KinesisVideo::Stream',
+      'AWS::KinesisFirehose::DeliveryStream',
+      'AWS::ElastiCache::ReplicationGroup',
+      'AWS::ElastiCache::CacheCluster',
+      'AWS::ElastiCache::ServerlessCache',
+      'AWS::OpenSearch::Domain',
+    ];
     // MSK: the cluster ID is its ARN from Config and the API, its name before deployment, so its sources are held to
     // one verdict by name in test/resources/msk.test.ts.
     covered.push('AWS::MSK::Cluster', 'AWS::MSK::ServerlessCluster');

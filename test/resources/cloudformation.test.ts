@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { catalog } from '../../rules/catalog';
+import { cloudFormationTypesOf } from '../../rules/runtime/safeguard';
+import { DomainProperties } from '../../rules/resources/cloudformation/opensearch';
 import { MalformedPropertiesError } from '../../rules/prevention/errors';
 import {
   CacheClusterProperties,
@@ -48,6 +50,7 @@ const schemas: [string, Parameters<typeof leafPaths>[0]][] = [
   ['AWS::ElastiCache::ServerlessCache', ServerlessCacheProperties],
   ['AWS::ElastiCache::UserGroup', UserGroupProperties],
   ['AWS::ElastiCache::User', UserProperties],
+  ['AWS::OpenSearchService::Domain', DomainProperties],
 ];
 
 const rg = (properties: Record<string, unknown>) =>
@@ -72,7 +75,7 @@ describe('resources/cloudformation', () => {
       // Act / Assert: every catalog type has a builder and its declared paths exist
       for (const s of catalog) {
         expect(s.resource.fromCloudFormation, s.name).to.be.a('function');
-        for (const type of s.resource.resourceTypes) expect(reads, type).to.have.property(type);
+        for (const type of cloudFormationTypesOf(s.resource)) expect(reads, type).to.have.property(type);
       }
       for (const [type, paths] of Object.entries(reads)) {
         const registry = registrySchema(type);

@@ -35,6 +35,7 @@ const PACKAGE_SERVICE: Record<string, string> = {
   organizations: 'organizations',
   securityhub: 'securityhub',
   'resource-groups-tagging-api': 'tag',
+  opensearch: 'es',
 };
 
 describe('rate limit table', () => {

@@ -64,6 +64,7 @@ describe('runtime/tagging (tags in bulk)', () => {
         'AWS::ElastiCache::ReplicationGroup': 'elasticache:replicationgroup',
         'AWS::ElastiCache::CacheCluster': 'elasticache:cluster',
         'AWS::ElastiCache::ServerlessCache': 'elasticache:serverlesscache',
+        'AWS::OpenSearch::Domain': 'es:domain',
       });
     });
   });

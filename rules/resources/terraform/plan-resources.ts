@@ -48,13 +48,15 @@ export const TERRAFORM_TYPES: Readonly<Record<string, string>> = {
   aws_msk_cluster: 'AWS::MSK::Cluster',
   aws_msk_serverless_cluster: 'AWS::MSK::ServerlessCluster',
   aws_kms_key: 'AWS::KMS::Key',
+  aws_opensearch_domain: 'AWS::OpenSearchService::Domain',
   aws_kms_alias: 'AWS::KMS::Alias',
 };
 
 /**
  * Translates one planned resource. Provider defaults: `encryption_type` NONE (aws_kinesis_stream), `engine` redis
  * (aws_elasticache_replication_group), `is_enabled` true (aws_kms_key); Firehose's source is `kinesis_source_configuration`
- * (KinesisStreamAsSource) or `msk_source_configuration` (MSKAsSource), otherwise DirectPut.
+ * (KinesisStreamAsSource) or `msk_source_configuration` (MSKAsSource), otherwise DirectPut. aws_opensearch_domain:
+ * `encrypt_at_rest`, `node_to_node_encryption`, `domain_endpoint_options` map onto the CloudFormation options.
  */
 export function translateTerraform(type: string, v: Values): TranslatedResource | undefined {
   const resourceType = TERRAFORM_TYPES[type];
@@ -154,6 +156,24 @@ export function translateTerraform(type: string, v: Values): TranslatedResource 
       set(p, 'ClusterName', v.cluster_name);
       p.Tags = tagMapOf(v);
       break;
+    case 'aws_opensearch_domain': {
+      // Blocks the configuration leaves out are absent from the plan: CreateDomain's defaults apply, as for CloudFormation.
+      set(p, 'DomainName', v.domain_name);
+      set(p, 'EngineVersion', v.engine_version);
+      const atRest = first(v.encrypt_at_rest);
+      if (atRest) p.EncryptionAtRestOptions = { ...(present(atRest.enabled) ? { Enabled: atRest.enabled } : {}), ...(present(atRest.kms_key_id) ? { KmsKeyId: atRest.kms_key_id } : {}) };
+      const n2n = first(v.node_to_node_encryption);
+      if (n2n && present(n2n.enabled)) p.NodeToNodeEncryptionOptions = { Enabled: n2n.enabled };
+      const endpoint = first(v.domain_endpoint_options);
+      if (endpoint) {
+        p.DomainEndpointOptions = {
+          ...(present(endpoint.enforce_https) ? { EnforceHTTPS: endpoint.enforce_https } : {}),
+          ...(present(endpoint.tls_security_policy) ? { TLSSecurityPolicy: endpoint.tls_security_policy } : {}),
+        };
+      }
+      p.Tags = tagsOf(v);
+      break;
+    }
     case 'aws_kms_key':
       if (v.is_enabled === false) p.Enabled = false;
       break;

@@ -27,6 +27,8 @@ const SDK_PACKAGE: Readonly<Record<string, string>> = {
 const IAM_PREFIX: Readonly<Record<string, string>> = {
   elbv2: 'elasticloadbalancing',
   stepfunctions: 'states',
+  // Amazon OpenSearch Service's IAM prefix is still es.
+  opensearch: 'es',
 };
 
 export function sdkPackageFor(service: string): string {

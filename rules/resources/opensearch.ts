@@ -1,0 +1,186 @@
+import { DescribeDomainsCommand, ListDomainNamesCommand, ListTagsCommand, OpenSearchClient } from '@aws-sdk/client-opensearch';
+import * as z from 'zod/mini';
+import type { AwsClients } from '../runtime/clients';
+import { CONFIG_SOURCE_ACTIONS, configFirst } from '../runtime/config-source';
+import { InvalidResponseError, MalformedEventError } from '../runtime/errors';
+import { type ConfigurationItem, describeIssues } from '../runtime/event';
+import { type ListOptions, type NormalizedResource, type ResourceAdapter, UnreadableResource } from '../runtime/safeguard';
+import { BULK_TAG_ACTIONS, TagReader } from '../runtime/tagging';
+import { OPENSEARCH_CFN_TYPE, openSearchDomainFromCloudFormation, openSearchDomainReads } from './cloudformation/opensearch';
+
+/**
+ * An OpenSearch Service domain (OpenSearch or legacy Elasticsearch engine) as every safeguard sees it.
+ *
+ * AWS Config records domains as `AWS::OpenSearch::Domain`; its item carries every field the rules read
+ * (EncryptionAtRestOptions, NodeToNodeEncryptionOptions, DomainEndpointOptions: see
+ * ../shared/reference/A-config-resource-schema/AWS-OpenSearch-Domain.properties.json), so the rules are change-triggered
+ * as well as periodic. The legacy `AWS::Elasticsearch::Domain` item carries no encryption at rest or endpoint options,
+ * so it is not judged; the OpenSearch API lists domains of both engines and reports them all as AWS::OpenSearch::Domain.
+ */
+export interface OpenSearchDomain extends NormalizedResource {
+  readonly name: string;
+  readonly arn?: string;
+  /** `OpenSearch_2.11`, `Elasticsearch_7.10`; absent when the source does not say (a template without EngineVersion). */
+  readonly engineVersion?: string;
+  readonly encryptionAtRest: boolean;
+  /** The key encryption at rest uses; `alias/aws/es` (the AWS managed key) when encryption is on and none is named. */
+  readonly kmsKeyId?: string;
+  readonly nodeToNodeEncryption: boolean;
+  readonly enforceHttps: boolean;
+  /** DomainEndpointOptions.TLSSecurityPolicy; absent when the source does not carry it. */
+  readonly tlsSecurityPolicy?: string;
+}
+
+export const OPENSEARCH_RESOURCE_TYPE = 'AWS::OpenSearch::Domain';
+
+/** The AWS managed key OpenSearch Service encrypts with when no key is named ("default: uses default aws/es KMS key"). */
+export const DEFAULT_OPENSEARCH_KEY = 'alias/aws/es';
+
+/**
+ * The TLS security policies of DomainEndpointOptions, weakest first: the enum `TLSSecurityPolicy` of the OpenSearch API
+ * model (../shared/reference/F-botocore-service-models/opensearch-2021-01-01.service-2.json), ordered by what the model's
+ * documentation says each accepts: TLS 1.0 to 1.2; only 1.2; 1.2 to 1.3 with perfect forward secrecy ciphers; 1.3 (and
+ * 1.2 with RFC 9151 suites) with FIPS. test/resources/opensearch.test.ts holds this list to the model's enum.
+ */
+export const TLS_SECURITY_POLICIES = [
+  'Policy-Min-TLS-1-0-2019-07',
+  'Policy-Min-TLS-1-2-2019-07',
+  'Policy-Min-TLS-1-2-PFS-2023-10',
+  'Policy-Min-TLS-1-2-RFC9151-FIPS-2024-08',
+] as const;
+
+/** Rank of a policy in TLS_SECURITY_POLICIES (higher is stronger), or undefined for a name the pack does not know. */
+export function tlsPolicyRank(policy: string): number | undefined {
+  const i = (TLS_SECURITY_POLICIES as readonly string[]).indexOf(policy);
+  return i < 0 ? undefined : i;
+}
+
+/**
+ * What CreateDomain applies when DomainEndpointOptions leaves TLSSecurityPolicy out: the weakest policy
+ * (Policy-Min-TLS-1-0-2019-07), which is also what moto 5.2.1 reports for such a domain. Used for the declared
+ * (CloudFormation, Terraform) view only; a live domain always reports its policy.
+ */
+export const DEFAULT_TLS_SECURITY_POLICY = 'Policy-Min-TLS-1-0-2019-07';
+
+// Only the properties the rules read; each is listed in the AWS Config resource schema of AWS::OpenSearch::Domain.
+export const DomainConfiguration = z.object({
+  DomainName: z.optional(z.string()),
+  DomainArn: z.nullish(z.string()),
+  Arn: z.nullish(z.string()),
+  EngineVersion: z.nullish(z.string()),
+  EncryptionAtRestOptions: z.nullish(z.object({ Enabled: z.nullish(z.boolean()), KmsKeyId: z.nullish(z.string()) })),
+  NodeToNodeEncryptionOptions: z.nullish(z.object({ Enabled: z.nullish(z.boolean()) })),
+  DomainEndpointOptions: z.nullish(z.object({ EnforceHTTPS: z.nullish(z.boolean()), TLSSecurityPolicy: z.nullish(z.string()) })),
+});
+
+// DescribeDomains' DomainStatus (the OpenSearch API model): DomainId, DomainName and ARN are required members.
+const DomainStatus = z.object({
+  DomainId: z.string().check(z.minLength(1)),
+  DomainName: z.string().check(z.minLength(1)),
+  ARN: z.string().check(z.minLength(1)),
+  Deleted: z.nullish(z.boolean()),
+  EngineVersion: z.nullish(z.string()),
+  EncryptionAtRestOptions: z.nullish(z.object({ Enabled: z.nullish(z.boolean()), KmsKeyId: z.nullish(z.string()) })),
+  NodeToNodeEncryptionOptions: z.nullish(z.object({ Enabled: z.nullish(z.boolean()) })),
+  DomainEndpointOptions: z.nullish(z.object({ EnforceHTTPS: z.nullish(z.boolean()), TLSSecurityPolicy: z.nullish(z.string()) })),
+});
+
+type Options = z.infer<typeof DomainConfiguration>;
+
+/** The settings every source spells the same way (the API's and Config's member names are the API's). */
+function settingsOf(o: Pick<Options, 'EngineVersion' | 'EncryptionAtRestOptions' | 'NodeToNodeEncryptionOptions' | 'DomainEndpointOptions'>) {
+  const atRest = o.EncryptionAtRestOptions?.Enabled === true;
+  const key = o.EncryptionAtRestOptions?.KmsKeyId;
+  return {
+    ...(o.EngineVersion ? { engineVersion: o.EngineVersion } : {}),
+    encryptionAtRest: atRest,
+    ...(atRest ? { kmsKeyId: key || DEFAULT_OPENSEARCH_KEY } : {}),
+    nodeToNodeEncryption: o.NodeToNodeEncryptionOptions?.Enabled === true,
+    enforceHttps: o.DomainEndpointOptions?.EnforceHTTPS === true,
+    ...(o.DomainEndpointOptions?.TLSSecurityPolicy ? { tlsSecurityPolicy: o.DomainEndpointOptions.TLSSecurityPolicy } : {}),
+  };
+}
+
+/** The view from a configuration item (change notifications, and periodic runs reading from AWS Config). */
+export function domainFromItem(item: ConfigurationItem): OpenSearchDomain {
+  const parsed = DomainConfiguration.safeParse(item.configuration ?? {});
+  if (!parsed.success) {
+    throw new MalformedEventError(`Malformed ${OPENSEARCH_RESOURCE_TYPE} configuration item ${item.resourceId}: ${describeIssues(parsed.error, 'configuration')}.`);
+  }
+  const c = parsed.data;
+  const arn = c.DomainArn ?? c.Arn ?? item.arn;
+  return {
+    id: item.resourceId,
+    resourceType: OPENSEARCH_RESOURCE_TYPE,
+    name: c.DomainName ?? item.resourceName ?? item.resourceId,
+    ...(arn ? { arn } : {}),
+    ...settingsOf(c),
+    tags: item.tags,
+  };
+}
+
+/**
+ * The view from DescribeDomains. The ID is DomainId (`<account>/<domain name>`), the value the API calls the
+ * domain's "unique identifier" and the configuration item's `configuration.Id`.
+ */
+export function domainFromApi(status: unknown, tags: Readonly<Record<string, string>>): OpenSearchDomain {
+  const parsed = DomainStatus.safeParse(status);
+  if (!parsed.success) {
+    throw new InvalidResponseError(`DescribeDomains returned an incomplete DomainStatus: ${describeIssues(parsed.error, 'DomainStatus')}.`, { operation: 'OpenSearch.DescribeDomains' });
+  }
+  const s = parsed.data;
+  return { id: s.DomainId, resourceType: OPENSEARCH_RESOURCE_TYPE, name: s.DomainName, arn: s.ARN, ...settingsOf(s), tags };
+}
+
+/** DescribeDomains takes at most 5 names a call ("up to five domains": API reference of DescribeDomains). */
+export const DOMAINS_PER_DESCRIBE = 5;
+
+async function listTags(client: OpenSearchClient, arn: string): Promise<Record<string, string>> {
+  // ListTags has no pagination: a domain holds at most 50 tags.
+  const out = await client.send(new ListTagsCommand({ ARN: arn }));
+  return Object.fromEntries((out.TagList ?? []).filter((t) => t.Key).map((t) => [t.Key as string, t.Value ?? '']));
+}
+
+async function* listDomains(clients: AwsClients, options: ListOptions = {}): AsyncIterable<OpenSearchDomain | UnreadableResource> {
+  const client = clients.get(OpenSearchClient);
+  const tags = new TagReader(clients, OPENSEARCH_RESOURCE_TYPE, (c) =>
+    options.onNote?.({ resourceType: OPENSEARCH_RESOURCE_TYPE, source: 'api', tags: c.mode, ...(c.reason ? { reason: c.reason } : {}) }),
+  );
+  // ListDomainNames returns every domain of the account and region in one answer (no pagination in the API model).
+  const listed = await client.send(new ListDomainNamesCommand({}));
+  const names = [...new Set((listed.DomainNames ?? []).map((d) => d.DomainName ?? '').filter((n) => n !== ''))];
+  for (let i = 0; i < names.length; i += DOMAINS_PER_DESCRIBE) {
+    const batch = names.slice(i, i + DOMAINS_PER_DESCRIBE);
+    const out = await client.send(new DescribeDomainsCommand({ DomainNames: batch }));
+    // A domain deleted since ListDomainNames is absent from the answer: it is gone, not failing.
+    for (const raw of out.DomainStatusList ?? []) {
+      const name = typeof raw.DomainName === 'string' && raw.DomainName ? raw.DomainName : '(unnamed)';
+      if (raw.Deleted === true) continue;
+      try {
+        const arn = raw.ARN;
+        const domainTags = arn ? await tags.tagsOf(arn, () => listTags(client, arn)) : {};
+        yield domainFromApi(raw, domainTags);
+      } catch (error) {
+        // An incomplete answer about one domain is that domain's failure; the others are still judged.
+        if (!(error instanceof InvalidResponseError)) throw error;
+        yield new UnreadableResource(OPENSEARCH_RESOURCE_TYPE, raw.DomainId ?? name, error);
+      }
+    }
+  }
+}
+
+const apiLister = { resourceType: OPENSEARCH_RESOURCE_TYPE, list: listDomains };
+
+export const openSearchDomainResource: ResourceAdapter<OpenSearchDomain> = {
+  resourceTypes: [OPENSEARCH_RESOURCE_TYPE],
+  cloudFormationTypes: [OPENSEARCH_CFN_TYPE],
+  // es:ListTags: tags per resource when tag:GetResources is refused (rules/runtime/tagging.ts).
+  // Config first where it records the type (rules/runtime/config-source.ts), the OpenSearch API otherwise.
+  listActions: ['es:ListDomainNames', 'es:DescribeDomains', 'es:ListTags', ...BULK_TAG_ACTIONS, ...CONFIG_SOURCE_ACTIONS],
+  label: (d) => `Domain ${d.name}`,
+  fromConfigurationItem: domainFromItem,
+  listers: [configFirst(OPENSEARCH_RESOURCE_TYPE, domainFromItem, apiLister)],
+  // Prevention: the same view from AWS::OpenSearchService::Domain properties (CloudFormation's type name differs from Config's).
+  fromCloudFormation: (resource) => openSearchDomainFromCloudFormation(resource),
+  cloudFormationReads: { [OPENSEARCH_CFN_TYPE]: openSearchDomainReads },
+};

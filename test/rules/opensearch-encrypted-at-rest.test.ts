@@ -1,0 +1,163 @@
+import { CreateAliasCommand, CreateKeyCommand, DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { AddTagsCommand, CreateDomainCommand, OpenSearchClient } from '@aws-sdk/client-opensearch';
+import { mockClient } from 'aws-sdk-client-mock';
+import { expect } from 'chai';
+import { openSearchEncryptedAtRest as rule } from '../../rules/opensearch-encrypted-at-rest';
+import type { OpenSearchDomain } from '../../rules/resources/opensearch';
+import { AwsClients } from '../../rules/runtime/clients';
+import { judge, newJudgeContext } from '../../rules/runtime/judge';
+import type { KeyFacts } from '../../rules/runtime/kms';
+import { parseParameters } from '../../rules/runtime/parameters';
+import { scan } from '../../scripts/lib/scan';
+import type { MotoServer } from '../../scripts/lib/moto-server';
+import { useMoto } from '../helpers/moto';
+import { type TaggingMock, taggingDenied } from '../helpers/tagging';
+
+const CITE = '45 CFR 164.312(a)(2)(iv)';
+const NOW = new Date('2026-11-22T12:00:00Z');
+const CMK_ARN = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+
+const domain = (o: Partial<OpenSearchDomain> = {}): OpenSearchDomain => ({
+  id: '123456789012/phi-search',
+  resourceType: 'AWS::OpenSearch::Domain',
+  name: 'phi-search',
+  encryptionAtRest: true,
+  kmsKeyId: CMK_ARN,
+  nodeToNodeEncryption: true,
+  enforceHttps: true,
+  tlsSecurityPolicy: 'Policy-Min-TLS-1-2-2019-07',
+  tags: {},
+  ...o,
+});
+const params = (raw: Record<string, string> = {}) => parseParameters(rule.schema, raw);
+const facts = (key?: KeyFacts) => ({ key });
+const cmk = (state = 'Enabled', arn = CMK_ARN): KeyFacts => ({ kind: 'resolved', keyId: CMK_ARN, arn, manager: 'CUSTOMER', state });
+
+describe('opensearch-encrypted-at-rest', () => {
+  describe('evaluate', () => {
+    it('returns NON_COMPLIANT when encryption at rest is off (scenario 1)', () => {
+      // Arrange
+      const d = domain({ encryptionAtRest: false, kmsKeyId: undefined });
+      // Act
+      const v = rule.evaluate(d, params(), { now: NOW, facts: facts() });
+      // Assert
+      expect(v).to.deep.equal({
+        compliance: 'NON_COMPLIANT',
+        annotation: `Domain phi-search is not encrypted at rest (EncryptionAtRestOptions.Enabled false). Enable encryption at rest (in place on OpenSearch or Elasticsearch 6.7+). ${CITE}`,
+      });
+    });
+
+    it('returns COMPLIANT for encryption at rest with default parameters (scenario 2)', () => {
+      expect(rule.evaluate(domain({ kmsKeyId: 'alias/aws/es' }), params(), { now: NOW, facts: facts() })).to.deep.equal({
+        compliance: 'COMPLIANT',
+        annotation: `Domain phi-search is encrypted at rest with KMS key alias/aws/es. ${CITE}`,
+      });
+    });
+
+    it('returns NON_COMPLIANT for the AWS managed key when a customer key is required (scenario 3)', () => {
+      const v = rule.evaluate(domain({ kmsKeyId: 'alias/aws/es' }), params({ requireCustomerManagedKey: 'true' }), { now: NOW, facts: facts({ kind: 'awsManagedAlias', keyId: 'alias/aws/es' }) });
+      expect(v).to.deep.equal({
+        compliance: 'NON_COMPLIANT',
+        annotation: `Domain phi-search is encrypted at rest, but KMS key alias/aws/es is AWS managed; requireCustomerManagedKey needs a customer managed key. The key cannot change in place: migrate to a new domain. ${CITE}`,
+      });
+    });
+
+    it('returns NON_COMPLIANT when the customer key is disabled (scenario 4)', () => {
+      const v = rule.evaluate(domain(), params({ requireCustomerManagedKey: 'true' }), { now: NOW, facts: facts(cmk('Disabled')) });
+      expect(v).to.deep.equal({
+        compliance: 'NON_COMPLIANT',
+        annotation: `Domain phi-search is encrypted at rest, but customer managed key ${CMK_ARN} is Disabled, not Enabled. The key cannot change in place: migrate to a new domain. ${CITE}`,
+      });
+    });
+
+    it('returns NON_COMPLIANT when the key cannot be resolved (scenario 5)', () => {
+      const key: KeyFacts = { kind: 'unresolved', keyId: CMK_ARN, reason: 'DescribeKey failed: NotFoundException' };
+      const v = rule.evaluate(domain(), params({ requireCustomerManagedKey: 'true' }), { now: NOW, facts: facts(key) });
+      expect(v).to.deep.equal({
+        compliance: 'NON_COMPLIANT',
+        annotation: `Domain phi-search is encrypted at rest, but KMS key ${CMK_ARN} cannot be verified (DescribeKey failed: NotFoundException). The key cannot change in place: migrate to a new domain. ${CITE}`,
+      });
+    });
+
+    it('returns NON_COMPLIANT when the resolved key is not in allowedKmsKeyArns (scenario 6)', () => {
+      const other = 'arn:aws:kms:us-east-1:123456789012:key/ffffffff-12ab-34cd-56ef-1234567890ab';
+      const v = rule.evaluate(domain(), params({ allowedKmsKeyArns: other }), { now: NOW, facts: facts(cmk()) });
+      expect(v).to.deep.equal({
+        compliance: 'NON_COMPLIANT',
+        annotation: `Domain phi-search is encrypted at rest, but KMS key ${CMK_ARN} is not in allowedKmsKeyArns. The key cannot change in place: migrate to a new domain. ${CITE}`,
+      });
+    });
+
+    it('returns COMPLIANT for an enabled, allowed customer key (scenario 7)', () => {
+      const v = rule.evaluate(domain(), params({ requireCustomerManagedKey: 'true', allowedKmsKeyArns: CMK_ARN }), { now: NOW, facts: facts(cmk()) });
+      expect(v).to.deep.equal({ compliance: 'COMPLIANT', annotation: `Domain phi-search is encrypted at rest with KMS key ${CMK_ARN}. ${CITE}` });
+    });
+
+    it('links the manual document that enables encryption in place (a blue/green deployment), with the key to use', () => {
+      expect(rule.remediation).to.deep.include({ document: 'HIPAA-OpenSearchEnableEncryptionAtRest', automatic: false, resourceIdParameter: 'DomainId' });
+      expect(rule.triggers).to.deep.equal(['change', 'periodic']);
+    });
+  });
+
+  describe('key lookups through the runtime (moto)', () => {
+    let clients: AwsClients;
+    before(async function () {
+      this.timeout(60_000);
+      const moto = await useMoto();
+      clients = new AwsClients({ region: 'us-east-1', endpoint: moto.endpoint });
+    });
+
+    it('resolves a customer key through its alias and judges it COMPLIANT', async () => {
+      // Arrange
+      const key = await clients.get(KMSClient).send(new CreateKeyCommand({}));
+      await clients.get(KMSClient).send(new CreateAliasCommand({ AliasName: 'alias/phi-search', TargetKeyId: key.KeyMetadata?.KeyId }));
+      // Act
+      const v = await judge(rule, domain({ kmsKeyId: 'alias/phi-search' }), params({ requireCustomerManagedKey: 'true', allowedKmsKeyArns: key.KeyMetadata?.Arn ?? '' }), newJudgeContext(clients, NOW));
+      // Assert
+      expect(v.compliance).to.equal('COMPLIANT');
+    });
+
+    it('looks no key up with the default parameters', async () => {
+      const kms = mockClient(KMSClient);
+      try {
+        const v = await judge(rule, domain(), params(), newJudgeContext(clients, NOW));
+        expect(v.compliance).to.equal('COMPLIANT');
+        expect(kms.commandCalls(DescribeKeyCommand)).to.have.length(0);
+      } finally {
+        kms.restore();
+      }
+    });
+  });
+
+  describe('scan on moto', () => {
+    let moto: MotoServer;
+    let tagging: TaggingMock;
+    beforeEach(async function () {
+      this.timeout(60_000);
+      moto = await useMoto();
+      // moto 5.2.1's tag:GetResources returns no es:domain: the per-resource ListTags path is the one moto can show.
+      tagging = taggingDenied();
+    });
+    afterEach(() => tagging.restore());
+
+    it('judges every domain the API lists, an exempt one NOT_APPLICABLE', async function () {
+      this.timeout(60_000);
+      // Arrange
+      const os = new AwsClients({ region: 'us-east-1', endpoint: moto.endpoint }).get(OpenSearchClient);
+      await os.send(new CreateDomainCommand({ DomainName: 'plain', EngineVersion: 'OpenSearch_2.11' }));
+      await os.send(new CreateDomainCommand({ DomainName: 'encrypted', EngineVersion: 'OpenSearch_2.11', EncryptionAtRestOptions: { Enabled: true, KmsKeyId: CMK_ARN } }));
+      await os.send(new CreateDomainCommand({ DomainName: 'sandbox', EngineVersion: 'OpenSearch_2.11', TagList: [{ Key: 'hipaa-safeguards:exempt', Value: 'CHG-9 synthetic data' }] }));
+      await os.send(new AddTagsCommand({ ARN: 'arn:aws:es:us-east-1:123456789012:domain/encrypted', TagList: [{ Key: 'team', Value: 'records' }] }));
+      // Act
+      const { results, failures } = await scan({ safeguards: [rule], region: 'us-east-1', endpoint: moto.endpoint, maxAttempts: 1 });
+      // Assert
+      expect(failures).to.deep.equal([]);
+      expect(Object.fromEntries(results.map((r) => [r.resourceId, r.compliance]))).to.deep.equal({
+        '123456789012/plain': 'NON_COMPLIANT',
+        '123456789012/encrypted': 'COMPLIANT',
+        '123456789012/sandbox': 'NOT_APPLICABLE',
+      });
+      expect(results.find((r) => r.resourceId === '123456789012/sandbox')?.annotation).to.contain('CHG-9 synthetic data');
+    });
+  });
+});
