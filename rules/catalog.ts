@@ -7,6 +7,9 @@ import { elastiCacheEncryptedAtRest } from './elasticache-encrypted-at-rest';
 import { elastiCacheEncryptedInTransit } from './elasticache-encrypted-in-transit';
 import { elastiCacheEngineHipaaEligible } from './elasticache-engine-hipaa-eligible';
 import { elastiCacheSecurityUpdatesApplied } from './elasticache-security-updates-applied';
+import { memoryDbAuthEnabled } from './memorydb-auth-enabled';
+import { memoryDbEncryptedAtRest } from './memorydb-encrypted-at-rest';
+import { memoryDbEncryptedInTransit } from './memorydb-encrypted-in-transit';
 import type { Safeguard } from './runtime/safeguard';
 
 /**
@@ -23,6 +26,9 @@ export const catalog: readonly Safeguard[] = [
   elastiCacheEngineHipaaEligible,
   elastiCacheSecurityUpdatesApplied,
   elastiCacheCurrentGenerationNodes,
+  memoryDbEncryptedInTransit,
+  memoryDbAuthEnabled,
+  memoryDbEncryptedAtRest,
 ];
 
 export const safeguardNames = catalog.map((s) => s.name);

@@ -42,6 +42,7 @@ export const APPROVER_PLACEHOLDER = 'arn:aws:iam::ACCOUNT_ID:role/REPLACE_WITH_E
  * elasticache:AddTagsToResource); the create actions are listed too, so the policy holds if that dependency changes.
  * @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonkinesisdatastreams.html
  * @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonelasticache.html
+ * @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonmemorydb.html
  */
 export const TAG_ACTIONS_BY_RESOURCE_TYPE: Readonly<Record<string, readonly string[]>> = {
   'AWS::Kinesis::Stream': ['kinesis:AddTagsToStream', 'kinesis:RemoveTagsFromStream', 'kinesis:TagResource', 'kinesis:UntagResource', 'kinesis:CreateStream'],
@@ -50,6 +51,7 @@ export const TAG_ACTIONS_BY_RESOURCE_TYPE: Readonly<Record<string, readonly stri
   'AWS::ElastiCache::ReplicationGroup': ['elasticache:AddTagsToResource', 'elasticache:RemoveTagsFromResource', 'elasticache:CreateReplicationGroup'],
   'AWS::ElastiCache::CacheCluster': ['elasticache:AddTagsToResource', 'elasticache:RemoveTagsFromResource', 'elasticache:CreateCacheCluster'],
   'AWS::ElastiCache::ServerlessCache': ['elasticache:AddTagsToResource', 'elasticache:RemoveTagsFromResource', 'elasticache:CreateServerlessCache'],
+  'AWS::MemoryDB::Cluster': ['memorydb:TagResource', 'memorydb:UntagResource', 'memorydb:CreateCluster'],
 };
 
 /** The Resource Groups Tagging API tags any type (it also needs the service's own action, denied above). */
