@@ -33,6 +33,7 @@ const base: PartsInput = {
   packText: readFileSync(PACK_PATH, 'utf8'),
   service: 'hipaa-safeguards',
   stage: 'prod',
+  packTemplateS3Uri: 's3://hipaa-safeguards-artifacts-123456789012/prod/conformance-packs/hipaa-safeguards.yaml',
 };
 const single = (prevention = preventionOptions('FAIL', 'BLOCK')) => buildResources({ ...base, prevention }).Resources as Record<string, Resource>;
 const spoke = parse(readFileSync(SPOKE_PATH, 'utf8')) as Template & { Resources: Record<string, Resource>; Rules: Record<string, unknown> };
@@ -77,6 +78,7 @@ describe('prevention hook templates', () => {
             'AWS::ElastiCache::ReplicationGroup',
             'AWS::ElastiCache::CacheCluster',
             'AWS::ElastiCache::ServerlessCache',
+            'AWS::MemoryDB::Cluster',
           ],
           Actions: ['CREATE', 'UPDATE'],
           InvocationPoints: ['PRE_PROVISION'],
@@ -143,6 +145,9 @@ describe('prevention hook templates', () => {
         'firehose:DescribeDeliveryStream',
         'kinesis:DescribeStreamSummary',
         'kms:DescribeKey',
+        // memorydb-auth-enabled: the users of the cluster's ACL (every ACL and user once per run).
+        'memorydb:DescribeACLs',
+        'memorydb:DescribeUsers',
       ]);
       expect(statementsOf(role).find((s) => s.Sid === 'OwnLogGroupOnly')?.Resource).to.deep.equal({ 'Fn::GetAtt': [fn.logGroup, 'Arn'] });
       expect((role.Properties?.AssumeRolePolicyDocument as { Statement: Statement[] }).Statement[0]?.Principal).to.deep.equal({ Service: 'lambda.amazonaws.com' });

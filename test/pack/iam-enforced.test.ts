@@ -45,6 +45,8 @@ import { commandClass, iamPrefixFor, loadClientPackage } from '../../scripts/lib
 import { type CallOverride, simulateDocument } from '../../scripts/lib/ssm/simulate';
 import { emulateModifyReplicationGroup } from '../remediations/elasticache-emulation';
 import { createGroup } from '../helpers/elasticache';
+import { createMemoryDbCluster, createPasswordAcl } from '../helpers/memorydb';
+import { MemoryDBClient } from '@aws-sdk/client-memorydb';
 import { scheduledEvent } from '../helpers/fixtures';
 import {
   type Credentials,
@@ -88,6 +90,7 @@ const template = buildResources({
   packText: readFileSync(PACK_PATH, 'utf8'),
   service: 'hipaa-safeguards',
   stage: 'prod',
+  packTemplateS3Uri: 's3://hipaa-safeguards-artifacts-123456789012/prod/conformance-packs/hipaa-safeguards.yaml',
 }).Resources as Record<string, unknown>;
 
 const CREDENTIAL_VARIABLES = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'] as const;
@@ -201,7 +204,7 @@ function nonCompliant(rule: string, resourceType: string, resourceId: string, an
 describe('generated roles against an IAM-enforcing moto (every call the code makes is allowed, others are denied)', function () {
   this.timeout(60_000);
   let moto: IamEnforcedMoto;
-  let admin: { kinesis: KinesisClient; kms: KMSClient; firehose: FirehoseClient; video: KinesisVideoClient; elastiCache: ElastiCacheClient };
+  let admin: { kinesis: KinesisClient; kms: KMSClient; firehose: FirehoseClient; video: KinesisVideoClient; elastiCache: ElastiCacheClient; memoryDb: MemoryDBClient };
 
   before(async () => {
     moto = await startIamEnforcedMoto();
@@ -213,7 +216,7 @@ describe('generated roles against an IAM-enforcing moto (every call the code mak
   beforeEach(async () => {
     await moto.reset();
     const c = moto.clientConfig(moto.admin);
-    admin = { kinesis: new KinesisClient(c), kms: new KMSClient(c), firehose: new FirehoseClient(c), video: new KinesisVideoClient(c), elastiCache: new ElastiCacheClient(c) };
+    admin = { kinesis: new KinesisClient(c), kms: new KMSClient(c), firehose: new FirehoseClient(c), video: new KinesisVideoClient(c), elastiCache: new ElastiCacheClient(c), memoryDb: new MemoryDBClient(c) };
   });
 
   /** One resource of each kind the catalog judges, seeded by the administrator. */
@@ -224,6 +227,9 @@ describe('generated roles against an IAM-enforcing moto (every call the code mak
     await admin.firehose.send(new CreateDeliveryStreamCommand({ DeliveryStreamName: 'admissions', DeliveryStreamType: 'DirectPut', ExtendedS3DestinationConfiguration: s3 }));
     await admin.video.send(new CreateVideoStreamCommand({ StreamName: 'ward-7-cam', ...(key ? { KmsKeyId: key } : {}) }));
     await createGroup(admin.elastiCache, { id: 'sessions', atRest: true, transit: true, mode: 'required', authToken: 'a-long-enough-auth-token-0123456789' });
+    // MemoryDB: moto's clusters, and the ACLs and users scripts/lib/moto_server.py fakes in moto's handler (moto still authorizes them).
+    await createPasswordAcl(admin.memoryDb, 'phi-acl', ['phi-app']);
+    await createMemoryDbCluster(admin.memoryDb, { name: 'phi-cache', acl: 'phi-acl', ...(key ? { kmsKeyId: key } : {}) });
   }
 
   it('the harness enforces a policy: the granted call passes, any other is AccessDenied', async () => {

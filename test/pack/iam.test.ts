@@ -47,6 +47,7 @@ const base: PartsInput = {
   packText: readFileSync(PACK_PATH, 'utf8'),
   service: 'hipaa-safeguards',
   stage: 'prod',
+  packTemplateS3Uri: 's3://hipaa-safeguards-artifacts-123456789012/prod/conformance-packs/hipaa-safeguards.yaml',
 };
 const single = buildResources(base).Resources as Record<string, Resource>;
 const singleWithHub = buildResources({ ...base, importSecurityHubFindings: true }).Resources as Record<string, Resource>;

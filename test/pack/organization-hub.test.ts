@@ -26,6 +26,7 @@ import {
   REEVALUATE,
   buildResources,
   checkOrganizationCapacity,
+  MAX_STACK_RESOURCES,
   ruleLogicalIds,
   serverlessLogicalIds,
 } from '../../scripts/lib/serverless-resources';
@@ -295,7 +296,9 @@ describe('scripts/lib/serverless-resources (pack source and organization limits)
   it('single account: uses TemplateS3Uri when safeguards deploy uploaded the pack, TemplateBody otherwise', () => {
     const uri = 's3://awsconfigconforms-hipaa-safeguards-123456789012-us-east-1/dev/conformance-packs/hipaa-safeguards-0123.yaml';
     expect(single({ packTemplateS3Uri: uri }).Properties).to.include({ TemplateS3Uri: uri }).and.not.have.property('TemplateBody');
-    expect(single({}).Properties).to.include({ TemplateBody: packText }).and.not.have.property('TemplateS3Uri');
+    // The committed pack outgrew a TemplateBody: a small one still goes inline.
+    const small = packText.slice(0, MAX_TEMPLATE_BODY_BYTES - 1024);
+    expect(single({ packText: small }).Properties).to.include({ TemplateBody: small }).and.not.have.property('TemplateS3Uri');
   });
 
   it(`single account: refuses an inline pack larger than ${MAX_TEMPLATE_BODY_BYTES} bytes and says how to deploy it`, () => {
@@ -323,8 +326,12 @@ describe('scripts/lib/serverless-resources (pack source and organization limits)
   it('organization: refuses more accounts than one stack or one function policy holds, naming the way out', () => {
     const many = Array.from({ length: 60 }, (_, i) => String(100000000000 + i));
     expect(() => org({ memberAccounts: many })).to.throw(/one stage per OU/);
-    // Within both limits.
-    expect(() => checkOrganizationCapacity(base, 40)).to.not.throw();
+    // Within both limits: the most accounts one stack holds with this catalog (3 resources per rule, one invoke
+    // permission per account and rule, 13 of its own with the trigger); one more is refused.
+    const fits = Math.floor((MAX_STACK_RESOURCES - 13 - 3 * catalog.length) / catalog.length);
+    expect(fits).to.be.above(20);
+    expect(() => checkOrganizationCapacity(base, fits)).to.not.throw();
+    expect(() => checkOrganizationCapacity(base, fits + 1)).to.throw(/CloudFormation resources/);
     expect(() => checkOrganizationCapacity(base, 60)).to.throw(/CloudFormation resources|resource policy/);
   });
 });

@@ -34,6 +34,7 @@ const PACKAGE_SERVICE: Record<string, string> = {
   organizations: 'organizations',
   securityhub: 'securityhub',
   'resource-groups-tagging-api': 'tag',
+  memorydb: 'memorydb',
 };
 
 describe('rate limit table', () => {

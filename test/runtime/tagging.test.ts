@@ -64,6 +64,8 @@ describe('runtime/tagging (tags in bulk)', () => {
         'AWS::ElastiCache::ReplicationGroup': 'elasticache:replicationgroup',
         'AWS::ElastiCache::CacheCluster': 'elasticache:cluster',
         'AWS::ElastiCache::ServerlessCache': 'elasticache:serverlesscache',
+        // arn:aws:memorydb:<region>:<account>:cluster/<name>
+        'AWS::MemoryDB::Cluster': 'memorydb:cluster',
       });
     });
   });
