@@ -46,7 +46,7 @@ describe('memorydb-encrypted-at-rest', () => {
     });
 
     const failing: { readonly why: string; readonly key: KeyFacts; readonly p?: Record<string, string>; readonly problem: string }[] = [
-      { why: 'an AWS managed key', key: { ...cmk(), manager: 'AWS' }, problem: `KMS key ${CMK} is AWS managed; requireCustomerManagedKey needs a customer managed key` },
+      { why: 'an AWS managed key', key: { kind: 'resolved', keyId: CMK, arn: CMK, manager: 'AWS', state: 'Enabled' }, problem: `KMS key ${CMK} is AWS managed; requireCustomerManagedKey needs a customer managed key` },
       { why: 'a disabled customer key', key: cmk('Disabled'), problem: `customer managed key ${CMK} is Disabled, not Enabled` },
       { why: 'a key DescribeKey cannot read', key: { kind: 'unresolved', keyId: CMK, reason: 'DescribeKey failed: NotFoundException' }, problem: `KMS key ${CMK} cannot be verified (DescribeKey failed: NotFoundException)` },
       {
