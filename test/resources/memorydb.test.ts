@@ -28,6 +28,7 @@ import {
   memoryDbUserFacts,
 } from '../../rules/resources/memorydb';
 import { translateTerraform } from '../../rules/resources/terraform/plan-resources';
+import { checkTemplates } from '../../scripts/lib/check-template';
 import { AwsClients } from '../../rules/runtime/clients';
 import { Lookup } from '../../rules/runtime/lookup';
 import { type ListingNote, UnreadableResource } from '../../rules/runtime/safeguard';
@@ -309,5 +310,29 @@ describe('resources/memorydb', () => {
       expect(started).to.deep.equal(['memorydb-encrypted-in-transit', 'memorydb-auth-enabled', 'memorydb-encrypted-at-rest']);
       expect(memoryDbResource.resourceTypes).to.deep.equal(entry?.resourceTypes);
     });
+  });
+});
+
+describe('resources/memorydb: a Terraform plan through check-template', () => {
+  it('judges each planned cluster with its ACL and users from the plan, and UNKNOWN for an ACL the plan does not hold', async () => {
+    // Arrange: test/fixtures/terraform/memorydb-plan.json (terraform show -json shape): a user, an ACL and a key in
+    // the plan, a cluster on them, one on open-access without TLS, one on an ACL created elsewhere.
+    const plan = join(__dirname, '..', 'fixtures', 'terraform', 'memorydb-plan.json');
+    // Act
+    const { results, failures } = await checkTemplates({ paths: [plan] });
+    // Assert
+    expect(failures).to.deep.equal([]);
+    expect(Object.fromEntries(results.map((r) => [`${r.logicalId} ${r.rule}`, r.compliance]))).to.deep.equal({
+      'aws_memorydb_cluster.sessions memorydb-encrypted-in-transit': 'COMPLIANT',
+      'aws_memorydb_cluster.sessions memorydb-auth-enabled': 'COMPLIANT',
+      'aws_memorydb_cluster.sessions memorydb-encrypted-at-rest': 'COMPLIANT',
+      'aws_memorydb_cluster.open memorydb-encrypted-in-transit': 'NON_COMPLIANT',
+      'aws_memorydb_cluster.open memorydb-auth-enabled': 'NON_COMPLIANT',
+      'aws_memorydb_cluster.open memorydb-encrypted-at-rest': 'NON_COMPLIANT',
+      'aws_memorydb_cluster.elsewhere memorydb-encrypted-in-transit': 'COMPLIANT',
+      'aws_memorydb_cluster.elsewhere memorydb-auth-enabled': 'UNKNOWN',
+      'aws_memorydb_cluster.elsewhere memorydb-encrypted-at-rest': 'COMPLIANT',
+    });
+    expect(results.find((r) => r.logicalId === 'aws_memorydb_cluster.elsewhere' && r.rule === 'memorydb-auth-enabled')?.annotation).to.contain('the users of MemoryDB ACL team-acl');
   });
 });
