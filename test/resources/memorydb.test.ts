@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   ClusterNotFoundFault,
@@ -334,5 +335,51 @@ describe('resources/memorydb: a Terraform plan through check-template', () => {
       'aws_memorydb_cluster.elsewhere memorydb-encrypted-at-rest': 'COMPLIANT',
     });
     expect(results.find((r) => r.logicalId === 'aws_memorydb_cluster.elsewhere' && r.rule === 'memorydb-auth-enabled')?.annotation).to.contain('the users of MemoryDB ACL team-acl');
+  });
+});
+
+describe('resources/memorydb: a CloudFormation template through check-template', () => {
+  it('resolves !Ref to the ACL and its users and !GetAtt to the key declared beside the cluster', async () => {
+    // Arrange
+    const dir = mkdtempSync(join(tmpdir(), 'memorydb-template-'));
+    const file = join(dir, 'memorydb.yaml');
+    writeFileSync(
+      file,
+      [
+        'Resources:',
+        '  Key:',
+        '    Type: AWS::KMS::Key',
+        '    Properties: {}',
+        '  App:',
+        '    Type: AWS::MemoryDB::User',
+        '    Properties: { UserName: phi-app, AccessString: "on ~* +@all", AuthenticationMode: { Type: password, Passwords: ["a-long-password-0123456789"] } }',
+        '  Acl:',
+        '    Type: AWS::MemoryDB::ACL',
+        '    Properties: { ACLName: phi-acl, UserNames: [!Ref App] }',
+        '  WithDefault:',
+        '    Type: AWS::MemoryDB::ACL',
+        '    Properties: { ACLName: with-default, UserNames: [!Ref App, default] }',
+        '  Sessions:',
+        '    Type: AWS::MemoryDB::Cluster',
+        '    Properties: { ClusterName: phi-sessions, NodeType: db.r7g.large, ACLName: !Ref Acl, KmsKeyId: !GetAtt Key.Arn }',
+        '  Shared:',
+        '    Type: AWS::MemoryDB::Cluster',
+        '    Properties: { ClusterName: phi-shared, NodeType: db.r7g.large, ACLName: !Ref WithDefault, TLSEnabled: false }',
+        '',
+      ].join('\n'),
+    );
+    // Act
+    const { results, failures } = await checkTemplates({ paths: [file] });
+    // Assert
+    expect(failures).to.deep.equal([]);
+    expect(Object.fromEntries(results.map((r) => [`${r.logicalId} ${r.rule}`, r.compliance]))).to.deep.equal({
+      'Sessions memorydb-encrypted-in-transit': 'COMPLIANT',
+      'Sessions memorydb-auth-enabled': 'COMPLIANT',
+      'Sessions memorydb-encrypted-at-rest': 'COMPLIANT',
+      'Shared memorydb-encrypted-in-transit': 'NON_COMPLIANT',
+      'Shared memorydb-auth-enabled': 'NON_COMPLIANT',
+      'Shared memorydb-encrypted-at-rest': 'NON_COMPLIANT',
+    });
+    expect(results.find((r) => r.logicalId === 'Shared' && r.rule === 'memorydb-auth-enabled')?.annotation).to.contain('holds the built-in default user (no-password, on)');
   });
 });
