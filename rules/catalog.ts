@@ -11,6 +11,9 @@ import { mskEncryptedAtRest } from './msk-encrypted-at-rest';
 import { mskEncryptedInTransit } from './msk-encrypted-in-transit';
 import { openSearchEncryptedAtRest } from './opensearch-encrypted-at-rest';
 import { openSearchEncryptedInTransit } from './opensearch-encrypted-in-transit';
+import { memoryDbAuthEnabled } from './memorydb-auth-enabled';
+import { memoryDbEncryptedAtRest } from './memorydb-encrypted-at-rest';
+import { memoryDbEncryptedInTransit } from './memorydb-encrypted-in-transit';
 import type { Safeguard } from './runtime/safeguard';
 import { CHANGE_SOURCES, type ChangeSource } from './triggers/change-sources';
 
@@ -32,6 +35,9 @@ export const catalog: readonly Safeguard[] = [
   mskEncryptedAtRest,
   openSearchEncryptedAtRest,
   openSearchEncryptedInTransit,
+  memoryDbEncryptedInTransit,
+  memoryDbAuthEnabled,
+  memoryDbEncryptedAtRest,
 ];
 
 export const safeguardNames = catalog.map((s) => s.name);

@@ -1,6 +1,6 @@
 /**
  * `npm start`: the whole pack on an embedded account. Starts moto server on loopback and seeds Kinesis streams,
- * Firehose delivery streams, ElastiCache replication groups and a cluster, an MSK cluster and Kinesis video streams; scans them
+ * Firehose delivery streams, ElastiCache replication groups and a cluster, an MSK cluster, MemoryDB clusters and Kinesis video streams; scans them
  * with the same rules the Lambdas run (Kinesis video through `safeguards invoke` of configuration items, since the
  * emulator cannot list their tags), says SKIPPED for what the emulator lacks, runs every automatic remediation
  * through the SSM Automation simulator and shows what each changed, scans again, and tells the user the next step.
@@ -18,6 +18,7 @@ import { CreateDeliveryStreamCommand, FirehoseClient, StartDeliveryStreamEncrypt
 import { CreateClusterCommand, KafkaClient } from '@aws-sdk/client-kafka';
 import { AddTagsToStreamCommand, CreateStreamCommand, KinesisClient, StartStreamEncryptionCommand, waitUntilStreamExists } from '@aws-sdk/client-kinesis';
 import { CreateAliasCommand, CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { CreateACLCommand, CreateClusterCommand, CreateUserCommand, MemoryDBClient } from '@aws-sdk/client-memorydb';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { catalog } from '../rules/catalog';
 import { AwsClients } from '../rules/runtime/clients';
@@ -130,6 +131,29 @@ export async function seedElastiCache(endpoint: string): Promise<string[]> {
     new CreateCacheClusterCommand({ CacheClusterId: 'mc-sessions', Engine: 'memcached', EngineVersion: '1.6.22', CacheNodeType: 'cache.t4g.small', NumCacheNodes: 1, TransitEncryptionEnabled: true }),
   );
   return ['phi-sessions (Redis, no encryption, no AUTH)', 'phi-claims-cache (Redis, encrypted, TLS required, AUTH)', 'mc-sessions (Memcached cluster)'];
+}
+
+/**
+ * MemoryDB clusters: one on a password ACL with a customer managed key, and an exempt sandbox on open-access without
+ * TLS. moto models clusters; scripts/lib/moto_server.py fakes its missing ACLs and users (CreateUser, CreateACL).
+ */
+export async function seedMemoryDb(endpoint: string): Promise<string[]> {
+  const clients = new AwsClients({ region: REGION, endpoint });
+  const md = clients.get(MemoryDBClient);
+  const key = await clients.get(KMSClient).send(new CreateKeyCommand({ Description: 'PHI caches' }));
+  await md.send(new CreateUserCommand({ UserName: 'phi-app', AccessString: 'on ~* +@all', AuthenticationMode: { Type: 'password', Passwords: ['a-long-demo-password-0001'] } }));
+  await md.send(new CreateACLCommand({ ACLName: 'phi-acl', UserNames: ['phi-app'] }));
+  await md.send(new CreateClusterCommand({ ClusterName: 'phi-memory', NodeType: 'db.r7g.large', ACLName: 'phi-acl', TLSEnabled: true, ...(key.KeyMetadata?.Arn ? { KmsKeyId: key.KeyMetadata.Arn } : {}) }));
+  await md.send(
+    new CreateClusterCommand({
+      ClusterName: 'memory-sandbox',
+      NodeType: 'db.t4g.small',
+      ACLName: 'open-access',
+      TLSEnabled: false,
+      Tags: [{ Key: 'hipaa-safeguards:exempt', Value: 'CHG-5120 synthetic data only' }],
+    }),
+  );
+  return ['phi-memory (MemoryDB, TLS, password ACL, customer key)', 'memory-sandbox (MemoryDB, open-access, exempt)'];
 }
 
 /**
@@ -276,6 +300,7 @@ export async function runDemo(endpoint: string, io: { out(text: string): void; e
     ...(await seedFirehose(endpoint)),
     ...(await seedElastiCache(endpoint)),
     ...(await seedMsk(endpoint)),
+    ...(await seedMemoryDb(endpoint)),
   ];
   const videoEvents = await kinesisVideoEvents(endpoint, now);
   const ec = new AwsClients({ region: REGION, endpoint }).get(ElastiCacheClient);

@@ -6,6 +6,8 @@ import { BUILT_IN_DEFAULT_USER_ID, type UserFacts, type UserGroupFacts } from '.
 import type { SourceStreamFacts } from '../resources/kinesis-stream';
 import { userFactsFromCloudFormation, userGroupFactsFromCloudFormation } from '../resources/cloudformation/elasticache';
 import { kinesisStreamFromCloudFormation } from '../resources/cloudformation/kinesis-stream';
+import { BUILT_IN_DEFAULT_USER as MEMORYDB_DEFAULT_USER, type AclFacts, type MemoryDbUserFacts } from '../resources/memorydb';
+import { aclFactsFromCloudFormation, userFactsFromCloudFormation as memoryDbUserFromCloudFormation } from '../resources/cloudformation/memorydb';
 import { UnresolvedFactError } from './errors';
 import { hasMarker, parseRefMarker } from './markers';
 
@@ -32,6 +34,7 @@ export interface PreventionFactsOptions {
  *    PendingImport with `Origin: EXTERNAL`); an AWS::KMS::Alias leads to its target; `alias/aws/...` is AWS managed by
  *    name; a `!Ref`/`!GetAtt` to a Kinesis stream gives the stream's declared encryption; RBAC user groups and users
  *    declared in the template give their users and authentication; the built-in `default` user is no-password and on;
+ *    MemoryDB ACLs and users declared in the template likewise (its built-in `default` user too);
  *    a resource being created has no pending service update;
  * 2. from the account, when `clients` are given (the run's usual cached reads);
  * 3. otherwise UnresolvedFactError naming the fact: the verdict is UNKNOWN, never a pass.
@@ -129,6 +132,8 @@ export class PreventionLookup extends Lookup {
     if (key.startsWith('kinesis-stream:')) return this.sourceStream(key.slice('kinesis-stream:'.length), key, load as () => Promise<SourceStreamFacts>) as Promise<T>;
     if (key.startsWith('elasticache:user-group:')) return this.userGroup(key.slice('elasticache:user-group:'.length), key, load as () => Promise<UserGroupFacts>) as Promise<T>;
     if (key.startsWith('elasticache:user:')) return this.user(key.slice('elasticache:user:'.length), key, load as () => Promise<UserFacts>) as Promise<T>;
+    if (key.startsWith('memorydb:acl:')) return this.memoryDbAcl(key.slice('memorydb:acl:'.length), key, load as () => Promise<AclFacts>) as Promise<T>;
+    if (key.startsWith('memorydb:user:')) return this.memoryDbUser(key.slice('memorydb:user:'.length), key, load as () => Promise<MemoryDbUserFacts>) as Promise<T>;
     // A cache the template creates has no service update actions yet: nothing is pending.
     if (key === 'elasticache:pending-security-updates') return Promise.resolve([] as unknown as T);
     return this.fromAccount(key, `the fact ${key}`, '', load);
@@ -149,6 +154,24 @@ export class PreventionLookup extends Lookup {
       return Promise.resolve(userGroupFactsFromCloudFormation(id, { resourceType: 'AWS::ElastiCache::UserGroup', logicalId: group.logicalId, properties: group.resource.properties }));
     }
     return this.fromAccount(key, `the users of RBAC user group ${id}`, id, load);
+  }
+
+  private memoryDbAcl(name: string, key: string, load: () => Promise<AclFacts>): Promise<AclFacts> {
+    const acl = this.declared(name, 'AWS::MemoryDB::ACL') ?? this.declaredBy('AWS::MemoryDB::ACL', 'ACLName', name);
+    if (acl) return Promise.resolve(aclFactsFromCloudFormation(name, { resourceType: 'AWS::MemoryDB::ACL', logicalId: acl.logicalId, properties: acl.resource.properties }));
+    return this.fromAccount(key, `the users of MemoryDB ACL ${name}`, name, load);
+  }
+
+  private memoryDbUser(name: string, key: string, load: () => Promise<MemoryDbUserFacts>): Promise<MemoryDbUserFacts> {
+    const user = this.declared(name, 'AWS::MemoryDB::User') ?? this.declaredBy('AWS::MemoryDB::User', 'UserName', name);
+    if (user) {
+      return Promise.resolve(memoryDbUserFromCloudFormation(name, { resourceType: 'AWS::MemoryDB::User', logicalId: user.logicalId, properties: user.resource.properties }));
+    }
+    if (name === MEMORYDB_DEFAULT_USER && !this.online) {
+      // Every account has it: no password, switched on, all commands (the only user of the open-access ACL).
+      return Promise.resolve({ kind: 'resolved', name, authenticationType: 'no-password', enabled: true, status: 'active' });
+    }
+    return this.fromAccount(key, `the authentication of MemoryDB user ${name}`, name, load);
   }
 
   private user(id: string, key: string, load: () => Promise<UserFacts>): Promise<UserFacts> {

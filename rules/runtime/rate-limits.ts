@@ -21,7 +21,8 @@ export type ServiceId =
   | 'sts'
   | 'organizations'
   | 'securityhub'
-  | 'es';
+  | 'es'
+  | 'memorydb';
 
 export interface RateLimit {
   readonly service: ServiceId;
@@ -82,6 +83,12 @@ export const RATE_LIMITS: readonly RateLimit[] = [
     (operation): RateLimit => ({ service: 'es', operation, ...DEFAULT_RATE, source: undocumented('https://docs.aws.amazon.com/opensearch-service/latest/developerguide/limits.html lists no API request rates') }),
   ),
 
+  // MemoryDB: its quotas page (https://docs.aws.amazon.com/memorydb/latest/devguide/quota-limits.html) lists
+  // resource counts only (nodes, parameter groups, users, ...), no API request rates.
+  ...(['DescribeClusters', 'DescribeACLs', 'DescribeUsers', 'ListTags'] as const).map(
+    (operation): RateLimit => ({ service: 'memorydb', operation, ...DEFAULT_RATE, source: undocumented('MemoryDB publishes no API request rates (quota-limits.html lists resource counts only)') }),
+  ),
+
   // KMS: "Request quotas for each AWS KMS API operation". The current page may list a higher DescribeKey quota in
   // some Regions; 100 is the figure in the published guide's source (awsdocs/aws-kms-developer-guide) and the safe one.
   { service: 'kms', operation: 'DescribeKey', perSecond: 100, source: 'https://docs.aws.amazon.com/kms/latest/developerguide/requests-per-second.html (awsdocs/aws-kms-developer-guide doc_source/requests-per-second.md: "DescribeKey | 100")' },
@@ -116,6 +123,7 @@ export const CLIENT_SERVICES: Readonly<Record<string, ServiceId>> = {
   STSClient: 'sts',
   OrganizationsClient: 'organizations',
   SecurityHubClient: 'securityhub',
+  MemoryDBClient: 'memorydb',
 };
 
 const byKey = new Map(RATE_LIMITS.map((r) => [`${r.service}:${r.operation}`, r]));

@@ -13,7 +13,7 @@ import { describeIssues } from './event';
  * @see https://docs.aws.amazon.com/resourcegroupstagging/latest/APIReference/supported-services.html
  * The filter of each type is `service:resourceType` as its ARN spells it (GetResources, ResourceTypeFilters):
  * `arn:aws:kinesis:...:stream/x`, `arn:aws:firehose:...:deliverystream/x`, `arn:aws:kinesisvideo:...:stream/x/123`,
- * `arn:aws:elasticache:...:replicationgroup:x` / `cluster:x` / `serverlesscache:x`.
+ * `arn:aws:elasticache:...:replicationgroup:x` / `cluster:x` / `serverlesscache:x`, `arn:aws:memorydb:...:cluster/x`.
  * @see https://docs.aws.amazon.com/resourcegroupstagging/latest/APIReference/API_GetResources.html
  *
  * GetResources returns "all the tagged or previously tagged resources": a resource it does not return has no tags,
@@ -28,6 +28,7 @@ export const TAGGING_TYPES: Readonly<Record<string, string>> = {
   'AWS::ElastiCache::ServerlessCache': 'elasticache:serverlesscache',
   // arn:aws:es:...:domain/x
   'AWS::OpenSearch::Domain': 'es:domain',
+  'AWS::MemoryDB::Cluster': 'memorydb:cluster',
 };
 
 /** What the listers of a type covered by TAGGING_TYPES call on top of their per-resource tag action (the fallback). */
@@ -45,6 +46,7 @@ export const PER_RESOURCE_TAG_ACTIONS: Readonly<Record<string, string>> = {
   'AWS::ElastiCache::CacheCluster': 'elasticache:ListTagsForResource',
   'AWS::ElastiCache::ServerlessCache': 'elasticache:ListTagsForResource',
   'AWS::OpenSearch::Domain': 'es:ListTags',
+  'AWS::MemoryDB::Cluster': 'memorydb:ListTags',
 };
 
 /** GetResources' ResourcesPerPage maximum ("a minimum of 1 and a maximum value of 100"). */

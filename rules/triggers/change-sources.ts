@@ -30,4 +30,26 @@ export const CHANGE_SOURCES: readonly ChangeSource[] = [
     eventNames: ELASTICACHE_CHANGE_EVENT_NAMES,
     resourceTypes: ['AWS::ElastiCache::ReplicationGroup', 'AWS::ElastiCache::CacheCluster', 'AWS::ElastiCache::ServerlessCache'],
   },
+  {
+    // AWS Config records no MemoryDB cluster (only AWS::MemoryDB::SubnetGroup). Operation names from the MemoryDB API
+    // model (../shared/reference/F-botocore-service-models/memorydb-2021-01-01.service-2.json).
+    id: 'memorydb',
+    source: 'aws.memorydb',
+    eventSource: 'memorydb.amazonaws.com',
+    eventNames: [
+      // A new cluster (also a restore from a snapshot); UpdateCluster can attach another ACL (ACLName).
+      'CreateCluster',
+      'UpdateCluster',
+      // Exemption tags.
+      'TagResource',
+      'UntagResource',
+      // The users of an ACL, and a user's authentication or access string, decide memorydb-auth-enabled. CreateACL
+      // answers a cluster whose ACL could not be listed; DeleteUser takes the user out of every ACL.
+      'CreateACL',
+      'UpdateACL',
+      'UpdateUser',
+      'DeleteUser',
+    ],
+    resourceTypes: ['AWS::MemoryDB::Cluster'],
+  },
 ];

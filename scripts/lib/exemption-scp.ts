@@ -42,6 +42,7 @@ export const APPROVER_PLACEHOLDER = 'arn:aws:iam::ACCOUNT_ID:role/REPLACE_WITH_E
  * elasticache:AddTagsToResource); the create actions are listed too, so the policy holds if that dependency changes.
  * @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonkinesisdatastreams.html
  * @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonelasticache.html
+ * @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonmemorydb.html
  */
 export const TAG_ACTIONS_BY_RESOURCE_TYPE: Readonly<Record<string, readonly string[]>> = {
   'AWS::Kinesis::Stream': ['kinesis:AddTagsToStream', 'kinesis:RemoveTagsFromStream', 'kinesis:TagResource', 'kinesis:UntagResource', 'kinesis:CreateStream'],
@@ -55,6 +56,7 @@ export const TAG_ACTIONS_BY_RESOURCE_TYPE: Readonly<Record<string, readonly stri
   'AWS::MSK::ServerlessCluster': ['kafka:TagResource', 'kafka:UntagResource', 'kafka:CreateClusterV2'],
   // list_amazonopensearchservice: CreateDomain takes TagList.
   'AWS::OpenSearch::Domain': ['es:AddTags', 'es:RemoveTags', 'es:CreateDomain'],
+  'AWS::MemoryDB::Cluster': ['memorydb:TagResource', 'memorydb:UntagResource', 'memorydb:CreateCluster'],
 };
 
 /** The Resource Groups Tagging API tags any type (it also needs the service's own action, denied above). */

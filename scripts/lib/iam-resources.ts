@@ -39,6 +39,7 @@ export const SAR_PAGES = {
   kms: `${SAR}/list_awskeymanagementservice.html`,
   lambda: `${SAR}/list_awslambda.html`,
   logs: `${SAR}/list_amazoncloudwatchlogs.html`,
+  memorydb: `${SAR}/list_amazonmemorydb.html`,
   organizations: `${SAR}/list_awsorganizations.html`,
   secretsmanager: `${SAR}/list_awssecretsmanager.html`,
   securityhub: `${SAR}/list_awssecurityhub.html`,
@@ -140,6 +141,13 @@ export const ACTION_RESOURCES: Readonly<Record<string, ActionScope>> = {
 
   'logs:CreateLogStream': scoped('logs', here('logs', 'log-group:*')),
   'logs:PutLogEvents': scoped('logs', here('logs', 'log-group:*')),
+
+  // MemoryDB ARNs use `/` between type and name: `...:cluster/phi-sessions`, `...:acl/app`, `...:user/app-reader`.
+  'memorydb:DescribeACLs': scoped('memorydb', here('memorydb', 'acl/*')),
+  'memorydb:DescribeClusters': scoped('memorydb', here('memorydb', 'cluster/*')),
+  'memorydb:DescribeUsers': scoped('memorydb', here('memorydb', 'user/*')),
+  // The SAR lists acl, cluster, multiregioncluster, parametergroup, snapshot, subnetgroup, user: we read clusters' tags only.
+  'memorydb:ListTags': scoped('memorydb', here('memorydb', 'cluster/*')),
 
   'organizations:ListAccounts': none('organizations'),
 

@@ -9,20 +9,29 @@ filter (not `firehose:deliverystream`), and knows ElastiCache only under its own
 support all resource types" (https://docs.aws.amazon.com/resourcegroupstagging/latest/APIReference/supported-services.html).
 This answers those filters from moto's own stores, with AWS's semantics (only resources tagged now or before are
 returned), without walking moto's other services (which costs about 0.2 s after each reset); everything else
-(paging, other filters, authorization) stays moto's.
+(paging, other filters, authorization) stays moto's. MemoryDB clusters (`memorydb:cluster`) are answered the same way.
+
+moto 5.2.1 models MemoryDB clusters, tags and UpdateCluster, but not ACLs or users. DescribeACLs, DescribeUsers,
+CreateACL and CreateUser are faked below in moto's own MemoryDB response class (so moto still authorizes them, under
+memorydb:<Action>), with the shapes of the botocore model (memorydb-2021-01-01 ACL, User, Authentication) and the
+built-ins every account has: the user `default` (no-password, "on ~* &* +@all") and the ACL `open-access` holding it.
 """
 
+import json
 import sys
 from datetime import datetime, timezone
 
 from urllib.parse import urlparse
 
 from moto.core.authorization import ActionAuthenticatorMixin
+from moto.core.exceptions import JsonRESTError
 from moto.elasticache.models import elasticache_backends
 from moto.firehose.models import firehose_backends
 from moto.kinesis.models import kinesis_backends
 from moto.kafka import models as kafka_models
 from moto.kinesisvideo.models import kinesisvideo_backends
+from moto.memorydb.models import memorydb_backends
+from moto.memorydb.responses import MemoryDBResponse
 from moto.resourcegroupstaggingapi.models import ResourceGroupsTaggingAPIBackend
 from moto.server import main
 
@@ -48,6 +57,10 @@ _SOURCES = {
     "elasticache:cluster": lambda a, r: (
         (c.arn, elasticache_backends[a][r].tagging_service.list_tags_for_resource(c.arn)["Tags"])
         for c in elasticache_backends[a][r].cache_clusters.values()
+    ),
+    "memorydb:cluster": lambda a, r: (
+        (c.arn, memorydb_backends[a][r].tagger.list_tags_for_resource(c.arn)["Tags"])
+        for c in memorydb_backends[a][r].clusters.values()
     ),
 }
 
@@ -114,6 +127,105 @@ def _authorize_with_raw_path(self, iam_request_cls, resource="*"):
 
 
 ActionAuthenticatorMixin._authenticate_and_authorize_action = _authorize_with_raw_path
+# --- MemoryDB ACLs and users (absent from moto 5.2.1) ---------------------------------------------------------
+
+
+def _memorydb_rbac(response):
+    """The ACLs and users of the request's account and region, with the built-ins, kept on moto's backend."""
+    backend = response.memorydb_backend
+    if not hasattr(backend, "hipaa_rbac"):
+        prefix = f"arn:aws:memorydb:{backend.region_name}:{backend.account_id}"
+        backend.hipaa_rbac = {
+            "prefix": prefix,
+            "users": {
+                "default": {
+                    "Name": "default",
+                    "Status": "active",
+                    "AccessString": "on ~* &* +@all",
+                    "ACLNames": ["open-access"],
+                    "MinimumEngineVersion": "6.0",
+                    "Authentication": {"Type": "no-password"},
+                    "ARN": f"{prefix}:user/default",
+                }
+            },
+            "acls": {
+                "open-access": {
+                    "Name": "open-access",
+                    "Status": "active",
+                    "UserNames": ["default"],
+                    "MinimumEngineVersion": "6.2",
+                    "Clusters": [],
+                    "ARN": f"{prefix}:acl/open-access",
+                }
+            },
+        }
+    return backend.hipaa_rbac
+
+
+def _json_error(code, message):
+    raise JsonRESTError(code, message)
+
+
+def _describe_acls(self):
+    params = json.loads(self.body or "{}")
+    acls = _memorydb_rbac(self)["acls"]
+    name = params.get("ACLName")
+    if name and name not in acls:
+        return _json_error("ACLNotFoundFault", f"ACL {name} not found")
+    return json.dumps({"ACLs": [acls[name]] if name else list(acls.values())})
+
+
+def _describe_users(self):
+    params = json.loads(self.body or "{}")
+    users = _memorydb_rbac(self)["users"]
+    name = params.get("UserName")
+    if name and name not in users:
+        return _json_error("UserNotFoundFault", f"User {name} not found")
+    return json.dumps({"Users": [users[name]] if name else list(users.values())})
+
+
+def _create_user(self):
+    params = json.loads(self.body or "{}")
+    rbac = _memorydb_rbac(self)
+    mode = params.get("AuthenticationMode") or {}
+    user = {
+        "Name": params["UserName"],
+        "Status": "active",
+        "AccessString": params.get("AccessString", ""),
+        "ACLNames": [],
+        "MinimumEngineVersion": "6.0",
+        # CreateUser takes password or iam (InputAuthenticationType); PasswordCount as DescribeUsers reports it.
+        "Authentication": {"Type": mode.get("Type", "password"), **({"PasswordCount": len(mode["Passwords"])} if mode.get("Passwords") else {})},
+        "ARN": f"{rbac['prefix']}:user/{params['UserName']}",
+    }
+    rbac["users"][user["Name"]] = user
+    return json.dumps({"User": user})
+
+
+def _create_acl(self):
+    params = json.loads(self.body or "{}")
+    rbac = _memorydb_rbac(self)
+    names = params.get("UserNames") or []
+    missing = [n for n in names if n not in rbac["users"]]
+    if missing:
+        return _json_error("UserNotFoundFault", f"User {missing[0]} not found")
+    acl = {
+        "Name": params["ACLName"],
+        "Status": "active",
+        "UserNames": names,
+        "MinimumEngineVersion": "6.2",
+        "Clusters": [],
+        "ARN": f"{rbac['prefix']}:acl/{params['ACLName']}",
+    }
+    rbac["acls"][acl["Name"]] = acl
+    return json.dumps({"ACL": acl})
+
+
+# moto dispatches an action to the method named camelcase_to_underscores(Action): DescribeACLs -> describe_ac_ls.
+MemoryDBResponse.describe_ac_ls = _describe_acls
+MemoryDBResponse.describe_users = _describe_users
+MemoryDBResponse.create_user = _create_user
+MemoryDBResponse.create_acl = _create_acl
 
 
 if __name__ == "__main__":

@@ -61,6 +61,10 @@ describe('npm start (demo): the whole pack on moto', function () {
       'elasticache-current-generation-nodes phi-claims-cache': 'COMPLIANT',
       'kinesis-video-stream-customer-key ward-cam': 'NON_COMPLIANT',
       'kinesis-video-stream-customer-key or-3-cam': 'COMPLIANT',
+      'memorydb-encrypted-in-transit phi-memory': 'COMPLIANT',
+      'memorydb-auth-enabled phi-memory': 'COMPLIANT',
+      'memorydb-encrypted-at-rest phi-memory': 'COMPLIANT',
+      'memorydb-auth-enabled memory-sandbox': 'NOT_APPLICABLE',
     });
   });
 

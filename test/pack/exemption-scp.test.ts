@@ -26,6 +26,7 @@ const MODEL_OF: Record<string, string> = {
   firehose: 'firehose-2015-08-04.service-2.json',
   kinesisvideo: 'kinesisvideo-2017-09-30.service-2.json',
   kafka: 'kafka-2018-11-14.service-2.json',
+  memorydb: 'memorydb-2021-01-01.service-2.json',
   tag: 'resourcegroupstaggingapi-2017-01-26.service-2.json',
   es: 'opensearch-2021-01-01.service-2.json',
 };

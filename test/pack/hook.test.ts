@@ -82,6 +82,7 @@ describe('prevention hook templates', () => {
             'AWS::MSK::Cluster',
             'AWS::MSK::ServerlessCluster',
             'AWS::OpenSearchService::Domain',
+            'AWS::MemoryDB::Cluster',
           ],
           Actions: ['CREATE', 'UPDATE'],
           InvocationPoints: ['PRE_PROVISION'],
@@ -148,6 +149,9 @@ describe('prevention hook templates', () => {
         'firehose:DescribeDeliveryStream',
         'kinesis:DescribeStreamSummary',
         'kms:DescribeKey',
+        // memorydb-auth-enabled: the users of the cluster's ACL (every ACL and user once per run).
+        'memorydb:DescribeACLs',
+        'memorydb:DescribeUsers',
       ]);
       expect(statementsOf(role).find((s) => s.Sid === 'OwnLogGroupOnly')?.Resource).to.deep.equal({ 'Fn::GetAtt': [fn.logGroup, 'Arn'] });
       expect((role.Properties?.AssumeRolePolicyDocument as { Statement: Statement[] }).Statement[0]?.Principal).to.deep.equal({ Service: 'lambda.amazonaws.com' });

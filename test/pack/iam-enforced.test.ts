@@ -49,6 +49,8 @@ import { emulateModifyReplicationGroup } from '../remediations/elasticache-emula
 import { emulateUpdateSecurity } from '../remediations/msk-emulation';
 import { createProvisioned, createServerless } from '../helpers/msk';
 import { createGroup } from '../helpers/elasticache';
+import { createMemoryDbCluster, createPasswordAcl } from '../helpers/memorydb';
+import { MemoryDBClient } from '@aws-sdk/client-memorydb';
 import { scheduledEvent } from '../helpers/fixtures';
 import {
   type Credentials,
@@ -238,6 +240,7 @@ describe('generated roles against an IAM-enforcing moto (every call the code mak
     elastiCache: ElastiCacheClient;
     kafka: KafkaClient;
     openSearch: OpenSearchClient;
+    memoryDb: MemoryDBClient;
   };
 
   before(async () => {
@@ -258,6 +261,7 @@ describe('generated roles against an IAM-enforcing moto (every call the code mak
       elastiCache: new ElastiCacheClient(c),
       kafka: new KafkaClient(c),
       openSearch: new OpenSearchClient(c),
+      memoryDb: new MemoryDBClient(c),
     };
   });
 
@@ -272,6 +276,9 @@ describe('generated roles against an IAM-enforcing moto (every call the code mak
     await createProvisioned(admin.kafka, 'claims', { EncryptionInTransit: { ClientBroker: 'TLS_PLAINTEXT', InCluster: true } });
     await createServerless(admin.kafka, 'events');
     await admin.openSearch.send(new CreateDomainCommand({ DomainName: 'phi-search', EngineVersion: 'OpenSearch_2.11' }));
+    // MemoryDB: moto's clusters, and the ACLs and users scripts/lib/moto_server.py fakes in moto's handler (moto still authorizes them).
+    await createPasswordAcl(admin.memoryDb, 'phi-acl', ['phi-app']);
+    await createMemoryDbCluster(admin.memoryDb, { name: 'phi-cache', acl: 'phi-acl', ...(key ? { kmsKeyId: key } : {}) });
   }
 
   it('the harness enforces a policy: the granted call passes, any other is AccessDenied', async () => {

@@ -19,6 +19,7 @@ import {
 } from '@aws-sdk/client-elasticache';
 import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { DescribeDomainsCommand, ListDomainNamesCommand, OpenSearchClient } from '@aws-sdk/client-opensearch';
+import { DescribeACLsCommand, DescribeClustersCommand, DescribeUsersCommand as DescribeMemoryDbUsersCommand, ListTagsCommand, MemoryDBClient } from '@aws-sdk/client-memorydb';
 import { GetResourcesCommand, ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import { mockClient } from 'aws-sdk-client-mock';
 import { expect } from 'chai';
@@ -445,6 +446,78 @@ describe('prevention: the three paths agree', () => {
     expect(new Set(Object.values(items))).to.deep.equal(new Set(['NON_COMPLIANT', 'COMPLIANT', 'NOT_APPLICABLE']));
   });
 
+  describe('MemoryDB (not recorded by AWS Config: API and template)', () => {
+    const clusters = [
+      { name: 'good', tls: true, acl: 'phi-acl', key: KEY as string | undefined },
+      { name: 'plain', tls: false, acl: 'open-access', key: undefined },
+      { name: 'default-user', tls: true, acl: 'with-default', key: OFF_KEY },
+      { name: 'default-key', tls: true, acl: 'phi-acl', key: undefined },
+    ];
+    const acls: Record<string, TemplateResource> = {
+      PhiAcl: { type: 'AWS::MemoryDB::ACL', properties: { ACLName: 'phi-acl', UserNames: ['phi-app'] } },
+      WithDefault: { type: 'AWS::MemoryDB::ACL', properties: { ACLName: 'with-default', UserNames: ['default', 'phi-app'] } },
+      PhiApp: { type: 'AWS::MemoryDB::User', properties: { UserName: 'phi-app', AccessString: 'on ~* +@all', AuthenticationMode: { Type: 'password', Passwords: ['p'.repeat(16)] } } },
+    };
+
+    beforeEach(() => {
+      const md = track(mockClient(MemoryDBClient));
+      md.on(DescribeClustersCommand).resolves({
+        Clusters: clusters.map((c) => ({
+          Name: c.name,
+          Status: 'available',
+          ARN: `arn:aws:memorydb:${REGION}:${ACCOUNT}:cluster/${c.name}`,
+          Engine: 'valkey',
+          EngineVersion: '7.2',
+          TLSEnabled: c.tls,
+          ACLName: c.acl,
+          ...(c.key ? { KmsKeyId: c.key } : {}),
+        })),
+      });
+      md.on(DescribeACLsCommand).resolves({
+        ACLs: [
+          { Name: 'open-access', Status: 'active', UserNames: ['default'] },
+          { Name: 'phi-acl', Status: 'active', UserNames: ['phi-app'] },
+          { Name: 'with-default', Status: 'active', UserNames: ['default', 'phi-app'] },
+        ],
+      });
+      md.on(DescribeMemoryDbUsersCommand).resolves({
+        Users: [
+          { Name: 'default', Status: 'active', AccessString: 'on ~* &* +@all', Authentication: { Type: 'no-password' } },
+          { Name: 'phi-app', Status: 'active', AccessString: 'on ~* +@all', Authentication: { Type: 'password', PasswordCount: 1 } },
+        ],
+      });
+      md.on(ListTagsCommand).resolves({ TagList: [] });
+    });
+
+    it('AWS::MemoryDB::Cluster: API and template give one verdict per state and rule', async () => {
+      const api = await viaApi('AWS::MemoryDB::Cluster', {});
+      const tpl = await viaTemplate(
+        'AWS::MemoryDB::Cluster',
+        clusters.map((c) => ({
+          name: c.name,
+          template: { ClusterName: c.name, NodeType: 'db.t4g.small', Engine: 'valkey', EngineVersion: '7.2', ACLName: c.acl, TLSEnabled: c.tls, ...(c.key ? { KmsKeyId: asTemplateKey(c.key) } : {}) },
+        })),
+        {},
+        acls,
+      );
+      expect(tpl).to.deep.equal(api);
+      expect(api).to.deep.equal({
+        'good memorydb-encrypted-in-transit': 'COMPLIANT',
+        'plain memorydb-encrypted-in-transit': 'NON_COMPLIANT',
+        'default-user memorydb-encrypted-in-transit': 'COMPLIANT',
+        'default-key memorydb-encrypted-in-transit': 'COMPLIANT',
+        'good memorydb-auth-enabled': 'COMPLIANT',
+        'plain memorydb-auth-enabled': 'NON_COMPLIANT',
+        'default-user memorydb-auth-enabled': 'NON_COMPLIANT',
+        'default-key memorydb-auth-enabled': 'COMPLIANT',
+        'good memorydb-encrypted-at-rest': 'COMPLIANT',
+        'plain memorydb-encrypted-at-rest': 'NON_COMPLIANT',
+        'default-user memorydb-encrypted-at-rest': 'NON_COMPLIANT',
+        'default-key memorydb-encrypted-at-rest': 'NON_COMPLIANT',
+      });
+    });
+  });
+
   it('covers every resource type of the catalog', () => {
     const covered = [
       'AWS::Kinesis::Stream',
@@ -458,6 +531,7 @@ describe('prevention: the three paths agree', () => {
     // MSK: the cluster ID is its ARN from Config and the API, its name before deployment, so its sources are held to
     // one verdict by name in test/resources/msk.test.ts.
     covered.push('AWS::MSK::Cluster', 'AWS::MSK::ServerlessCluster');
+    covered.push('AWS::MemoryDB::Cluster');
     expect([...new Set(catalog.flatMap((s) => s.resource.resourceTypes))].sort()).to.deep.equal([...covered].sort());
   });
 });

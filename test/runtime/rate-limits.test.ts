@@ -36,6 +36,7 @@ const PACKAGE_SERVICE: Record<string, string> = {
   securityhub: 'securityhub',
   'resource-groups-tagging-api': 'tag',
   opensearch: 'es',
+  memorydb: 'memorydb',
 };
 
 describe('rate limit table', () => {

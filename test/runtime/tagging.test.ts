@@ -65,6 +65,8 @@ describe('runtime/tagging (tags in bulk)', () => {
         'AWS::ElastiCache::CacheCluster': 'elasticache:cluster',
         'AWS::ElastiCache::ServerlessCache': 'elasticache:serverlesscache',
         'AWS::OpenSearch::Domain': 'es:domain',
+        // arn:aws:memorydb:<region>:<account>:cluster/<name>
+        'AWS::MemoryDB::Cluster': 'memorydb:cluster',
       });
     });
   });

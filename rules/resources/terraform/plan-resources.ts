@@ -47,6 +47,9 @@ export const TERRAFORM_TYPES: Readonly<Record<string, string>> = {
   aws_elasticache_user: 'AWS::ElastiCache::User',
   aws_msk_cluster: 'AWS::MSK::Cluster',
   aws_msk_serverless_cluster: 'AWS::MSK::ServerlessCluster',
+  aws_memorydb_cluster: 'AWS::MemoryDB::Cluster',
+  aws_memorydb_acl: 'AWS::MemoryDB::ACL',
+  aws_memorydb_user: 'AWS::MemoryDB::User',
   aws_kms_key: 'AWS::KMS::Key',
   aws_opensearch_domain: 'AWS::OpenSearchService::Domain',
   aws_kms_alias: 'AWS::KMS::Alias',
@@ -172,6 +175,27 @@ export function translateTerraform(type: string, v: Values): TranslatedResource 
         };
       }
       p.Tags = tagsOf(v);
+      break;
+    }
+    case 'aws_memorydb_cluster':
+      // `tls_enabled` absent: true, as for CloudFormation (cloudformation/memorydb.ts); `kms_key_arn` absent: the default key.
+      set(p, 'ClusterName', v.name);
+      set(p, 'ACLName', v.acl_name);
+      set(p, 'TLSEnabled', v.tls_enabled);
+      set(p, 'KmsKeyId', v.kms_key_arn);
+      set(p, 'Engine', v.engine);
+      set(p, 'EngineVersion', v.engine_version);
+      p.Tags = tagsOf(v);
+      break;
+    case 'aws_memorydb_acl':
+      set(p, 'ACLName', v.name);
+      p.UserNames = v.user_names ?? [];
+      break;
+    case 'aws_memorydb_user': {
+      set(p, 'UserName', v.user_name);
+      set(p, 'AccessString', v.access_string);
+      const mode = first(v.authentication_mode);
+      if (mode && present(mode.type)) p.AuthenticationMode = { Type: mode.type };
       break;
     }
     case 'aws_kms_key':
