@@ -15,7 +15,7 @@ import {
   ElastiCacheClient,
 } from '@aws-sdk/client-elasticache';
 import { CreateDeliveryStreamCommand, FirehoseClient, StartDeliveryStreamEncryptionCommand } from '@aws-sdk/client-firehose';
-import { CreateClusterCommand, KafkaClient } from '@aws-sdk/client-kafka';
+import { CreateClusterCommand as CreateMskClusterCommand, KafkaClient } from '@aws-sdk/client-kafka';
 import { AddTagsToStreamCommand, CreateStreamCommand, KinesisClient, StartStreamEncryptionCommand, waitUntilStreamExists } from '@aws-sdk/client-kinesis';
 import { CreateAliasCommand, CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { CreateACLCommand, CreateClusterCommand, CreateUserCommand, MemoryDBClient } from '@aws-sdk/client-memorydb';
@@ -92,7 +92,7 @@ export async function seedFirehose(endpoint: string): Promise<string[]> {
 export async function seedMsk(endpoint: string): Promise<string[]> {
   const kafka = new AwsClients({ region: REGION, endpoint }).get(KafkaClient);
   await kafka.send(
-    new CreateClusterCommand({
+    new CreateMskClusterCommand({
       ClusterName: 'phi-orders',
       KafkaVersion: '3.6.0',
       NumberOfBrokerNodes: 2,
