@@ -334,8 +334,13 @@ describe('scripts/lib/serverless-resources (pack source and organization limits)
   });
 
   describe('every change source the catalog has safeguards of, and only those (a test-only second source)', () => {
-    const served = [TEST_CHANGE_SOURCES.find((c) => c.id === 'elasticache'), TEST_KINESIS];
+    const served = deployedChangeSources(catalog, TEST_CHANGE_SOURCES).map((d) => d.source);
     const withSources = { ...base, changeSources: TEST_CHANGE_SOURCES };
+
+    it('serves the real sources of the catalog and the test-only one with a safeguard, not the one without', () => {
+      expect(served.map((c) => c.id)).to.include.members(['elasticache', TEST_KINESIS.id]);
+      expect(served).to.not.include(TEST_WIDGETS);
+    });
     const rulesOf = (resources: Record<string, unknown>) =>
       Object.entries(resources as Record<string, { Type: string; Properties: Record<string, unknown> }>).filter(([, r]) => r.Type === 'AWS::Events::Rule');
 
@@ -345,9 +350,8 @@ describe('scripts/lib/serverless-resources (pack source and organization limits)
         [buildResources({ ...withSources, packTemplateS3Uri: PACK_URI, organization: { memberAccounts: MEMBERS, excludedAccounts: EXCLUDED, evaluationRoleName: 'HIPAA-Safeguards-Evaluation', organizationId: ORG_ID } }).Resources, { account: MEMBERS }],
       ] as const) {
         const rules = rulesOf(resources);
-        expect(rules.map(([id]) => id).sort()).to.deep.equal(served.map((c) => changeRuleLogicalId(c ?? TEST_WIDGETS)).sort());
+        expect(rules.map(([id]) => id).sort()).to.deep.equal(served.map(changeRuleLogicalId).sort());
         for (const c of served) {
-          if (!c) throw new Error('CHANGE_SOURCES has no elasticache entry.');
           expect(rules.find(([id]) => id === changeRuleLogicalId(c))?.[1].Properties.EventPattern, c.id).to.deep.equal({ ...account, ...changeEventPattern(c) });
         }
         expect(JSON.stringify(resources)).to.not.include(TEST_WIDGETS.source);
@@ -359,14 +363,14 @@ describe('scripts/lib/serverless-resources (pack source and organization limits)
     it('lets the hub bus accept exactly the served sources\' CloudTrail events', () => {
       const hub = buildResources({ ...withSources, packTemplateS3Uri: PACK_URI, organization: { memberAccounts: MEMBERS, excludedAccounts: EXCLUDED, evaluationRoleName: 'HIPAA-Safeguards-Evaluation', organizationId: ORG_ID } }).Resources;
       const condition = (hub[REEVALUATE.busPolicy] as { Properties: { Statement: { Condition: { StringEquals: Record<string, unknown> } } } }).Properties.Statement.Condition;
-      expect(condition.StringEquals['events:source']).to.deep.equal(served.map((c) => c?.source));
+      expect(condition.StringEquals['events:source']).to.deep.equal(served.map((c) => c.source));
       expect(condition.StringEquals['events:detail-type']).to.deep.equal(['AWS API Call via CloudTrail']);
     });
 
     it('gives the trigger, per served source, the rules it starts', () => {
       const fn = buildFunctions({ safeguards: catalog, service: 'hipaa-safeguards', stage: 'dev', changeSources: TEST_CHANGE_SOURCES })[REEVALUATE.functionKey];
       const names = parseRuleNames(String(fn?.environment?.[RULE_NAMES_VARIABLE]), TEST_CHANGE_SOURCES);
-      expect(Object.keys(names)).to.deep.equal(served.map((c) => c?.id));
+      expect(Object.keys(names)).to.deep.equal(served.map((c) => c.id));
       expect(names[TEST_KINESIS.id]).to.deep.equal(['kinesis-stream-encrypted']);
     });
 
@@ -379,9 +383,10 @@ describe('scripts/lib/serverless-resources (pack source and organization limits)
     });
 
     it('deploys no trigger, no rule and no bus when the catalog has no safeguard of any source', () => {
-      const kinesisOnly = catalog.filter((g) => g.name === 'kinesis-stream-encrypted');
-      expect(buildFunctions({ safeguards: kinesisOnly, service: 'hipaa-safeguards', stage: 'dev' })).to.not.have.property(REEVALUATE.functionKey);
-      const resources = buildResources({ ...base, safeguards: kinesisOnly }).Resources;
+      const outside = catalog.filter((g) => deployedChangeSources([g]).length === 0);
+      expect(outside.length, 'the catalog has a safeguard outside every change source').to.be.above(0);
+      expect(buildFunctions({ safeguards: outside, service: 'hipaa-safeguards', stage: 'dev' })).to.not.have.property(REEVALUATE.functionKey);
+      const resources = buildResources({ ...base, safeguards: outside }).Resources;
       expect(rulesOf(resources)).to.deep.equal([]);
       expect(resources).to.not.have.any.keys(REEVALUATE.queue, REEVALUATE.role, REEVALUATE.bus);
     });
