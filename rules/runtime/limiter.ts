@@ -176,8 +176,8 @@ export function rateLimitPlugin<I extends object, O extends object>(limiter: Rat
  * pack's limiter it cost the --enforce-rates scan 1.4-1.8 x the baseline's wall: a throttle in the client's first
  * half second, before it has measured any sending rate, drops its fill rate to its floor (0.5/s) for the whole
  * client, and its recovery is capped at twice a measured rate that the crawl itself keeps low
- * (test/runtime/limiter.test.ts reproduces it). For paced operations the retry of a throttled attempt waits for
- * the standard backoff and a token of its own operation, whose bucket the throttle moved back.
+ * (test/runtime/adaptive-retry.test.ts reproduces it). For paced operations the retry of a throttled attempt
+ * waits for the standard backoff and a token of its own operation, whose bucket the throttle moved back.
  */
 export class PacedAdaptiveRateLimiter implements SdkRateLimiter {
   private readonly adaptive = new DefaultRateLimiter();
