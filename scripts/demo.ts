@@ -1,6 +1,6 @@
 /**
  * `npm start`: the whole pack on an embedded account. Starts moto server on loopback and seeds Kinesis streams,
- * Firehose delivery streams, ElastiCache replication groups and a cluster, an MSK cluster, MemoryDB clusters and Kinesis video streams; scans them
+ * Firehose delivery streams, ElastiCache replication groups and a cluster, an MSK cluster, MemoryDB clusters, OpenSearch domains and Kinesis video streams; scans them
  * with the same rules the Lambdas run (Kinesis video through `safeguards invoke` of configuration items, since the
  * emulator cannot list their tags), says SKIPPED for what the emulator lacks, runs every automatic remediation
  * through the SSM Automation simulator and shows what each changed, scans again, and tells the user the next step.
@@ -19,6 +19,7 @@ import { CreateClusterCommand as CreateMskClusterCommand, KafkaClient } from '@a
 import { AddTagsToStreamCommand, CreateStreamCommand, KinesisClient, StartStreamEncryptionCommand, waitUntilStreamExists } from '@aws-sdk/client-kinesis';
 import { CreateAliasCommand, CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { CreateACLCommand, CreateClusterCommand, CreateUserCommand, MemoryDBClient } from '@aws-sdk/client-memorydb';
+import { CreateDomainCommand, OpenSearchClient } from '@aws-sdk/client-opensearch';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { catalog } from '../rules/catalog';
 import { AwsClients } from '../rules/runtime/clients';
@@ -131,6 +132,22 @@ export async function seedElastiCache(endpoint: string): Promise<string[]> {
     new CreateCacheClusterCommand({ CacheClusterId: 'mc-sessions', Engine: 'memcached', EngineVersion: '1.6.22', CacheNodeType: 'cache.t4g.small', NumCacheNodes: 1, TransitEncryptionEnabled: true }),
   );
   return ['phi-sessions (Redis, no encryption, no AUTH)', 'phi-claims-cache (Redis, encrypted, TLS required, AUTH)', 'mc-sessions (Memcached cluster)'];
+}
+
+/** OpenSearch Service domains: one created with the API's defaults (nothing encrypted, TLS 1.0), one hardened. */
+export async function seedOpenSearch(endpoint: string): Promise<string[]> {
+  const os = new AwsClients({ region: REGION, endpoint }).get(OpenSearchClient);
+  await os.send(new CreateDomainCommand({ DomainName: 'phi-search', EngineVersion: 'OpenSearch_2.11' }));
+  await os.send(
+    new CreateDomainCommand({
+      DomainName: 'phi-audit-search',
+      EngineVersion: 'OpenSearch_2.11',
+      EncryptionAtRestOptions: { Enabled: true },
+      NodeToNodeEncryptionOptions: { Enabled: true },
+      DomainEndpointOptions: { EnforceHTTPS: true, TLSSecurityPolicy: 'Policy-Min-TLS-1-2-2019-07' },
+    }),
+  );
+  return ['phi-search (OpenSearch domain, defaults)', 'phi-audit-search (OpenSearch domain, encrypted, HTTPS with TLS 1.2)'];
 }
 
 /**
@@ -301,6 +318,7 @@ export async function runDemo(endpoint: string, io: { out(text: string): void; e
     ...(await seedElastiCache(endpoint)),
     ...(await seedMsk(endpoint)),
     ...(await seedMemoryDb(endpoint)),
+    ...(await seedOpenSearch(endpoint)),
   ];
   const videoEvents = await kinesisVideoEvents(endpoint, now);
   const ec = new AwsClients({ region: REGION, endpoint }).get(ElastiCacheClient);

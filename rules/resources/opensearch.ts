@@ -132,7 +132,11 @@ export function domainFromApi(status: unknown, tags: Readonly<Record<string, str
   return { id: s.DomainId, resourceType: OPENSEARCH_RESOURCE_TYPE, name: s.DomainName, arn: s.ARN, ...settingsOf(s), tags };
 }
 
-/** DescribeDomains takes at most 5 names a call ("up to five domains": API reference of DescribeDomains). */
+/**
+ * DescribeDomains is asked for at most 5 names a call: the service's documented batch ("the current status of up to
+ * five domains in one call"). The botocore model (opensearch-2021-01-01) declares no maximum on DomainNames, so this
+ * is the conservative reading; a larger batch would only save calls.
+ */
 export const DOMAINS_PER_DESCRIBE = 5;
 
 async function listTags(client: OpenSearchClient, arn: string): Promise<Record<string, string>> {

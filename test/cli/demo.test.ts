@@ -41,6 +41,15 @@ describe('npm start (demo): the whole pack on moto', function () {
     expect(out).to.match(/^SKIPPED elasticache-encrypted-at-rest \(AWS::ElastiCache::ServerlessCache\) ElastiCache\.DescribeServerlessCaches: /m);
   });
 
+  it('judges OpenSearch domains by scan: the one created with the defaults fails both rules, the hardened one passes', () => {
+    expect(verdicts(report.before)).to.deep.include({
+      'opensearch-encrypted-at-rest 123456789012/phi-search': 'NON_COMPLIANT',
+      'opensearch-encrypted-at-rest 123456789012/phi-audit-search': 'COMPLIANT',
+      'opensearch-encrypted-in-transit 123456789012/phi-search': 'NON_COMPLIANT',
+      'opensearch-encrypted-in-transit 123456789012/phi-audit-search': 'COMPLIANT',
+    });
+  });
+
   it('judges Kinesis, Firehose, ElastiCache groups and clusters by scan, and Kinesis video through invoke', () => {
     expect(verdicts(report.before)).to.deep.include({
       'kinesis-stream-encrypted phi-vitals-raw': 'NON_COMPLIANT',
