@@ -335,7 +335,8 @@ describe('scripts/lib/serverless-resources (pack source and organization limits)
 
   describe('every change source the catalog has safeguards of, and only those (a test-only second source)', () => {
     const served = deployedChangeSources(catalog, TEST_CHANGE_SOURCES).map((d) => d.source);
-    const withSources = { ...base, changeSources: TEST_CHANGE_SOURCES };
+    // Single account: the pack (past a TemplateBody) from S3, as `safeguards deploy` sets it.
+    const withSources = { ...base, packTemplateS3Uri: PACK_URI, changeSources: TEST_CHANGE_SOURCES };
 
     it('serves the real sources of the catalog and the test-only one with a safeguard, not the one without', () => {
       expect(served.map((c) => c.id)).to.include.members(['elasticache', TEST_KINESIS.id]);
@@ -386,7 +387,7 @@ describe('scripts/lib/serverless-resources (pack source and organization limits)
       const outside = catalog.filter((g) => deployedChangeSources([g]).length === 0);
       expect(outside.length, 'the catalog has a safeguard outside every change source').to.be.above(0);
       expect(buildFunctions({ safeguards: outside, service: 'hipaa-safeguards', stage: 'dev' })).to.not.have.property(REEVALUATE.functionKey);
-      const resources = buildResources({ ...base, safeguards: outside }).Resources;
+      const resources = buildResources({ ...base, packTemplateS3Uri: PACK_URI, safeguards: outside }).Resources;
       expect(rulesOf(resources)).to.deep.equal([]);
       expect(resources).to.not.have.any.keys(REEVALUATE.queue, REEVALUATE.role, REEVALUATE.bus);
     });
