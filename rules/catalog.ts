@@ -7,6 +7,10 @@ import { elastiCacheEncryptedAtRest } from './elasticache-encrypted-at-rest';
 import { elastiCacheEncryptedInTransit } from './elasticache-encrypted-in-transit';
 import { elastiCacheEngineHipaaEligible } from './elasticache-engine-hipaa-eligible';
 import { elastiCacheSecurityUpdatesApplied } from './elasticache-security-updates-applied';
+import { snsTopicEncrypted } from './sns-topic-encrypted';
+import { snsTopicTlsOnly } from './sns-topic-tls-only';
+import { sqsQueueEncrypted } from './sqs-queue-encrypted';
+import { sqsQueueTlsOnly } from './sqs-queue-tls-only';
 import type { Safeguard } from './runtime/safeguard';
 
 /**
@@ -23,6 +27,10 @@ export const catalog: readonly Safeguard[] = [
   elastiCacheEngineHipaaEligible,
   elastiCacheSecurityUpdatesApplied,
   elastiCacheCurrentGenerationNodes,
+  sqsQueueEncrypted,
+  sqsQueueTlsOnly,
+  snsTopicEncrypted,
+  snsTopicTlsOnly,
 ];
 
 export const safeguardNames = catalog.map((s) => s.name);

@@ -26,6 +26,9 @@ export const TAGGING_TYPES: Readonly<Record<string, string>> = {
   'AWS::ElastiCache::ReplicationGroup': 'elasticache:replicationgroup',
   'AWS::ElastiCache::CacheCluster': 'elasticache:cluster',
   'AWS::ElastiCache::ServerlessCache': 'elasticache:serverlesscache',
+  // arn:aws:sqs:<region>:<account>:<queue> and arn:aws:sns:<region>:<account>:<topic> have no resource-type part.
+  'AWS::SQS::Queue': 'sqs',
+  'AWS::SNS::Topic': 'sns',
 };
 
 /** What the listers of a type covered by TAGGING_TYPES call on top of their per-resource tag action (the fallback). */
@@ -42,6 +45,8 @@ export const PER_RESOURCE_TAG_ACTIONS: Readonly<Record<string, string>> = {
   'AWS::ElastiCache::ReplicationGroup': 'elasticache:ListTagsForResource',
   'AWS::ElastiCache::CacheCluster': 'elasticache:ListTagsForResource',
   'AWS::ElastiCache::ServerlessCache': 'elasticache:ListTagsForResource',
+  'AWS::SQS::Queue': 'sqs:ListQueueTags',
+  'AWS::SNS::Topic': 'sns:ListTagsForResource',
 };
 
 /** GetResources' ResourcesPerPage maximum ("a minimum of 1 and a maximum value of 100"). */
