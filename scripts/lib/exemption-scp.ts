@@ -50,6 +50,8 @@ export const TAG_ACTIONS_BY_RESOURCE_TYPE: Readonly<Record<string, readonly stri
   'AWS::ElastiCache::ReplicationGroup': ['elasticache:AddTagsToResource', 'elasticache:RemoveTagsFromResource', 'elasticache:CreateReplicationGroup'],
   'AWS::ElastiCache::CacheCluster': ['elasticache:AddTagsToResource', 'elasticache:RemoveTagsFromResource', 'elasticache:CreateCacheCluster'],
   'AWS::ElastiCache::ServerlessCache': ['elasticache:AddTagsToResource', 'elasticache:RemoveTagsFromResource', 'elasticache:CreateServerlessCache'],
+  'AWS::SQS::Queue': ['sqs:TagQueue', 'sqs:UntagQueue', 'sqs:CreateQueue'],
+  'AWS::SNS::Topic': ['sns:TagResource', 'sns:UntagResource', 'sns:CreateTopic'],
 };
 
 /** The Resource Groups Tagging API tags any type (it also needs the service's own action, denied above). */

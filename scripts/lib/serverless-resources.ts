@@ -1,4 +1,5 @@
 import { QUEUE_CONSUMER_ACTIONS, REEVALUATE_ACTIONS } from '../../rules/runtime/actions';
+import { SNS_TOPIC_POLICY_ACTIONS } from '../../rules/runtime/secure-transport';
 import { elastiCacheRuleNames } from '../../rules/catalog';
 import {
   EXECUTION_ROLE_NAME_VARIABLE,
@@ -264,6 +265,19 @@ export function hubEventBusName(stage: string): string {
 }
 
 /**
+ * The pack's own trigger queues against its SQS rules: sqs-queue-tls-only passes (TlsOnly in the queue policy), and
+ * sqs-queue-encrypted would fail them (SSE-SQS, allowServiceManagedKeys false by default). They stay on SSE-SQS,
+ * exempt by tag with the reason: they carry CloudTrail-derived ElastiCache change notices (event name, resource ID,
+ * account), no PHI, and EventBridge cannot send to a queue encrypted with the AWS managed key alias/aws/sqs (a customer
+ * managed key with a key policy for events.amazonaws.com would be the only KMS option). SQS tag values allow only
+ * letters, digits, spaces and _ . : / = + - @.
+ */
+export const TRIGGER_QUEUE_EXEMPTION = {
+  Key: 'hipaa-safeguards:exempt',
+  Value: 'ElastiCache change notices - resource IDs only and no PHI. SSE-SQS because EventBridge cannot send to a queue under the AWS managed key alias/aws/sqs',
+} as const;
+
+/**
  * The queue, dead-letter queue, EventBridge rule and role of the ElastiCache re-evaluation trigger. Single account:
  * the rule sees this account's CloudTrail events on the default bus and the role starts its Config rules.
  * Organization (the hub): the spokes' fixed-name forwarding roles put their events on the pack's own bus, which
@@ -292,7 +306,7 @@ function reevaluateResources(org?: ReevaluateHub): Record<string, Json> {
       // Change notifications, not evidence: nothing to keep once the stack is gone.
       DeletionPolicy: 'Delete',
       UpdateReplacePolicy: 'Delete',
-      Properties: { SqsManagedSseEnabled: true, MessageRetentionPeriod: 1_209_600 },
+      Properties: { SqsManagedSseEnabled: true, MessageRetentionPeriod: 1_209_600, Tags: [TRIGGER_QUEUE_EXEMPTION] },
     },
     [REEVALUATE.queue]: {
       Type: 'AWS::SQS::Queue',
@@ -304,6 +318,7 @@ function reevaluateResources(org?: ReevaluateHub): Record<string, Json> {
         MessageRetentionPeriod: 345_600,
         VisibilityTimeout: REEVALUATE.timeoutSeconds * 6 + 60,
         RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [REEVALUATE.deadLetterQueue, 'Arn'] }, maxReceiveCount: 10 },
+        Tags: [TRIGGER_QUEUE_EXEMPTION],
       },
     },
     [REEVALUATE.rule]: {
@@ -342,6 +357,8 @@ function reevaluateResources(org?: ReevaluateHub): Record<string, Json> {
               Resource: queueArn,
               Condition: { ArnNotEquals: { 'aws:SourceArn': ruleArn } },
             },
+            // sqs-queue-tls-only: nothing reaches the queue without TLS (EventBridge and Lambda always use it).
+            { Sid: 'TlsOnly', Effect: 'Deny', Principal: '*', Action: 'sqs:*', Resource: queueArn, Condition: { Bool: { 'aws:SecureTransport': 'false' } } },
           ],
         },
       },
@@ -800,7 +817,8 @@ export function notificationTopicPolicy(documents: readonly RemediationDocument[
             Sid: 'TlsOnly',
             Effect: 'Deny',
             Principal: '*',
-            Action: ['sns:Publish', 'sns:Subscribe'],
+            // Every action a topic policy accepts, as sns-topic-tls-only requires (not only Publish and Subscribe).
+            Action: [...SNS_TOPIC_POLICY_ACTIONS],
             Resource: topic,
             Condition: { Bool: { 'aws:SecureTransport': 'false' } },
           },

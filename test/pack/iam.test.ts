@@ -45,6 +45,8 @@ const base: PartsInput = {
   safeguards: catalog,
   documents,
   packText: readFileSync(PACK_PATH, 'utf8'),
+  // The pack outgrew a TemplateBody (51,200 bytes) with the SQS and SNS rules: safeguards deploy uploads it to S3.
+  packTemplateS3Uri: 's3://awsconfigconforms-hipaa-safeguards-123456789012-us-east-1/prod/conformance-packs/hipaa-safeguards.yaml',
   service: 'hipaa-safeguards',
   stage: 'prod',
 };

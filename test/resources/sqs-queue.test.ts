@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { QueueConfiguration, type SqsQueue, sqsQueueResource } from '../../rules/resources/sqs-queue';
 import { AwsClients } from '../../rules/runtime/clients';
 import { parseConfigurationItem } from '../../rules/runtime/event';
-import { type ListingNote, UnreadableResource } from '../../rules/runtime/safeguard';
+import { type ListingNote, type Safeguard, UnreadableResource } from '../../rules/runtime/safeguard';
 import { judge, newJudgeContext } from '../../rules/runtime/judge';
 import { parseParameters } from '../../rules/runtime/parameters';
 import { sqsQueueEncrypted } from '../../rules/sqs-queue-encrypted';
@@ -149,7 +149,7 @@ describe('resources/sqs-queue', () => {
       if (!api) throw new Error('no queue');
       const fromConfig = { ...fromItem({ QueueName: 'same', QueueUrl: url, QueueArn: api.arn, KmsMasterKeyId: 'alias/aws/sqs', SqsManagedSseEnabled: 'false' }, { team: 'a' }), id: url, name: 'same' };
       const ctx = newJudgeContext(clients, NOW);
-      for (const rule of [sqsQueueEncrypted, sqsQueueTlsOnly]) {
+      for (const rule of [sqsQueueEncrypted, sqsQueueTlsOnly] as unknown as Safeguard<SqsQueue>[]) {
         const params = parseParameters(rule.schema, {});
         // Act
         const a = await judge(rule, api, params, ctx);
@@ -254,7 +254,7 @@ describe('resources/sqs-queue', () => {
       );
       const api: SqsQueue = { ...fromItem({ KmsMasterKeyId: 'alias/aws/sqs', SqsManagedSseEnabled: 'false' }), policy: { kind: 'read', document: TLS_POLICY } };
       const ctx = newJudgeContext(new AwsClients({ region: 'us-east-1' }), NOW);
-      for (const rule of [sqsQueueEncrypted, sqsQueueTlsOnly]) {
+      for (const rule of [sqsQueueEncrypted, sqsQueueTlsOnly] as unknown as Safeguard<SqsQueue>[]) {
         const detect = await judge(rule, api, parseParameters(rule.schema, {}), ctx);
         expect(verdictOf(cfn, rule.name), rule.name).to.deep.include({ compliance: detect.compliance, annotation: detect.annotation });
       }
