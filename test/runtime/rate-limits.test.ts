@@ -34,6 +34,8 @@ const PACKAGE_SERVICE: Record<string, string> = {
   organizations: 'organizations',
   securityhub: 'securityhub',
   'resource-groups-tagging-api': 'tag',
+  sqs: 'sqs',
+  sns: 'sns',
 };
 
 describe('rate limit table', () => {
