@@ -41,7 +41,8 @@ export const snsTopicTlsOnly = defineSafeguard({
     maximumAutomaticAttempts: 3,
     retryAttemptSeconds: 60,
   },
-  lookupActions: ['sns:GetTopicAttributes'],
+  // gather reads the policy with sns:GetTopicAttributes, which the adapter's listActions already grant (no lookupActions: the
+  // CloudFormation hook, which only judges templates, never reads a topic).
   async gather(topic, _params, lookup) {
     return { policy: await topicPolicy(topic, lookup) };
   },

@@ -40,7 +40,8 @@ export const sqsQueueTlsOnly = defineSafeguard({
     maximumAutomaticAttempts: 3,
     retryAttemptSeconds: 60,
   },
-  lookupActions: ['sqs:GetQueueAttributes'],
+  // gather reads the policy with sqs:GetQueueAttributes, which the adapter's listActions already grant (no lookupActions: the
+  // CloudFormation hook, which only judges templates, never reads a queue).
   async gather(queue, _params, lookup) {
     return { policy: await queuePolicy(queue, lookup) };
   },

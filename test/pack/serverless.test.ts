@@ -45,7 +45,10 @@ describe('serverless.yml (npm run package)', function () {
     const env = { ...process.env };
     // Packaging must need no AWS account: no credentials at all, not even the dummy ones of the test setup.
     for (const k of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE']) delete env[k];
-    const run = spawnSync(join(ROOT, 'node_modules', '.bin', 'sls'), ['package', '--stage', STAGE], { cwd: ROOT, env, encoding: 'utf8' });
+    // The pack outgrew a TemplateBody (51,200 bytes) with the SQS and SNS rules: packaging names it by S3 URI, as
+    // safeguards deploy does (scripts/lib/deploy/single-plan.ts). A bare `npm run package` now stops with that message.
+    const pack = '--param=packTemplateS3Uri=s3://awsconfigconforms-hipaa-safeguards-123456789012-us-east-1/test/conformance-packs/hipaa-safeguards.yaml';
+    const run = spawnSync(join(ROOT, 'node_modules', '.bin', 'sls'), ['package', '--stage', STAGE, pack], { cwd: ROOT, env, encoding: 'utf8' });
     if (run.status !== 0) throw new Error(`sls package exited ${run.status}:\n${run.stdout}\n${run.stderr}`);
     template = JSON.parse(readFileSync(join(dir, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
   });
@@ -318,8 +321,9 @@ describe('serverless.yml (npm run package)', function () {
   describe('conformance pack', () => {
     const packResource = () => res(CONFORMANCE_PACK_LOGICAL_ID);
 
-    it('embeds conformance-packs/hipaa-safeguards.yaml as committed', () => {
-      expect(packResource().Properties?.TemplateBody).to.equal(readFileSync(PACK_PATH, 'utf8'));
+    it('names the uploaded pack by S3 URI: conformance-packs/hipaa-safeguards.yaml no longer fits a TemplateBody', () => {
+      expect(Buffer.byteLength(readFileSync(PACK_PATH, 'utf8'))).to.be.greaterThan(51_200);
+      expect(packResource().Properties).to.include({ TemplateS3Uri: 's3://awsconfigconforms-hipaa-safeguards-123456789012-us-east-1/test/conformance-packs/hipaa-safeguards.yaml' }).and.not.have.property('TemplateBody');
     });
 
     it('fills in each rule Lambda ARN (each remediation names its own role in the pack)', () => {
