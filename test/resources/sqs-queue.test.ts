@@ -11,6 +11,7 @@ import { sqsQueueEncrypted } from '../../rules/sqs-queue-encrypted';
 import { sqsQueueTlsOnly } from '../../rules/sqs-queue-tls-only';
 import { judgeProperties } from '../../rules/prevention/judge';
 import { translateTerraform } from '../../rules/resources/terraform/plan-resources';
+import { planAsTemplate } from '../../scripts/lib/template/terraform';
 import { configResourceSchema, leafPaths } from '../helpers/schema-paths';
 import { useMoto } from '../helpers/moto';
 import { taggingDenied } from '../helpers/tagging';
@@ -244,6 +245,33 @@ describe('resources/sqs-queue', () => {
         resourceType: 'AWS::SQS::QueuePolicy',
         properties: { Queues: ['«!GetAtt aws_sqs_queue_intake.id»'], PolicyDocument: TLS_POLICY },
       });
+    });
+
+    it('judges a Terraform plan: the inline policy becomes the queue\'s policy resource, a policy known only after apply is UNKNOWN', async () => {
+      // Arrange: two queues of a `terraform show -json` plan; one policy is known, the other references the queue's ARN
+      const plan = {
+        format_version: '1.2',
+        planned_values: {
+          root_module: {
+            resources: [
+              { address: 'aws_sqs_queue.intake', mode: 'managed', type: 'aws_sqs_queue', values: { name: 'intake', kms_master_key_id: 'alias/aws/sqs', policy: TLS_POLICY.replace(`"${ARN}"`, '"*"') } },
+              { address: 'aws_sqs_queue.outbox', mode: 'managed', type: 'aws_sqs_queue', values: { name: 'outbox', kms_master_key_id: 'alias/aws/sqs' } },
+              { address: 'aws_sqs_queue_policy.outbox', mode: 'managed', type: 'aws_sqs_queue_policy', values: {} },
+            ],
+          },
+        },
+        resource_changes: [{ address: 'aws_sqs_queue_policy.outbox', change: { after_unknown: { queue_url: true, policy: true } } }],
+        configuration: { root_module: { resources: [{ address: 'aws_sqs_queue_policy.outbox', expressions: { queue_url: { references: ['aws_sqs_queue.outbox.id', 'aws_sqs_queue.outbox'] }, policy: { references: ['aws_sqs_queue.outbox.arn', 'aws_sqs_queue.outbox'] } } }] } },
+      };
+      const { template } = planAsTemplate(plan);
+      const resources = template.Resources as Record<string, { Type: string; Properties: unknown }>;
+      const all = Object.fromEntries(Object.entries(resources).map(([id, r]) => [id, { type: r.Type, properties: r.Properties }]));
+      const tls = async (id: string) =>
+        (await judgeProperties({ resourceType: 'AWS::SQS::Queue', logicalId: id, properties: resources[id]?.Properties, template: all, rules: ['sqs-queue-tls-only'] }))[0];
+      // Act and Assert
+      expect(Object.keys(resources).sort()).to.deep.equal(['aws_sqs_queue_intake', 'aws_sqs_queue_intake__policy', 'aws_sqs_queue_outbox', 'aws_sqs_queue_policy_outbox']);
+      expect((await tls('aws_sqs_queue_intake'))?.compliance).to.equal('COMPLIANT');
+      expect(await tls('aws_sqs_queue_outbox')).to.deep.include({ compliance: 'UNKNOWN', unresolved: ['the PolicyDocument of aws_sqs_queue_policy_outbox'] });
     });
 
     it('gives the same verdicts for the same queue from CloudFormation, a configuration item and the API view', async () => {
