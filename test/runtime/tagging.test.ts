@@ -64,6 +64,9 @@ describe('runtime/tagging (tags in bulk)', () => {
         'AWS::ElastiCache::ReplicationGroup': 'elasticache:replicationgroup',
         'AWS::ElastiCache::CacheCluster': 'elasticache:cluster',
         'AWS::ElastiCache::ServerlessCache': 'elasticache:serverlesscache',
+        // arn:aws:sqs:<region>:<account>:<queue>, arn:aws:sns:<region>:<account>:<topic>: the service alone.
+        'AWS::SQS::Queue': 'sqs',
+        'AWS::SNS::Topic': 'sns',
       });
     });
   });
