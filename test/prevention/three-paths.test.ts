@@ -394,7 +394,7 @@ describe('prevention: the three paths agree', () => {
   });
 
   it('covers every resource type of the catalog', () => {
-    // SQS: the three sources are held to one verdict in test/resources/sqs-queue.test.ts; SNS only by its builders (not yet here).
+    // SQS and SNS: their sources (API, configuration item, template) are held to one verdict in test/resources/{sqs-queue,sns-topic}.test.ts.
     const covered = ['AWS::Kinesis::Stream', 'AWS::KinesisVideo::Stream', 'AWS::KinesisFirehose::DeliveryStream', 'AWS::ElastiCache::ReplicationGroup', 'AWS::ElastiCache::CacheCluster', 'AWS::ElastiCache::ServerlessCache', 'AWS::SQS::Queue', 'AWS::SNS::Topic'];
     expect([...new Set(catalog.flatMap((s) => s.resource.resourceTypes))].sort()).to.deep.equal([...covered].sort());
   });
