@@ -14,6 +14,10 @@ import { openSearchEncryptedInTransit } from './opensearch-encrypted-in-transit'
 import { memoryDbAuthEnabled } from './memorydb-auth-enabled';
 import { memoryDbEncryptedAtRest } from './memorydb-encrypted-at-rest';
 import { memoryDbEncryptedInTransit } from './memorydb-encrypted-in-transit';
+import { snsTopicEncrypted } from './sns-topic-encrypted';
+import { snsTopicTlsOnly } from './sns-topic-tls-only';
+import { sqsQueueEncrypted } from './sqs-queue-encrypted';
+import { sqsQueueTlsOnly } from './sqs-queue-tls-only';
 import type { Safeguard } from './runtime/safeguard';
 import { CHANGE_SOURCES, type ChangeSource } from './triggers/change-sources';
 
@@ -38,6 +42,10 @@ export const catalog: readonly Safeguard[] = [
   memoryDbEncryptedInTransit,
   memoryDbAuthEnabled,
   memoryDbEncryptedAtRest,
+  sqsQueueEncrypted,
+  sqsQueueTlsOnly,
+  snsTopicEncrypted,
+  snsTopicTlsOnly,
 ];
 
 export const safeguardNames = catalog.map((s) => s.name);

@@ -20,7 +20,9 @@ import { AddTagsToStreamCommand, CreateStreamCommand, KinesisClient, StartStream
 import { CreateAliasCommand, CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { CreateACLCommand, CreateClusterCommand, CreateUserCommand, MemoryDBClient } from '@aws-sdk/client-memorydb';
 import { CreateDomainCommand, OpenSearchClient } from '@aws-sdk/client-opensearch';
-import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import { CreateTopicCommand, SNSClient, SetTopicAttributesCommand } from '@aws-sdk/client-sns';
+import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { tlsOnlyStatement } from '../rules/runtime/secure-transport';
 import { catalog } from '../rules/catalog';
 import { AwsClients } from '../rules/runtime/clients';
 import { kinesisVideoStreamCustomerKey } from '../rules/kinesis-video-stream-customer-key';
@@ -310,6 +312,25 @@ export interface DemoReport {
 }
 
 /** Runs the demo against a moto server already up at `endpoint`, printing to `io`. */
+/**
+ * The pack's notification topic as the stack creates it (scripts/lib/serverless-resources.ts): the AWS managed SNS
+ * key and a TLS-only statement, so the pack passes its own SNS rules here too.
+ */
+export async function seedNotificationTopic(endpoint: string): Promise<string> {
+  const sns = new AwsClients({ region: REGION, endpoint }).get(SNSClient);
+  const arn = (await sns.send(new CreateTopicCommand({ Name: TOPIC, Attributes: { KmsMasterKeyId: 'alias/aws/sns' } }))).TopicArn ?? '';
+  const policy = { Version: '2012-10-17', Statement: [tlsOnlyStatement('sns', arn)] };
+  await sns.send(new SetTopicAttributesCommand({ TopicArn: arn, AttributeName: 'Policy', AttributeValue: JSON.stringify(policy) }));
+  return arn;
+}
+
+/** A queue on SQS-owned keys (SSE-SQS) without a policy: the TLS rule's remediation adds the statement. */
+export async function seedQueues(endpoint: string): Promise<string[]> {
+  const sqs = new AwsClients({ region: REGION, endpoint }).get(SQSClient);
+  await sqs.send(new CreateQueueCommand({ QueueName: 'phi-intake', Attributes: { SqsManagedSseEnabled: 'true' } }));
+  return ['phi-intake (SQS queue, SSE-SQS, no policy)'];
+}
+
 export async function runDemo(endpoint: string, io: { out(text: string): void; err(text: string): void }, now: Date = new Date()): Promise<DemoReport> {
   const progress = (m: string) => io.err(`${m}\n`);
   const seeded = [
@@ -322,7 +343,8 @@ export async function runDemo(endpoint: string, io: { out(text: string): void; e
   ];
   const videoEvents = await kinesisVideoEvents(endpoint, now);
   const ec = new AwsClients({ region: REGION, endpoint }).get(ElastiCacheClient);
-  const topicArn = (await new AwsClients({ region: REGION, endpoint }).get(SNSClient).send(new CreateTopicCommand({ Name: TOPIC }))).TopicArn ?? '';
+  const topicArn = await seedNotificationTopic(endpoint);
+  seeded.push(...(await seedQueues(endpoint)));
   progress(`Seeded: ${seeded.join(', ')}, ward-cam and or-3-cam (Kinesis video).`);
 
   // requireCustomerManagedKey shows the pack's stricter check: an AWS managed key is not enough for PHI streams.

@@ -8,8 +8,32 @@ import { userFactsFromCloudFormation, userGroupFactsFromCloudFormation } from '.
 import { kinesisStreamFromCloudFormation } from '../resources/cloudformation/kinesis-stream';
 import { BUILT_IN_DEFAULT_USER as MEMORYDB_DEFAULT_USER, type AclFacts, type MemoryDbUserFacts } from '../resources/memorydb';
 import { aclFactsFromCloudFormation, userFactsFromCloudFormation as memoryDbUserFromCloudFormation } from '../resources/cloudformation/memorydb';
+import { queuePolicyTemplateKey } from '../resources/sqs-queue';
+import { topicPolicyTemplateKey } from '../resources/sns-topic';
 import { UnresolvedFactError } from './errors';
 import { hasMarker, parseRefMarker } from './markers';
+
+const isJson = (text: string) => {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+};
+const QUEUE_POLICY_PREFIX = queuePolicyTemplateKey('');
+const TOPIC_POLICY_PREFIX = topicPolicyTemplateKey('');
+/** The template resources that set a queue's or topic's policy, and the property that names it. */
+const POLICY_SOURCES = {
+  queue: [
+    { type: 'AWS::SQS::QueuePolicy', property: 'Queues' },
+    { type: 'AWS::SQS::QueueInlinePolicy', property: 'Queue' },
+  ],
+  topic: [
+    { type: 'AWS::SNS::TopicPolicy', property: 'Topics' },
+    { type: 'AWS::SNS::TopicInlinePolicy', property: 'TopicArn' },
+  ],
+} as const;
 
 /** IAM actions the prevention lookup calls beyond the rules' own lookups (the hook Lambda's role holds them). */
 export const PREVENTION_LOOKUP_ACTIONS = ['elasticache:DescribeCacheEngineVersions'] as const;
@@ -136,7 +160,36 @@ export class PreventionLookup extends Lookup {
     if (key.startsWith('memorydb:user:')) return this.memoryDbUser(key.slice('memorydb:user:'.length), key, load as () => Promise<MemoryDbUserFacts>) as Promise<T>;
     // A cache the template creates has no service update actions yet: nothing is pending.
     if (key === 'elasticache:pending-security-updates') return Promise.resolve([] as unknown as T);
+    if (key.startsWith(QUEUE_POLICY_PREFIX)) return this.templatePolicy('queue', key.slice(QUEUE_POLICY_PREFIX.length)) as Promise<T>;
+    if (key.startsWith(TOPIC_POLICY_PREFIX)) return this.templatePolicy('topic', key.slice(TOPIC_POLICY_PREFIX.length)) as Promise<T>;
     return this.fromAccount(key, `the fact ${key}`, '', load);
+  }
+
+  /**
+   * The resource policy of a queue or topic the template declares: the one policy resource of the template that names
+   * it (`!Ref`/`!GetAtt` of its logical ID in QueuePolicy.Queues, QueueInlinePolicy.Queue, TopicPolicy.Topics,
+   * TopicInlinePolicy.TopicArn). None, or several (each replaces the others, in an order only deployment decides): the
+   * policy is defined elsewhere or undecided, so the fact is UNKNOWN, never a pass and never a guess.
+   */
+  private templatePolicy(kind: 'queue' | 'topic', logicalId: string): Promise<string | Record<string, unknown>> {
+    const sources = POLICY_SOURCES[kind];
+    const found: { logicalId: string; document: unknown }[] = [];
+    for (const [id, resource] of Object.entries(this.template)) {
+      const property = sources.find((p) => p.type === resource.type)?.property;
+      if (!property) continue;
+      const props = (resource.properties ?? {}) as Record<string, unknown>;
+      const targets = ([] as unknown[]).concat(props[property] ?? []);
+      if (targets.some((t) => typeof t === 'string' && parseRefMarker(t)?.logicalId === logicalId)) found.push({ logicalId: id, document: props.PolicyDocument });
+    }
+    const names = sources.map((p) => p.type.split('::').at(-1)).join(' or ');
+    if (found.length === 0) return Promise.reject(new UnresolvedFactError(`the policy of ${kind} ${logicalId} (no ${names} here names it: it is defined elsewhere)`));
+    if (found.length > 1) return Promise.reject(new UnresolvedFactError(`which ${kind} policy of ${logicalId} applies (${found.map((f) => f.logicalId).join(', ')} each replace the others)`));
+    const [only] = found;
+    const document = only?.document;
+    // A string is the policy as JSON text (CloudFormation takes either); a Terraform policy known only after apply is a marker, not JSON.
+    if (typeof document === 'string' && isJson(document)) return Promise.resolve(document);
+    if (document !== null && typeof document === 'object' && !Array.isArray(document)) return Promise.resolve(document as Record<string, unknown>);
+    return Promise.reject(new UnresolvedFactError(`the PolicyDocument of ${only?.logicalId ?? logicalId}`));
   }
 
   private sourceStream(arn: string, key: string, load: () => Promise<SourceStreamFacts>): Promise<SourceStreamFacts> {

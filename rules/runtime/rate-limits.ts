@@ -22,7 +22,9 @@ export type ServiceId =
   | 'organizations'
   | 'securityhub'
   | 'es'
-  | 'memorydb';
+  | 'memorydb'
+  | 'sqs'
+  | 'sns';
 
 export interface RateLimit {
   readonly service: ServiceId;
@@ -104,6 +106,17 @@ export const RATE_LIMITS: readonly RateLimit[] = [
   { service: 'sts', operation: 'AssumeRole', ...DEFAULT_RATE, source: undocumented('STS publishes no AssumeRole request rate; credentials are cached for their 15 minutes') },
   { service: 'organizations', operation: 'ListAccounts', ...DEFAULT_RATE, source: undocumented('Organizations publishes no ListAccounts request rate') },
 
+  // Amazon SQS: "Amazon SQS quotas" lists message and queue quotas, no request rate for the control-plane reads.
+  ...(['ListQueues', 'GetQueueAttributes', 'ListQueueTags'] as const).map(
+    (operation): RateLimit => ({ service: 'sqs', operation, ...DEFAULT_RATE, source: undocumented('https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-quotas.html lists no rate for ListQueues, GetQueueAttributes or ListQueueTags') }),
+  ),
+
+  // Amazon SNS: its quotas page (https://docs.aws.amazon.com/general/latest/gr/sns.html) lists API throttling rates per
+  // Region that could not be checked offline for these reads; DEFAULT_RATE (5/s) is below any SNS API rate published there.
+  ...(['ListTopics', 'GetTopicAttributes', 'ListTagsForResource'] as const).map(
+    (operation): RateLimit => ({ service: 'sns', operation, ...DEFAULT_RATE, source: undocumented('the Amazon SNS quotas page was not verifiable offline for ListTopics, GetTopicAttributes, ListTagsForResource') }),
+  ),
+
   // Security Hub (importSecurityHubFindings).
   { service: 'securityhub', operation: 'BatchImportFindings', perSecond: 10, burst: 30, source: 'https://docs.aws.amazon.com/securityhub/latest/partnerguide/guidelines-batchimportfindings.html: "The throttle rate limit is 10 TPS per account per Region, with a burst of 30 TPS."' },
   { service: 'securityhub', operation: 'BatchUpdateFindings', ...DEFAULT_RATE, source: undocumented('Security Hub publishes no BatchUpdateFindings rate') },
@@ -124,6 +137,8 @@ export const CLIENT_SERVICES: Readonly<Record<string, ServiceId>> = {
   OrganizationsClient: 'organizations',
   SecurityHubClient: 'securityhub',
   MemoryDBClient: 'memorydb',
+  SQSClient: 'sqs',
+  SNSClient: 'sns',
 };
 
 const byKey = new Map(RATE_LIMITS.map((r) => [`${r.service}:${r.operation}`, r]));

@@ -29,6 +29,9 @@ export const TAGGING_TYPES: Readonly<Record<string, string>> = {
   // arn:aws:es:...:domain/x
   'AWS::OpenSearch::Domain': 'es:domain',
   'AWS::MemoryDB::Cluster': 'memorydb:cluster',
+  // arn:aws:sqs:<region>:<account>:<queue> and arn:aws:sns:<region>:<account>:<topic> have no resource-type part.
+  'AWS::SQS::Queue': 'sqs',
+  'AWS::SNS::Topic': 'sns',
 };
 
 /** What the listers of a type covered by TAGGING_TYPES call on top of their per-resource tag action (the fallback). */
@@ -47,6 +50,8 @@ export const PER_RESOURCE_TAG_ACTIONS: Readonly<Record<string, string>> = {
   'AWS::ElastiCache::ServerlessCache': 'elasticache:ListTagsForResource',
   'AWS::OpenSearch::Domain': 'es:ListTags',
   'AWS::MemoryDB::Cluster': 'memorydb:ListTags',
+  'AWS::SQS::Queue': 'sqs:ListQueueTags',
+  'AWS::SNS::Topic': 'sns:ListTagsForResource',
 };
 
 /** GetResources' ResourcesPerPage maximum ("a minimum of 1 and a maximum value of 100"). */

@@ -57,6 +57,8 @@ export const TAG_ACTIONS_BY_RESOURCE_TYPE: Readonly<Record<string, readonly stri
   // list_amazonopensearchservice: CreateDomain takes TagList.
   'AWS::OpenSearch::Domain': ['es:AddTags', 'es:RemoveTags', 'es:CreateDomain'],
   'AWS::MemoryDB::Cluster': ['memorydb:TagResource', 'memorydb:UntagResource', 'memorydb:CreateCluster'],
+  'AWS::SQS::Queue': ['sqs:TagQueue', 'sqs:UntagQueue', 'sqs:CreateQueue'],
+  'AWS::SNS::Topic': ['sns:TagResource', 'sns:UntagResource', 'sns:CreateTopic'],
 };
 
 /** The Resource Groups Tagging API tags any type (it also needs the service's own action, denied above). */

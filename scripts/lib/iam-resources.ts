@@ -162,12 +162,21 @@ export const ACTION_RESOURCES: Readonly<Record<string, ActionScope>> = {
   'securityhub:BatchImportFindings': scoped('securityhub', OWN_PRODUCT_ARN),
   'securityhub:BatchUpdateFindings': scoped('securityhub', here('securityhub', 'hub/default')),
 
+  // SNS topics: arn:...:sns:<region>:<account>:<topic> (SAR resource type `topic`). ListTopics has none.
+  'sns:GetTopicAttributes': scoped('sns', here('sns', '*')),
+  'sns:ListTagsForResource': scoped('sns', here('sns', '*')),
+  'sns:ListTopics': none('sns'),
   'sns:Publish': scoped('sns', here('sns', '*')),
+  'sns:SetTopicAttributes': scoped('sns', here('sns', '*')),
 
   'sqs:ChangeMessageVisibility': scoped('sqs', here('sqs', '*')),
   'sqs:DeleteMessage': scoped('sqs', here('sqs', '*')),
   'sqs:GetQueueAttributes': scoped('sqs', here('sqs', '*')),
+  'sqs:ListQueueTags': scoped('sqs', here('sqs', '*')),
+  // The SAR lists no resource type for ListQueues.
+  'sqs:ListQueues': none('sqs'),
   'sqs:ReceiveMessage': scoped('sqs', here('sqs', '*')),
+  'sqs:SetQueueAttributes': scoped('sqs', here('sqs', '*')),
 
   'sts:AssumeRole': scoped('sts', 'arn:{partition}:iam::{account}:role/*'),
 

@@ -1,5 +1,6 @@
 import { QUEUE_CONSUMER_ACTIONS, REEVALUATE_ACTIONS } from '../../rules/runtime/actions';
 import { deployedChangeSources } from '../../rules/catalog';
+import { SNS_TOPIC_POLICY_ACTIONS } from '../../rules/runtime/secure-transport';
 import { CHANGE_SOURCES, type ChangeSource } from '../../rules/triggers/change-sources';
 import {
   CLOUDTRAIL_DETAIL_TYPE,
@@ -311,6 +312,19 @@ export function hubEventBusName(stage: string): string {
 }
 
 /**
+ * The pack's own trigger queues against its SQS rules: sqs-queue-tls-only passes (TlsOnly in the queue policy), and
+ * sqs-queue-encrypted would fail them (SSE-SQS, allowServiceManagedKeys false by default). They stay on SSE-SQS,
+ * exempt by tag with the reason: they carry CloudTrail-derived change notices (event name, source, account, region),
+ * no PHI, and EventBridge cannot send to a queue encrypted with the AWS managed key alias/aws/sqs (a customer managed
+ * key with a key policy for events.amazonaws.com would be the only KMS option). SQS tag values allow only letters,
+ * digits, spaces and _ . : / = + - @.
+ */
+export const TRIGGER_QUEUE_EXEMPTION = {
+  Key: 'hipaa-safeguards:exempt',
+  Value: 'CloudTrail change notices - event names and accounts only and no PHI. SSE-SQS because EventBridge cannot send to a queue under the AWS managed key alias/aws/sqs',
+} as const;
+
+/**
  * The queue, dead-letter queue, EventBridge rules (one per change source of the catalog, each matching exactly its
  * source's calls) and role of the CloudTrail re-evaluation trigger. Single account: the rules see this account's
  * CloudTrail events on the default bus and the role starts its Config rules. Organization (the hub): the spokes'
@@ -332,7 +346,7 @@ function reevaluateResources(sources: readonly ChangeSource[], org?: ReevaluateH
       // Change notifications, not evidence: nothing to keep once the stack is gone.
       DeletionPolicy: 'Delete',
       UpdateReplacePolicy: 'Delete',
-      Properties: { SqsManagedSseEnabled: true, MessageRetentionPeriod: 1_209_600 },
+      Properties: { SqsManagedSseEnabled: true, MessageRetentionPeriod: 1_209_600, Tags: [TRIGGER_QUEUE_EXEMPTION] },
     },
     [REEVALUATE.queue]: {
       Type: 'AWS::SQS::Queue',
@@ -344,6 +358,7 @@ function reevaluateResources(sources: readonly ChangeSource[], org?: ReevaluateH
         MessageRetentionPeriod: 345_600,
         VisibilityTimeout: REEVALUATE.timeoutSeconds * 6 + 60,
         RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [REEVALUATE.deadLetterQueue, 'Arn'] }, maxReceiveCount: 10 },
+        Tags: [TRIGGER_QUEUE_EXEMPTION],
       },
     },
   };
@@ -394,6 +409,8 @@ function reevaluateResources(sources: readonly ChangeSource[], org?: ReevaluateH
             Resource: queueArn,
             Condition: { ArnNotEquals: { 'aws:SourceArn': ruleArns } },
           },
+          // sqs-queue-tls-only: nothing reaches the queue without TLS (EventBridge and Lambda always use it).
+          { Sid: 'TlsOnly', Effect: 'Deny', Principal: '*', Action: 'sqs:*', Resource: queueArn, Condition: { Bool: { 'aws:SecureTransport': 'false' } } },
         ],
       },
     },
@@ -864,7 +881,8 @@ export function notificationTopicPolicy(documents: readonly RemediationDocument[
             Sid: 'TlsOnly',
             Effect: 'Deny',
             Principal: '*',
-            Action: ['sns:Publish', 'sns:Subscribe'],
+            // Every action a topic policy accepts, as sns-topic-tls-only requires (not only Publish and Subscribe).
+            Action: [...SNS_TOPIC_POLICY_ACTIONS],
             Resource: topic,
             Condition: { Bool: { 'aws:SecureTransport': 'false' } },
           },

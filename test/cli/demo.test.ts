@@ -1,4 +1,5 @@
 import { DescribeSnapshotsCommand, ElastiCacheClient } from '@aws-sdk/client-elasticache';
+import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
@@ -14,11 +15,13 @@ describe('npm start (demo): the whole pack on moto', function () {
   let report: DemoReport;
   let out = '';
   let endpoint: string;
+  let intakeUrl = '';
 
   before(async () => {
     ({ endpoint } = await useMoto());
     out = '';
     report = await runDemo(endpoint, { out: (t) => (out += t), err: () => undefined }, new Date());
+    intakeUrl = (await new SQSClient({ region: 'us-east-1', endpoint, requestHandler: new NodeHttpHandler() }).send(new GetQueueUrlCommand({ QueueName: 'phi-intake' }))).QueueUrl ?? '';
   });
 
   const verdicts = (results: DemoReport['before']) => Object.fromEntries(results.map((r) => [`${r.rule} ${r.resourceId}`, r.compliance]));
@@ -112,6 +115,7 @@ describe('npm start (demo): the whole pack on moto', function () {
       'HIPAA-ElastiCacheSnapshotAndDelete phi-sessions',
       'HIPAA-ElastiCacheSnapshotAndDelete mc-sessions',
       'HIPAA-NotifyNonCompliantResource ward-cam',
+      `HIPAA-SQSEnforceTlsOnly ${intakeUrl}`,
     ]);
     expect(lines['HIPAA-EnableKinesisStreamEncryption phi-claims']).to.deep.equal({
       status: 'CHANGED',
@@ -144,6 +148,11 @@ describe('npm start (demo): the whole pack on moto', function () {
       'kinesis-stream-encrypted research-sandbox': 'NOT_APPLICABLE',
       'firehose-delivery-stream-encrypted phi-admissions': 'COMPLIANT',
       'elasticache-encrypted-at-rest mc-sessions': 'NON_COMPLIANT',
+      [`sqs-queue-tls-only ${intakeUrl}`]: 'COMPLIANT',
+      // The key is the engineer's to name: that remediation is manual.
+      [`sqs-queue-encrypted ${intakeUrl}`]: 'NON_COMPLIANT',
+      'sns-topic-encrypted arn:aws:sns:us-east-1:123456789012:HIPAA-Safeguards-Notifications': 'COMPLIANT',
+      'sns-topic-tls-only arn:aws:sns:us-east-1:123456789012:HIPAA-Safeguards-Notifications': 'COMPLIANT',
     });
     expect(out).to.match(/^elasticache-engine-hipaa-eligible\s+mc-sessions\s+NON_COMPLIANT\s+NON_COMPLIANT\s+manual remediation: HIPAA-ElastiCacheSnapshotAndDelete$/m);
   });

@@ -29,6 +29,8 @@ const MODEL_OF: Record<string, string> = {
   memorydb: 'memorydb-2021-01-01.service-2.json',
   tag: 'resourcegroupstaggingapi-2017-01-26.service-2.json',
   es: 'opensearch-2021-01-01.service-2.json',
+  sqs: 'sqs-2012-11-05.service-2.json',
+  sns: 'sns-2010-03-31.service-2.json',
 };
 const operationsOf = (prefix: string): string[] => {
   const file = MODEL_OF[prefix];
@@ -72,8 +74,8 @@ describe('conformance-packs/hipaa-safeguards-exemption-scp.json (scripts/lib/exe
   });
 
   it('refuses a catalog with a resource type whose tag actions are not listed, naming the type and the safeguard', () => {
-    const newcomer = { name: 'sqs-queue-encrypted', resource: { resourceTypes: ['AWS::SQS::Queue'] } } as unknown as (typeof catalog)[number];
-    expect(() => exemptionTagActions([...catalog, newcomer])).to.throw(ExemptionScpError, 'Resource type AWS::SQS::Queue of safeguard sqs-queue-encrypted has no tag actions');
+    const newcomer = { name: 'dynamodb-table-encrypted', resource: { resourceTypes: ['AWS::DynamoDB::Table'] } } as unknown as (typeof catalog)[number];
+    expect(() => exemptionTagActions([...catalog, newcomer])).to.throw(ExemptionScpError, 'Resource type AWS::DynamoDB::Table of safeguard dynamodb-table-encrypted has no tag actions');
   });
 
   it('denies a request carrying either exemption tag key, and no other key, unless the principal is an approver', () => {

@@ -83,6 +83,8 @@ describe('prevention hook templates', () => {
             'AWS::MSK::ServerlessCluster',
             'AWS::OpenSearchService::Domain',
             'AWS::MemoryDB::Cluster',
+            'AWS::SQS::Queue',
+            'AWS::SNS::Topic',
           ],
           Actions: ['CREATE', 'UPDATE'],
           InvocationPoints: ['PRE_PROVISION'],

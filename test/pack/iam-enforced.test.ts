@@ -19,6 +19,7 @@ import {
   ModifyReplicationGroupCommand,
 } from '@aws-sdk/client-elasticache';
 import { CreateDeliveryStreamCommand, DeleteDeliveryStreamCommand, DescribeDeliveryStreamCommand, FirehoseClient } from '@aws-sdk/client-firehose';
+import { CreateQueueCommand, DeleteQueueCommand, GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { CreateStreamCommand, DeleteStreamCommand, DescribeStreamSummaryCommand, KinesisClient, ListStreamsCommand } from '@aws-sdk/client-kinesis';
 import { CreateStreamCommand as CreateVideoStreamCommand, KinesisVideoClient } from '@aws-sdk/client-kinesis-video';
 import { IAMClient, UpdateAssumeRolePolicyCommand } from '@aws-sdk/client-iam';
@@ -26,7 +27,7 @@ import { DeleteClusterCommand, KafkaClient } from '@aws-sdk/client-kafka';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { CreateDomainCommand, DeleteDomainCommand, DescribeDomainCommand, ListTagsCommand, OpenSearchClient } from '@aws-sdk/client-opensearch';
 import { ListSecretsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import { CreateTopicCommand, DeleteTopicCommand, GetTopicAttributesCommand, SNSClient } from '@aws-sdk/client-sns';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { parse } from 'yaml';
 import { expect } from 'chai';
@@ -279,6 +280,9 @@ describe('generated roles against an IAM-enforcing moto (every call the code mak
     // MemoryDB: moto's clusters, and the ACLs and users scripts/lib/moto_server.py fakes in moto's handler (moto still authorizes them).
     await createPasswordAcl(admin.memoryDb, 'phi-acl', ['phi-app']);
     await createMemoryDbCluster(admin.memoryDb, { name: 'phi-cache', acl: 'phi-acl', ...(key ? { kmsKeyId: key } : {}) });
+    const c = moto.clientConfig(moto.admin);
+    await new SQSClient(c).send(new CreateQueueCommand({ QueueName: 'intake', Attributes: { KmsMasterKeyId: 'alias/aws/sqs' } }));
+    await new SNSClient(c).send(new CreateTopicCommand({ Name: 'alerts', Attributes: { KmsMasterKeyId: 'alias/aws/sns' } }));
   }
 
   it('the harness enforces a policy: the granted call passes, any other is AccessDenied', async () => {
@@ -588,6 +592,11 @@ describe('generated roles against an IAM-enforcing moto (every call the code mak
         new CreateReplicationGroupCommand({ ReplicationGroupId: id, ReplicationGroupDescription: id, Engine: 'redis', EngineVersion: '7.1', CacheNodeType: 'cache.t3.micro', NumCacheClusters: 1, ...extra }),
       );
     const topic = async () => (await new SNSClient(moto.clientConfig(moto.admin)).send(new CreateTopicCommand({ Name: 'HIPAA-Safeguards-Notifications' }))).TopicArn ?? '';
+    // The queue and topic seed() creates.
+    const ALERTS_ARN = `arn:aws:sns:${MOTO_REGION}:${MOTO_ACCOUNT}:alerts`;
+    const queueUrl = async () => (await new SQSClient(moto.clientConfig(moto.admin)).send(new GetQueueUrlCommand({ QueueName: 'intake' }))).QueueUrl ?? '';
+    const queueAttributes = async () => (await new SQSClient(moto.clientConfig(moto.admin)).send(new GetQueueAttributesCommand({ QueueUrl: await queueUrl(), AttributeNames: ['All'] }))).Attributes ?? {};
+    const topicAttributes = async () => (await new SNSClient(moto.clientConfig(moto.admin)).send(new GetTopicAttributesCommand({ TopicArn: ALERTS_ARN }))).Attributes ?? {};
     const groupOf = async (id: string) => (await admin.elastiCache.send(new DescribeReplicationGroupsCommand({ ReplicationGroupId: id }))).ReplicationGroups?.[0];
     const scenarios: Scenario[] = [
       {
@@ -685,6 +694,32 @@ describe('generated roles against an IAM-enforcing moto (every call the code mak
         done: async (r) => r.calls.filter((c) => c.api === 'UpdateSecurity').length === 1 && r.stepPath.at(-1) === 'VerifyClientBrokerTls',
       },
       {
+        name: 'HIPAA-SQSEnableEncryption',
+        arrange: async () => {
+          const key = (await admin.kms.send(new CreateKeyCommand({ Description: 'PHI queues' }))).KeyMetadata?.Arn ?? '';
+          return { parameters: { QueueUrl: await queueUrl(), KmsKeyId: key } };
+        },
+        done: async (r) => (await queueAttributes()).KmsMasterKeyId === (r.calls.find((x) => x.api === 'SetQueueAttributes')?.params.Attributes as { KmsMasterKeyId?: string } | undefined)?.KmsMasterKeyId,
+      },
+      {
+        name: 'HIPAA-SQSEnforceTlsOnly',
+        arrange: async () => ({ parameters: { QueueUrl: await queueUrl() } }),
+        done: async () => (queueAttributes().then((a) => a.Policy ?? '')).then((p) => p.includes('HipaaSafeguardsDenyInsecureTransport')),
+      },
+      {
+        name: 'HIPAA-SNSEnableEncryption',
+        arrange: async () => {
+          const key = (await admin.kms.send(new CreateKeyCommand({ Description: 'PHI topics' }))).KeyMetadata?.Arn ?? '';
+          return { parameters: { TopicArn: ALERTS_ARN, KmsKeyId: key } };
+        },
+        done: async (r) => (await topicAttributes()).KmsMasterKeyId === r.calls.find((x) => x.api === 'SetTopicAttributes')?.params.AttributeValue,
+      },
+      {
+        name: 'HIPAA-SNSEnforceTlsOnly',
+        arrange: async () => ({ parameters: { TopicArn: ALERTS_ARN } }),
+        done: async () => ((await topicAttributes()).Policy ?? '').includes('HipaaSafeguardsDenyInsecureTransport'),
+      },
+      {
         name: 'HIPAA-NotifyNonCompliantResource',
         arrange: async () => {
           const topicArn = await topic();
@@ -761,6 +796,8 @@ describe('generated roles against an IAM-enforcing moto (every call the code mak
       { document: 'HIPAA-ElastiCacheEnableTransitEncryption', action: 'elasticache:DeleteReplicationGroup', send: (k) => new ElastiCacheClient(moto.clientConfig(k)).send(new DeleteReplicationGroupCommand({ ReplicationGroupId: 'sessions' })) },
       { document: 'HIPAA-ElastiCacheApplySecurityUpdates', action: 'elasticache:ModifyReplicationGroup', send: (k) => new ElastiCacheClient(moto.clientConfig(k)).send(new ModifyReplicationGroupCommand({ ReplicationGroupId: 'sessions', ApplyImmediately: true })) },
       { document: 'HIPAA-MSKEnforceClientBrokerTls', action: 'kafka:DeleteCluster', send: (k) => new KafkaClient(moto.clientConfig(k)).send(new DeleteClusterCommand({ ClusterArn: 'arn:aws:kafka:us-east-1:123456789012:cluster/claims/x' })) },
+      { document: 'HIPAA-SQSEnforceTlsOnly', action: 'sqs:DeleteQueue', send: async (k) => new SQSClient(moto.clientConfig(k)).send(new DeleteQueueCommand({ QueueUrl: (await new SQSClient(moto.clientConfig(moto.admin)).send(new GetQueueUrlCommand({ QueueName: 'intake' }))).QueueUrl ?? '' })) },
+      { document: 'HIPAA-SNSEnableEncryption', action: 'sns:DeleteTopic', send: (k) => new SNSClient(moto.clientConfig(k)).send(new DeleteTopicCommand({ TopicArn: `arn:aws:sns:${MOTO_REGION}:${MOTO_ACCOUNT}:alerts` })) },
       { document: 'HIPAA-EnableFirehoseEncryption', action: 'firehose:DeleteDeliveryStream', send: (k) => new FirehoseClient(moto.clientConfig(k)).send(new DeleteDeliveryStreamCommand({ DeliveryStreamName: 'admissions' })) },
       { document: 'HIPAA-OpenSearchEnableEncryptionAtRest', action: 'es:DeleteDomain', send: (k) => new OpenSearchClient(moto.clientConfig(k)).send(new DeleteDomainCommand({ DomainName: 'phi-search' })) },
       { document: 'HIPAA-OpenSearchEnforceTransitEncryption', action: 'es:DeleteDomain', send: (k) => new OpenSearchClient(moto.clientConfig(k)).send(new DeleteDomainCommand({ DomainName: 'phi-search' })) },

@@ -37,6 +37,8 @@ const PACKAGE_SERVICE: Record<string, string> = {
   'resource-groups-tagging-api': 'tag',
   opensearch: 'es',
   memorydb: 'memorydb',
+  sqs: 'sqs',
+  sns: 'sns',
 };
 
 describe('rate limit table', () => {

@@ -67,6 +67,9 @@ describe('runtime/tagging (tags in bulk)', () => {
         'AWS::OpenSearch::Domain': 'es:domain',
         // arn:aws:memorydb:<region>:<account>:cluster/<name>
         'AWS::MemoryDB::Cluster': 'memorydb:cluster',
+        // arn:aws:sqs:<region>:<account>:<queue>, arn:aws:sns:<region>:<account>:<topic>: the service alone.
+        'AWS::SQS::Queue': 'sqs',
+        'AWS::SNS::Topic': 'sns',
       });
     });
   });

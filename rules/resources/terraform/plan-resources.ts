@@ -16,6 +16,12 @@ type Values = Readonly<Record<string, unknown>>;
 export interface TranslatedResource {
   readonly resourceType: string;
   readonly properties: Record<string, unknown>;
+  /**
+   * A resource policy the Terraform resource sets inline (`policy` of aws_sqs_queue / aws_sns_topic), which
+   * CloudFormation declares as a resource of its own: the plan reader adds it as `resourceType` naming this resource
+   * (`targetProperty`: `!Ref` of its logical ID) with `document` as its PolicyDocument.
+   */
+  readonly inlinePolicy?: { readonly resourceType: string; readonly targetProperty: string; readonly document: unknown };
 }
 
 const present = (v: unknown) => v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0);
@@ -50,6 +56,10 @@ export const TERRAFORM_TYPES: Readonly<Record<string, string>> = {
   aws_memorydb_cluster: 'AWS::MemoryDB::Cluster',
   aws_memorydb_acl: 'AWS::MemoryDB::ACL',
   aws_memorydb_user: 'AWS::MemoryDB::User',
+  aws_sqs_queue: 'AWS::SQS::Queue',
+  aws_sqs_queue_policy: 'AWS::SQS::QueuePolicy',
+  aws_sns_topic: 'AWS::SNS::Topic',
+  aws_sns_topic_policy: 'AWS::SNS::TopicPolicy',
   aws_kms_key: 'AWS::KMS::Key',
   aws_opensearch_domain: 'AWS::OpenSearchService::Domain',
   aws_kms_alias: 'AWS::KMS::Alias',
@@ -198,6 +208,30 @@ export function translateTerraform(type: string, v: Values): TranslatedResource 
       if (mode && present(mode.type)) p.AuthenticationMode = { Type: mode.type };
       break;
     }
+    // SQS: sqs_managed_sse_enabled left out is the service default (SSE-SQS for new queues), as in CloudFormation.
+    case 'aws_sqs_queue': {
+      set(p, 'QueueName', v.name);
+      set(p, 'KmsMasterKeyId', v.kms_master_key_id);
+      set(p, 'SqsManagedSseEnabled', v.sqs_managed_sse_enabled);
+      p.Tags = tagsOf(v);
+      const document = typeof v.policy === 'string' && v.policy.trim() !== '' ? v.policy : undefined;
+      return { resourceType, properties: p, ...(document ? { inlinePolicy: { resourceType: 'AWS::SQS::QueueInlinePolicy', targetProperty: 'Queue', document } } : {}) };
+    }
+    case 'aws_sqs_queue_policy':
+      p.Queues = present(v.queue_url) ? [v.queue_url] : [];
+      set(p, 'PolicyDocument', v.policy);
+      break;
+    case 'aws_sns_topic': {
+      set(p, 'TopicName', v.name);
+      set(p, 'KmsMasterKeyId', v.kms_master_key_id);
+      p.Tags = tagsOf(v);
+      const document = typeof v.policy === 'string' && v.policy.trim() !== '' ? v.policy : undefined;
+      return { resourceType, properties: p, ...(document ? { inlinePolicy: { resourceType: 'AWS::SNS::TopicInlinePolicy', targetProperty: 'TopicArn', document } } : {}) };
+    }
+    case 'aws_sns_topic_policy':
+      p.Topics = present(v.arn) ? [v.arn] : [];
+      set(p, 'PolicyDocument', v.policy);
+      break;
     case 'aws_kms_key':
       if (v.is_enabled === false) p.Enabled = false;
       break;

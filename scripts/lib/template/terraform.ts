@@ -105,6 +105,12 @@ export function planAsTemplate(plan: Record<string, unknown>): { template: Recor
     const id = logicalIdOf(r.address);
     resources[id] = { Type: translated.resourceType, Properties: translated.properties };
     names[id] = r.address;
+    if (translated.inlinePolicy) {
+      // An inline policy (aws_sqs_queue.policy, aws_sns_topic.policy) as the policy resource CloudFormation would declare.
+      const { resourceType, targetProperty, document } = translated.inlinePolicy;
+      resources[`${id}__policy`] = { Type: resourceType, Properties: { [targetProperty]: refMarker(id), PolicyDocument: document } };
+      names[`${id}__policy`] = `${r.address} (policy)`;
+    }
   }
   return { template: { Resources: resources }, addresses: names };
 }
