@@ -7,6 +7,8 @@ import { elastiCacheEncryptedAtRest } from './elasticache-encrypted-at-rest';
 import { elastiCacheEncryptedInTransit } from './elasticache-encrypted-in-transit';
 import { elastiCacheEngineHipaaEligible } from './elasticache-engine-hipaa-eligible';
 import { elastiCacheSecurityUpdatesApplied } from './elasticache-security-updates-applied';
+import { rdsEncryptedAtRest } from './rds-encrypted-at-rest';
+import { rdsTlsEnforced } from './rds-tls-enforced';
 import type { Safeguard } from './runtime/safeguard';
 
 /**
@@ -23,6 +25,8 @@ export const catalog: readonly Safeguard[] = [
   elastiCacheEngineHipaaEligible,
   elastiCacheSecurityUpdatesApplied,
   elastiCacheCurrentGenerationNodes,
+  rdsEncryptedAtRest,
+  rdsTlsEnforced,
 ];
 
 export const safeguardNames = catalog.map((s) => s.name);

@@ -26,7 +26,7 @@ const ANSWER_RESERVE_MS = 1_500;
 
 /** The resource types the hook judges: every type of every safeguard in the catalog, in catalog order. */
 export function hookTargetTypes(safeguards: readonly Safeguard[] = catalog): string[] {
-  return [...new Set(safeguards.flatMap((s) => s.resource.resourceTypes))];
+  return [...new Set(safeguards.flatMap((s) => [...s.resource.resourceTypes, ...(s.resource.cloudFormationTypes ?? [])]))];
 }
 
 /** The part of the Lambda context the handler reads. */

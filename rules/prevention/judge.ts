@@ -28,11 +28,16 @@ async function withAccountDefaults(view: NormalizedResource, lookup: Lookup): Pr
 
 /** Rules whose adapter judges `resourceType`, in catalog order. */
 export function safeguardsFor(resourceType: string, rules?: readonly string[]): Safeguard[] {
-  return catalog.filter((s) => s.resource.resourceTypes.includes(resourceType) && (!rules || rules.includes(s.name)));
+  return catalog.filter((s) => judgedTypes(s).includes(resourceType) && (!rules || rules.includes(s.name)));
+}
+
+/** The CloudFormation types a safeguard judges before deployment: its Config types and any other its adapter builds from. */
+export function judgedTypes(s: Safeguard): readonly string[] {
+  return [...s.resource.resourceTypes, ...(s.resource.cloudFormationTypes ?? [])];
 }
 
 /** Every CloudFormation type some safeguard judges. */
-export const preventionResourceTypes: readonly string[] = [...new Set(catalog.flatMap((s) => s.resource.resourceTypes))];
+export const preventionResourceTypes: readonly string[] = [...new Set(catalog.flatMap((s) => judgedTypes(s)))];
 
 /**
  * The property paths that decide a verdict and hold a value unknown before deployment (a marker), each with what it

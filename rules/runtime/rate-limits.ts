@@ -9,7 +9,7 @@
  */
 
 /** IAM service prefixes of the services the pack calls. */
-export type ServiceId = 'kinesis' | 'firehose' | 'kinesisvideo' | 'elasticache' | 'kms' | 'config' | 'tag' | 'sts' | 'organizations' | 'securityhub';
+export type ServiceId = 'kinesis' | 'firehose' | 'kinesisvideo' | 'elasticache' | 'rds' | 'kms' | 'config' | 'tag' | 'sts' | 'organizations' | 'securityhub';
 
 export interface RateLimit {
   readonly service: ServiceId;
@@ -34,6 +34,7 @@ export const DEFAULT_RATE = { perSecond: 5 } as const;
 const KINESIS_SDK = 'node_modules/@aws-sdk/client-kinesis/dist-types/commands';
 const KVS_LIMITS = 'https://docs.aws.amazon.com/kinesisvideostreams/latest/dg/limits.html';
 const FIREHOSE_LIMITS = 'https://docs.aws.amazon.com/firehose/latest/dev/limits.html';
+const RDS_THROTTLING = 'https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-api-throttling.html';
 const undocumented = (what: string) => `undocumented: ${what}; DEFAULT_RATE`;
 
 export const RATE_LIMITS: readonly RateLimit[] = [
@@ -56,6 +57,14 @@ export const RATE_LIMITS: readonly RateLimit[] = [
   // ElastiCache publishes no per-API request rates.
   ...(['DescribeReplicationGroups', 'DescribeCacheClusters', 'DescribeServerlessCaches', 'DescribeUserGroups', 'DescribeUsers', 'DescribeUpdateActions', 'DescribeCacheEngineVersions', 'ListTagsForResource'] as const).map(
     (operation): RateLimit => ({ service: 'elasticache', operation, ...DEFAULT_RATE, source: undocumented('ElastiCache publishes no API request rates') }),
+  ),
+
+  // Amazon RDS (also Aurora, DocumentDB and Neptune, which share the RDS API): one token bucket per account and
+  // Region for all operations, "By default, you can make up to 300 requests in a burst and a sustained 12 requests
+  // per second". The limiter keys by operation, so operations running at once may together exceed it; the SDK's
+  // adaptive retry handles the rest.
+  ...(['DescribeDBInstances', 'DescribeDBClusters', 'DescribeDBParameters', 'DescribeDBClusterParameters', 'DescribeOptionGroups'] as const).map(
+    (operation): RateLimit => ({ service: 'rds', operation, perSecond: 12, burst: 300, source: `${RDS_THROTTLING}: "By default, you can make up to 300 requests in a burst and a sustained 12 requests per second."` }),
   ),
 
   // KMS: "Request quotas for each AWS KMS API operation". The current page may list a higher DescribeKey quota in
@@ -84,6 +93,7 @@ export const CLIENT_SERVICES: Readonly<Record<string, ServiceId>> = {
   FirehoseClient: 'firehose',
   KinesisVideoClient: 'kinesisvideo',
   ElastiCacheClient: 'elasticache',
+  RDSClient: 'rds',
   KMSClient: 'kms',
   ConfigServiceClient: 'config',
   ResourceGroupsTaggingAPIClient: 'tag',

@@ -107,6 +107,12 @@ export interface ResourceAdapter<R extends NormalizedResource> {
   fromCloudFormation?(resource: CloudFormationResource): R;
   /** Per resource type, the CloudFormation property paths `fromCloudFormation` reads (checked against the registry schemas). */
   readonly cloudFormationReads?: Readonly<Record<string, PropertyReads>>;
+  /**
+   * CloudFormation types `fromCloudFormation` also builds the view from, beyond `resourceTypes` (which are what Config
+   * reports): AWS::DocDB::DBCluster and AWS::Neptune::DBCluster become AWS::RDS::DBCluster views, since the RDS API
+   * serves them and Config records them as that type. The hook and check-template judge these types too.
+   */
+  readonly cloudFormationTypes?: readonly string[];
   readonly listers: readonly Lister<R>[];
   /** The IAM actions the listers call, for least-privilege roles. */
   readonly listActions: readonly string[];
