@@ -145,12 +145,6 @@ export const rdsTlsEnforced = defineSafeguard({
     maximumAutomaticAttempts: 1,
     retryAttemptSeconds: 600,
     fixed: { ConfigRuleName: 'rds-tls-enforced', TopicArn: 'arn:{partition}:sns:{region}:{accountId}:{NotificationTopicName}' },
-    parameters: {
-      AllowParameterGroupChanges: {
-        default: 'false',
-        description: 'Keep equal to the rule parameter allowParameterGroupChanges: true lets the document create or modify a custom parameter group; false only notifies.',
-      },
-    },
   },
   lookupActions: ['rds:DescribeDBParameters', 'rds:DescribeDBClusterParameters', 'rds:DescribeOptionGroups'],
 

@@ -140,7 +140,6 @@ export const ACTION_RESOURCES: Readonly<Record<string, ActionScope>> = {
   'rds:ModifyDBClusterParameterGroup': scoped('rds', here('rds', 'cluster-pg:*')),
   'rds:DescribeDBParameterGroups': scoped('rds', here('rds', 'pg:*')),
   'rds:DescribeDBClusterParameterGroups': scoped('rds', here('rds', 'cluster-pg:*')),
-  'rds:AddTagsToResource': scoped('rds', here('rds', 'pg:*'), here('rds', 'cluster-pg:*')),
   'rds:ModifyDBInstance': scoped('rds', here('rds', 'db:*'), here('rds', 'og:*'), here('rds', 'pg:*'), here('rds', 'secgrp:*'), here('rds', 'subgrp:*')),
   'rds:ModifyDBCluster': scoped('rds', here('rds', 'cluster:*'), here('rds', 'cluster-pg:*'), here('rds', 'og:*'), here('rds', 'pg:*')),
 
