@@ -50,6 +50,17 @@ export const TAG_ACTIONS_BY_RESOURCE_TYPE: Readonly<Record<string, readonly stri
   'AWS::ElastiCache::ReplicationGroup': ['elasticache:AddTagsToResource', 'elasticache:RemoveTagsFromResource', 'elasticache:CreateReplicationGroup'],
   'AWS::ElastiCache::CacheCluster': ['elasticache:AddTagsToResource', 'elasticache:RemoveTagsFromResource', 'elasticache:CreateCacheCluster'],
   'AWS::ElastiCache::ServerlessCache': ['elasticache:AddTagsToResource', 'elasticache:RemoveTagsFromResource', 'elasticache:CreateServerlessCache'],
+  // RDS, Aurora, DocumentDB and Neptune all tag through the RDS API (list_amazonrds): every call that creates a DB
+  // instance or cluster takes Tags.
+  'AWS::RDS::DBInstance': [
+    'rds:AddTagsToResource',
+    'rds:RemoveTagsFromResource',
+    'rds:CreateDBInstance',
+    'rds:CreateDBInstanceReadReplica',
+    'rds:RestoreDBInstanceFromDBSnapshot',
+    'rds:RestoreDBInstanceToPointInTime',
+  ],
+  'AWS::RDS::DBCluster': ['rds:AddTagsToResource', 'rds:RemoveTagsFromResource', 'rds:CreateDBCluster', 'rds:RestoreDBClusterFromSnapshot', 'rds:RestoreDBClusterToPointInTime'],
 };
 
 /** The Resource Groups Tagging API tags any type (it also needs the service's own action, denied above). */

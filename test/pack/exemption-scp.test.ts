@@ -25,6 +25,7 @@ const MODEL_OF: Record<string, string> = {
   kinesis: 'kinesis-2013-12-02.service-2.json',
   firehose: 'firehose-2015-08-04.service-2.json',
   kinesisvideo: 'kinesisvideo-2017-09-30.service-2.json',
+  rds: 'rds-2014-10-31.service-2.json',
   tag: 'resourcegroupstaggingapi-2017-01-26.service-2.json',
 };
 const operationsOf = (prefix: string): string[] => {

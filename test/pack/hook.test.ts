@@ -33,6 +33,8 @@ const base: PartsInput = {
   packText: readFileSync(PACK_PATH, 'utf8'),
   service: 'hipaa-safeguards',
   stage: 'prod',
+  // The pack outgrew an inline TemplateBody (51,200 bytes): as `safeguards deploy` does, it goes by S3 URI.
+  packTemplateS3Uri: 's3://hipaa-safeguards-artifacts-123456789012-us-east-1/prod/conformance-packs/hipaa-safeguards.yaml',
 };
 const single = (prevention = preventionOptions('FAIL', 'BLOCK')) => buildResources({ ...base, prevention }).Resources as Record<string, Resource>;
 const spoke = parse(readFileSync(SPOKE_PATH, 'utf8')) as Template & { Resources: Record<string, Resource>; Rules: Record<string, unknown> };
@@ -77,6 +79,11 @@ describe('prevention hook templates', () => {
             'AWS::ElastiCache::ReplicationGroup',
             'AWS::ElastiCache::CacheCluster',
             'AWS::ElastiCache::ServerlessCache',
+            'AWS::RDS::DBInstance',
+            'AWS::RDS::DBCluster',
+            // Built into AWS::RDS::DBCluster views (the adapter's cloudFormationTypes).
+            'AWS::DocDB::DBCluster',
+            'AWS::Neptune::DBCluster',
           ],
           Actions: ['CREATE', 'UPDATE'],
           InvocationPoints: ['PRE_PROVISION'],
@@ -143,6 +150,10 @@ describe('prevention hook templates', () => {
         'firehose:DescribeDeliveryStream',
         'kinesis:DescribeStreamSummary',
         'kms:DescribeKey',
+        // rds-tls-enforced: a parameter or option group that is not declared in the template.
+        'rds:DescribeDBClusterParameters',
+        'rds:DescribeDBParameters',
+        'rds:DescribeOptionGroups',
       ]);
       expect(statementsOf(role).find((s) => s.Sid === 'OwnLogGroupOnly')?.Resource).to.deep.equal({ 'Fn::GetAtt': [fn.logGroup, 'Arn'] });
       expect((role.Properties?.AssumeRolePolicyDocument as { Statement: Statement[] }).Statement[0]?.Principal).to.deep.equal({ Service: 'lambda.amazonaws.com' });

@@ -88,6 +88,8 @@ const template = buildResources({
   packText: readFileSync(PACK_PATH, 'utf8'),
   service: 'hipaa-safeguards',
   stage: 'prod',
+  // The pack outgrew an inline TemplateBody (51,200 bytes): as `safeguards deploy` does, it goes by S3 URI.
+  packTemplateS3Uri: 's3://hipaa-safeguards-artifacts-123456789012-us-east-1/prod/conformance-packs/hipaa-safeguards.yaml',
 }).Resources as Record<string, unknown>;
 
 const CREDENTIAL_VARIABLES = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'] as const;

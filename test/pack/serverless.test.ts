@@ -11,7 +11,7 @@ import {
   elastiCacheChangeEventPattern,
   elastiCacheChangeInputTransformer,
 } from '../../rules/triggers/elasticache-reevaluate';
-import { PACK_PATH, packNames } from '../../scripts/lib/conformance-pack';
+import { MAX_TEMPLATE_BODY_BYTES, PACK_PATH, packNames } from '../../scripts/lib/conformance-pack';
 import { HOOK, HOOK_FUNCTION_KEY, HOOK_HANDLER } from '../../scripts/lib/hook-resources';
 import { documentActions, isWildcardAction, remediationRoleLogicalId, ruleActions } from '../../scripts/lib/iam';
 import { loadAllRemediationDocuments } from '../../scripts/lib/remediation-docs';
@@ -34,6 +34,13 @@ type PolicyDocument = { Statement: Statement[] };
 
 const asList = (a: string | string[]) => (Array.isArray(a) ? a : [a]);
 
+/**
+ * A pack past an inline TemplateBody (51,200 bytes) is packaged as `safeguards deploy` packages it: with the S3 URI
+ * it uploads the pack to (plain `sls package` without one refuses it, test/pack/conformance-pack.test.ts).
+ */
+const PACK_INLINE = Buffer.byteLength(readFileSync(PACK_PATH, 'utf8'), 'utf8') <= MAX_TEMPLATE_BODY_BYTES;
+const PACK_URI = 's3://hipaa-safeguards-artifacts-123456789012-us-east-1/test/conformance-packs/hipaa-safeguards.yaml';
+
 describe('serverless.yml (npm run package)', function () {
   // esbuild bundles every rule; the first run also compiles the framework's config schema.
   this.timeout(180_000);
@@ -45,7 +52,7 @@ describe('serverless.yml (npm run package)', function () {
     const env = { ...process.env };
     // Packaging must need no AWS account: no credentials at all, not even the dummy ones of the test setup.
     for (const k of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE']) delete env[k];
-    const run = spawnSync(join(ROOT, 'node_modules', '.bin', 'sls'), ['package', '--stage', STAGE], { cwd: ROOT, env, encoding: 'utf8' });
+    const run = spawnSync(join(ROOT, 'node_modules', '.bin', 'sls'), ['package', '--stage', STAGE, ...(PACK_INLINE ? [] : [`--param=packTemplateS3Uri=${PACK_URI}`])], { cwd: ROOT, env, encoding: 'utf8' });
     if (run.status !== 0) throw new Error(`sls package exited ${run.status}:\n${run.stdout}\n${run.stderr}`);
     template = JSON.parse(readFileSync(join(dir, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
   });
@@ -318,8 +325,9 @@ describe('serverless.yml (npm run package)', function () {
   describe('conformance pack', () => {
     const packResource = () => res(CONFORMANCE_PACK_LOGICAL_ID);
 
-    it('embeds conformance-packs/hipaa-safeguards.yaml as committed', () => {
-      expect(packResource().Properties?.TemplateBody).to.equal(readFileSync(PACK_PATH, 'utf8'));
+    it('embeds conformance-packs/hipaa-safeguards.yaml as committed, or names its S3 URI when it is too large to embed', () => {
+      if (PACK_INLINE) expect(packResource().Properties?.TemplateBody).to.equal(readFileSync(PACK_PATH, 'utf8'));
+      else expect(packResource().Properties).to.include({ TemplateS3Uri: PACK_URI }).and.not.have.property('TemplateBody');
     });
 
     it('fills in each rule Lambda ARN (each remediation names its own role in the pack)', () => {

@@ -28,6 +28,7 @@ const PACKAGE_SERVICE: Record<string, string> = {
   firehose: 'firehose',
   'kinesis-video': 'kinesisvideo',
   elasticache: 'elasticache',
+  rds: 'rds',
   kms: 'kms',
   'config-service': 'config',
   sts: 'sts',
