@@ -6,6 +6,8 @@ import { BUILT_IN_DEFAULT_USER_ID, type UserFacts, type UserGroupFacts } from '.
 import type { SourceStreamFacts } from '../resources/kinesis-stream';
 import { userFactsFromCloudFormation, userGroupFactsFromCloudFormation } from '../resources/cloudformation/elasticache';
 import { kinesisStreamFromCloudFormation } from '../resources/cloudformation/kinesis-stream';
+import { PARAMETER_GROUP_TYPES, optionGroupFactsFromCloudFormation, parameterGroupFactsFromCloudFormation } from '../resources/cloudformation/rds';
+import type { OptionGroupFacts, ParameterGroupFacts } from '../resources/rds';
 import { UnresolvedFactError } from './errors';
 import { hasMarker, parseRefMarker } from './markers';
 
@@ -129,9 +131,35 @@ export class PreventionLookup extends Lookup {
     if (key.startsWith('kinesis-stream:')) return this.sourceStream(key.slice('kinesis-stream:'.length), key, load as () => Promise<SourceStreamFacts>) as Promise<T>;
     if (key.startsWith('elasticache:user-group:')) return this.userGroup(key.slice('elasticache:user-group:'.length), key, load as () => Promise<UserGroupFacts>) as Promise<T>;
     if (key.startsWith('elasticache:user:')) return this.user(key.slice('elasticache:user:'.length), key, load as () => Promise<UserFacts>) as Promise<T>;
+    for (const scope of ['instance', 'cluster'] as const) {
+      const prefix = `rds:${scope === 'instance' ? 'db' : 'cluster'}-parameter-group:`;
+      if (key.startsWith(prefix)) return this.parameterGroup(scope, key.slice(prefix.length), key, load as () => Promise<ParameterGroupFacts>) as Promise<T>;
+    }
+    if (key.startsWith('rds:option-group:')) return this.optionGroup(key.slice('rds:option-group:'.length), key, load as () => Promise<OptionGroupFacts>) as Promise<T>;
     // A cache the template creates has no service update actions yet: nothing is pending.
     if (key === 'elasticache:pending-security-updates') return Promise.resolve([] as unknown as T);
     return this.fromAccount(key, `the fact ${key}`, '', load);
+  }
+
+  /**
+   * An RDS parameter group: declared in the template (its `Parameters` map; by `!Ref` or by name), else read from the
+   * account; offline, a group defined elsewhere is UNKNOWN naming it.
+   */
+  private parameterGroup(scope: 'instance' | 'cluster', name: string, key: string, load: () => Promise<ParameterGroupFacts>): Promise<ParameterGroupFacts> {
+    const types = PARAMETER_GROUP_TYPES[scope];
+    const group =
+      this.declared(name, ...Object.keys(types)) ??
+      Object.entries(types)
+        .map(([type, property]) => this.declaredBy(type, property, name))
+        .find((g) => g !== undefined);
+    if (group) return Promise.resolve(parameterGroupFactsFromCloudFormation(name, { resourceType: group.resource.type, logicalId: group.logicalId, properties: group.resource.properties }));
+    return this.fromAccount(key, `the parameters of ${scope === 'instance' ? 'DB' : 'DB cluster'} parameter group ${name} (not declared in this template)`, name, load);
+  }
+
+  private optionGroup(name: string, key: string, load: () => Promise<OptionGroupFacts>): Promise<OptionGroupFacts> {
+    const group = this.declared(name, 'AWS::RDS::OptionGroup') ?? this.declaredBy('AWS::RDS::OptionGroup', 'OptionGroupName', name);
+    if (group) return Promise.resolve(optionGroupFactsFromCloudFormation(name, { resourceType: 'AWS::RDS::OptionGroup', logicalId: group.logicalId, properties: group.resource.properties }));
+    return this.fromAccount(key, `the options of option group ${name} (not declared in this template)`, name, load);
   }
 
   private sourceStream(arn: string, key: string, load: () => Promise<SourceStreamFacts>): Promise<SourceStreamFacts> {
