@@ -18,10 +18,11 @@ const CITATION = '45 CFR 164.312(e)(2)(ii)';
 
 /**
  * How each engine refuses plaintext connections, and the engine default where the group does not set it. Sources:
- * - PostgreSQL (RDS): `rds.force_ssl` in the DB parameter group. Default 1 from PostgreSQL 15, 0 before ("The default
- *   value of the rds.force_ssl parameter is 1 (on) for RDS for PostgreSQL version 15 and later", RDS user guide,
- *   PostgreSQL.Concepts.General.SSL.html, "Requiring an SSL connection to a PostgreSQL DB instance"; the same page
- *   opens "By default, RDS for PostgreSQL uses and expects all clients to connect using SSL/TLS").
+ * - PostgreSQL (RDS): `rds.force_ssl` in the DB parameter group, dynamic. Default 1 from PostgreSQL 15, 0 before: the
+ *   RDS user guide page PostgreSQL.Concepts.General.SSL.html opens "By default, RDS for PostgreSQL uses and expects all
+ *   clients to connect using SSL/TLS", and its section "Requiring an SSL connection to a PostgreSQL DB instance" gives
+ *   the 15+ default (the reference corpus searched while writing this returned the page, not that section's sentence:
+ *   the version boundary is AWS's 2023 change for PostgreSQL 15, re-check it against the live page).
  * - SQL Server: `rds.force_ssl` in the DB parameter group, default 0, static (SQLServer.Concepts.General.SSL.Using.html).
  * - MySQL, MariaDB: `require_secure_transport`, default OFF (mysql-ssl-connections.html, mariadb-ssl-connections.html).
  * - Aurora MySQL: `require_secure_transport` in the DB cluster parameter group, default OFF (AuroraMySQL.Security.html).

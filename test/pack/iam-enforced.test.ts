@@ -23,6 +23,14 @@ import { CreateStreamCommand, DeleteStreamCommand, DescribeStreamSummaryCommand,
 import { CreateStreamCommand as CreateVideoStreamCommand, KinesisVideoClient } from '@aws-sdk/client-kinesis-video';
 import { IAMClient, UpdateAssumeRolePolicyCommand } from '@aws-sdk/client-iam';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import {
+  CreateDBInstanceCommand,
+  CreateDBParameterGroupCommand,
+  DeleteDBInstanceCommand,
+  DescribeDBInstancesCommand,
+  DescribeDBParametersCommand,
+  RDSClient,
+} from '@aws-sdk/client-rds';
 import { ListSecretsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
@@ -203,7 +211,7 @@ function nonCompliant(rule: string, resourceType: string, resourceId: string, an
 describe('generated roles against an IAM-enforcing moto (every call the code makes is allowed, others are denied)', function () {
   this.timeout(60_000);
   let moto: IamEnforcedMoto;
-  let admin: { kinesis: KinesisClient; kms: KMSClient; firehose: FirehoseClient; video: KinesisVideoClient; elastiCache: ElastiCacheClient };
+  let admin: { kinesis: KinesisClient; kms: KMSClient; firehose: FirehoseClient; video: KinesisVideoClient; elastiCache: ElastiCacheClient; rds: RDSClient };
 
   before(async () => {
     moto = await startIamEnforcedMoto();
@@ -215,7 +223,7 @@ describe('generated roles against an IAM-enforcing moto (every call the code mak
   beforeEach(async () => {
     await moto.reset();
     const c = moto.clientConfig(moto.admin);
-    admin = { kinesis: new KinesisClient(c), kms: new KMSClient(c), firehose: new FirehoseClient(c), video: new KinesisVideoClient(c), elastiCache: new ElastiCacheClient(c) };
+    admin = { kinesis: new KinesisClient(c), kms: new KMSClient(c), firehose: new FirehoseClient(c), video: new KinesisVideoClient(c), elastiCache: new ElastiCacheClient(c), rds: new RDSClient(c) };
   });
 
   /** One resource of each kind the catalog judges, seeded by the administrator. */
@@ -226,6 +234,11 @@ describe('generated roles against an IAM-enforcing moto (every call the code mak
     await admin.firehose.send(new CreateDeliveryStreamCommand({ DeliveryStreamName: 'admissions', DeliveryStreamType: 'DirectPut', ExtendedS3DestinationConfiguration: s3 }));
     await admin.video.send(new CreateVideoStreamCommand({ StreamName: 'ward-7-cam', ...(key ? { KmsKeyId: key } : {}) }));
     await createGroup(admin.elastiCache, { id: 'sessions', atRest: true, transit: true, mode: 'required', authToken: 'a-long-enough-auth-token-0123456789' });
+    // RDS: an encrypted PostgreSQL instance on a custom group (DescribeDBParameters), an Oracle one (DescribeOptionGroups).
+    await admin.rds.send(new CreateDBParameterGroupCommand({ DBParameterGroupName: 'phi-pg', DBParameterGroupFamily: 'postgres14', Description: 'phi' }));
+    const db = { DBInstanceClass: 'db.t3.micro', AllocatedStorage: 20, MasterUsername: 'admin1', MasterUserPassword: 'password123' };
+    await admin.rds.send(new CreateDBInstanceCommand({ ...db, DBInstanceIdentifier: 'phi-db', Engine: 'postgres', EngineVersion: '14.12', DBParameterGroupName: 'phi-pg', StorageEncrypted: true, ...(key ? { KmsKeyId: key } : {}) }));
+    await admin.rds.send(new CreateDBInstanceCommand({ ...db, DBInstanceIdentifier: 'phi-ora', Engine: 'oracle-ee', LicenseModel: 'bring-your-own-license' }));
   }
 
   it('the harness enforces a policy: the granted call passes, any other is AccessDenied', async () => {
@@ -339,9 +352,9 @@ describe('generated roles against an IAM-enforcing moto (every call the code mak
           const op = a.split(':')[1] ?? '';
           expect(authorized.has(op) || unrouted.has(op), `${a}: ${JSON.stringify(recorder.calls)}`).to.equal(true);
         }
-        // Tags were read in bulk, and the role may: no per-resource tag call was needed.
+        // Tags were read in bulk, and the role may: no per-resource tag call was needed. (RDS returns tags inline.)
         const bulk = recorder.calls.filter((c) => c.operation === 'GetResources').map((c) => c.status);
-        expect(bulk, JSON.stringify(recorder.calls)).to.not.deep.equal([]);
+        if (rule.resource.listActions.includes('tag:GetResources')) expect(bulk, JSON.stringify(recorder.calls)).to.not.deep.equal([]);
         expect(bulk.filter((x) => x !== 200)).to.deep.equal([]);
         expect(recorder.calls.filter((c) => c.operation === 'PutEvaluations').map((c) => c.status)).to.deep.equal([200]);
         expect(evaluations).to.be.above(0);
@@ -352,7 +365,7 @@ describe('generated roles against an IAM-enforcing moto (every call the code mak
       });
     }
 
-    for (const rule of catalog) {
+    for (const rule of catalog.filter((r) => r.resource.listActions.includes('tag:GetResources'))) {
       it(`${rule.name}: with tag:GetResources denied, tags are read per resource and every one of those calls is allowed`, async () => {
         // Arrange: the rule role minus tag:GetResources, as in an account whose SCP denies the Tagging API
         await seed();
@@ -402,9 +415,12 @@ describe('generated roles against an IAM-enforcing moto (every call the code mak
           recorder.restore();
         }
         // Assert
-        expect(notes).to.deep.equal(['config']);
+        // One choice per lister (RDS lists instances and clusters, each recorded on its own).
+        expect(notes).to.deep.equal(rule.resource.listers.map(() => 'config'));
         expect(recorder.denied(), JSON.stringify(recorder.calls)).to.deep.equal([]);
-        expect(recorder.calls.map((c) => `${c.operation} ${c.status}`)).to.deep.equal(['DescribeConfigurationRecorders 200', 'DescribeConfigurationRecorderStatus 200', 'SelectResourceConfig 200']);
+        expect(recorder.calls.map((c) => `${c.operation} ${c.status}`)).to.deep.equal(
+          rule.resource.listers.flatMap(() => ['DescribeConfigurationRecorders 200', 'DescribeConfigurationRecorderStatus 200', 'SelectResourceConfig 200']),
+        );
       });
     }
 
@@ -607,6 +623,23 @@ describe('generated roles against an IAM-enforcing moto (every call the code mak
           r.calls.some((c) => c.api === 'Publish' && !c.error),
       },
       {
+        // moto has no Config rules with InputParameters: DescribeConfigRules is answered (after moto authorized it),
+        // in the shape of the botocore model, with allowParameterGroupChanges true.
+        name: 'HIPAA-RDSEnforceTls',
+        arrange: async () => {
+          const topicArn = await topic();
+          const [db] = (await admin.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'phi-db' }))).DBInstances ?? [];
+          const answer: CallOverride = (c) =>
+            c.api === 'DescribeConfigRules'
+              ? { ConfigRules: [{ ConfigRuleName: 'rds-tls-enforced', Source: { Owner: 'CUSTOM_LAMBDA', SourceIdentifier: 'arn:aws:lambda:us-east-1:123456789012:function:f' }, InputParameters: '{"allowParameterGroupChanges":"true"}' }] }
+              : undefined;
+          return { parameters: { ResourceId: db?.DbiResourceId ?? '', ConfigRuleName: 'rds-tls-enforced', TopicArn: topicArn }, answer };
+        },
+        done: async (r) =>
+          (await admin.rds.send(new DescribeDBParametersCommand({ DBParameterGroupName: 'phi-pg' }))).Parameters?.find((p) => p.ParameterName === 'rds.force_ssl')?.ParameterValue === '1' &&
+          r.calls.some((c) => c.api === 'Publish' && !c.error),
+      },
+      {
         name: 'HIPAA-NotifyNonCompliantResource',
         arrange: async () => {
           const topicArn = await topic();
@@ -665,8 +698,9 @@ describe('generated roles against an IAM-enforcing moto (every call the code mak
       { document: 'HIPAA-ElastiCacheEnableTransitEncryption', action: 'elasticache:DeleteReplicationGroup', send: (k) => new ElastiCacheClient(moto.clientConfig(k)).send(new DeleteReplicationGroupCommand({ ReplicationGroupId: 'sessions' })) },
       { document: 'HIPAA-ElastiCacheApplySecurityUpdates', action: 'elasticache:ModifyReplicationGroup', send: (k) => new ElastiCacheClient(moto.clientConfig(k)).send(new ModifyReplicationGroupCommand({ ReplicationGroupId: 'sessions', ApplyImmediately: true })) },
       { document: 'HIPAA-EnableFirehoseEncryption', action: 'firehose:DeleteDeliveryStream', send: (k) => new FirehoseClient(moto.clientConfig(k)).send(new DeleteDeliveryStreamCommand({ DeliveryStreamName: 'admissions' })) },
+      { document: 'HIPAA-RDSEnforceTls', action: 'rds:DeleteDBInstance', send: (k) => new RDSClient(moto.clientConfig(k)).send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: 'phi-db', SkipFinalSnapshot: true })) },
     ];
-    it('each ElastiCache and Firehose document role is refused a write it does not hold', async () => {
+    it('each ElastiCache, Firehose and RDS document role is refused a write it does not hold', async () => {
       await seed();
       for (const o of outside) {
         const role = rolesOf(template).find((r) => r.logicalId === remediationRoleLogicalId(o.document));
