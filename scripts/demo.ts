@@ -14,6 +14,7 @@ import {
   CreateSnapshotCommand,
   ElastiCacheClient,
 } from '@aws-sdk/client-elasticache';
+import { CreateDBInstanceCommand, CreateDBParameterGroupCommand, ModifyDBParameterGroupCommand, RDSClient } from '@aws-sdk/client-rds';
 import { CreateDeliveryStreamCommand, FirehoseClient, StartDeliveryStreamEncryptionCommand } from '@aws-sdk/client-firehose';
 import { AddTagsToStreamCommand, CreateStreamCommand, KinesisClient, StartStreamEncryptionCommand, waitUntilStreamExists } from '@aws-sdk/client-kinesis';
 import { CreateAliasCommand, CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
@@ -114,6 +115,17 @@ export async function seedElastiCache(endpoint: string): Promise<string[]> {
     new CreateCacheClusterCommand({ CacheClusterId: 'mc-sessions', Engine: 'memcached', EngineVersion: '1.6.22', CacheNodeType: 'cache.t4g.small', NumCacheNodes: 1, TransitEncryptionEnabled: true }),
   );
   return ['phi-sessions (Redis, no encryption, no AUTH)', 'phi-claims-cache (Redis, encrypted, TLS required, AUTH)', 'mc-sessions (Memcached cluster)'];
+}
+
+/** RDS: an unencrypted PostgreSQL 14 database on its default group, and an encrypted one on a group that forces TLS. */
+export async function seedRds(endpoint: string): Promise<string[]> {
+  const rds = new AwsClients({ region: REGION, endpoint }).get(RDSClient);
+  const db = { Engine: 'postgres', EngineVersion: '14.12', DBInstanceClass: 'db.t3.micro', AllocatedStorage: 20, MasterUsername: 'demo_admin', MasterUserPassword: 'a-demo-password-0001' };
+  await rds.send(new CreateDBParameterGroupCommand({ DBParameterGroupName: 'phi-tls', DBParameterGroupFamily: 'postgres14', Description: 'demo: TLS only' }));
+  await rds.send(new ModifyDBParameterGroupCommand({ DBParameterGroupName: 'phi-tls', Parameters: [{ ParameterName: 'rds.force_ssl', ParameterValue: '1', ApplyMethod: 'immediate' }] }));
+  await rds.send(new CreateDBInstanceCommand({ ...db, DBInstanceIdentifier: 'phi-ehr-db' }));
+  await rds.send(new CreateDBInstanceCommand({ ...db, DBInstanceIdentifier: 'phi-lab-db', StorageEncrypted: true, DBParameterGroupName: 'phi-tls' }));
+  return ['phi-ehr-db (PostgreSQL, unencrypted, default group)', 'phi-lab-db (PostgreSQL, encrypted, rds.force_ssl 1)'];
 }
 
 /**
@@ -259,6 +271,7 @@ export async function runDemo(endpoint: string, io: { out(text: string): void; e
     ...(await seedKinesis(endpoint, now)).map((s) => `${s.name} (${s.story})`),
     ...(await seedFirehose(endpoint)),
     ...(await seedElastiCache(endpoint)),
+    ...(await seedRds(endpoint)),
   ];
   const videoEvents = await kinesisVideoEvents(endpoint, now);
   const ec = new AwsClients({ region: REGION, endpoint }).get(ElastiCacheClient);
@@ -309,6 +322,7 @@ export async function runDemo(endpoint: string, io: { out(text: string): void; e
         'kinesis-stream-encrypted': { KmsKeyId: 'alias/phi-streams' },
         'kinesis-video-stream-customer-key': { TopicArn: topicArn, ResourceType: 'AWS::KinesisVideo::Stream' },
         'elasticache-current-generation-nodes': { TopicArn: topicArn },
+        'rds-encrypted-at-rest': { TopicArn: topicArn },
       },
       override: emulatedConfig(() => verdicts, ec),
       onProgress: progress,

@@ -1,4 +1,5 @@
 import { DescribeSnapshotsCommand, ElastiCacheClient } from '@aws-sdk/client-elasticache';
+import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
@@ -82,7 +83,11 @@ describe('npm start (demo): the whole pack on moto', function () {
 
   it('runs each automatic remediation and says what it changed: key, API call, snapshot name', async () => {
     const lines = Object.fromEntries(report.remediations.map((o) => [`${o.document} ${o.resourceId}`, describeOutcome(o)]));
+    // The unencrypted RDS instance is notified by its Config resource ID (DbiResourceId).
+    const rds = new RDSClient({ region: 'us-east-1', endpoint, requestHandler: new NodeHttpHandler() });
+    const ehr = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'phi-ehr-db' }))).DBInstances?.[0]?.DbiResourceId;
     expect(Object.keys(lines)).to.have.members([
+      `HIPAA-NotifyNonCompliantResource ${ehr ?? ''}`,
       'HIPAA-EnableKinesisStreamEncryption phi-vitals-raw',
       'HIPAA-EnableKinesisStreamEncryption phi-claims',
       'HIPAA-EnableKinesisStreamEncryption legacy-hl7-feed',

@@ -295,7 +295,9 @@ describe('scripts/lib/serverless-resources (pack source and organization limits)
   it('single account: uses TemplateS3Uri when safeguards deploy uploaded the pack, TemplateBody otherwise', () => {
     const uri = 's3://awsconfigconforms-hipaa-safeguards-123456789012-us-east-1/dev/conformance-packs/hipaa-safeguards-0123.yaml';
     expect(single({ packTemplateS3Uri: uri }).Properties).to.include({ TemplateS3Uri: uri }).and.not.have.property('TemplateBody');
-    expect(single({}).Properties).to.include({ TemplateBody: packText }).and.not.have.property('TemplateS3Uri');
+    // A pack small enough to go inline (the committed one outgrew the 51,200 bytes: see the next test).
+    const small = 'Resources: {}\n';
+    expect(single({ packText: small }).Properties).to.include({ TemplateBody: small }).and.not.have.property('TemplateS3Uri');
   });
 
   it(`single account: refuses an inline pack larger than ${MAX_TEMPLATE_BODY_BYTES} bytes and says how to deploy it`, () => {
