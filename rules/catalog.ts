@@ -18,6 +18,8 @@ import { snsTopicEncrypted } from './sns-topic-encrypted';
 import { snsTopicTlsOnly } from './sns-topic-tls-only';
 import { sqsQueueEncrypted } from './sqs-queue-encrypted';
 import { sqsQueueTlsOnly } from './sqs-queue-tls-only';
+import { rdsEncryptedAtRest } from './rds-encrypted-at-rest';
+import { rdsTlsEnforced } from './rds-tls-enforced';
 import type { Safeguard } from './runtime/safeguard';
 import { CHANGE_SOURCES, type ChangeSource } from './triggers/change-sources';
 
@@ -46,6 +48,8 @@ export const catalog: readonly Safeguard[] = [
   sqsQueueTlsOnly,
   snsTopicEncrypted,
   snsTopicTlsOnly,
+  rdsEncryptedAtRest,
+  rdsTlsEnforced,
 ];
 
 export const safeguardNames = catalog.map((s) => s.name);

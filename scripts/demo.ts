@@ -14,6 +14,7 @@ import {
   CreateSnapshotCommand,
   ElastiCacheClient,
 } from '@aws-sdk/client-elasticache';
+import { CreateDBInstanceCommand, CreateDBParameterGroupCommand, ModifyDBParameterGroupCommand, RDSClient } from '@aws-sdk/client-rds';
 import { CreateDeliveryStreamCommand, FirehoseClient, StartDeliveryStreamEncryptionCommand } from '@aws-sdk/client-firehose';
 import { CreateClusterCommand as CreateMskClusterCommand, KafkaClient } from '@aws-sdk/client-kafka';
 import { AddTagsToStreamCommand, CreateStreamCommand, KinesisClient, StartStreamEncryptionCommand, waitUntilStreamExists } from '@aws-sdk/client-kinesis';
@@ -173,6 +174,17 @@ export async function seedMemoryDb(endpoint: string): Promise<string[]> {
     }),
   );
   return ['phi-memory (MemoryDB, TLS, password ACL, customer key)', 'memory-sandbox (MemoryDB, open-access, exempt)'];
+}
+
+/** RDS: an unencrypted PostgreSQL 14 database on its default group, and an encrypted one on a group that forces TLS. */
+export async function seedRds(endpoint: string): Promise<string[]> {
+  const rds = new AwsClients({ region: REGION, endpoint }).get(RDSClient);
+  const db = { Engine: 'postgres', EngineVersion: '14.12', DBInstanceClass: 'db.t3.micro', AllocatedStorage: 20, MasterUsername: 'demo_admin', MasterUserPassword: 'a-demo-password-0001' };
+  await rds.send(new CreateDBParameterGroupCommand({ DBParameterGroupName: 'phi-tls', DBParameterGroupFamily: 'postgres14', Description: 'demo: TLS only' }));
+  await rds.send(new ModifyDBParameterGroupCommand({ DBParameterGroupName: 'phi-tls', Parameters: [{ ParameterName: 'rds.force_ssl', ParameterValue: '1', ApplyMethod: 'immediate' }] }));
+  await rds.send(new CreateDBInstanceCommand({ ...db, DBInstanceIdentifier: 'phi-ehr-db' }));
+  await rds.send(new CreateDBInstanceCommand({ ...db, DBInstanceIdentifier: 'phi-lab-db', StorageEncrypted: true, DBParameterGroupName: 'phi-tls' }));
+  return ['phi-ehr-db (PostgreSQL, unencrypted, default group)', 'phi-lab-db (PostgreSQL, encrypted, rds.force_ssl 1)'];
 }
 
 /**
@@ -340,6 +352,7 @@ export async function runDemo(endpoint: string, io: { out(text: string): void; e
     ...(await seedMsk(endpoint)),
     ...(await seedMemoryDb(endpoint)),
     ...(await seedOpenSearch(endpoint)),
+    ...(await seedRds(endpoint)),
   ];
   const videoEvents = await kinesisVideoEvents(endpoint, now);
   const ec = new AwsClients({ region: REGION, endpoint }).get(ElastiCacheClient);
@@ -392,6 +405,7 @@ export async function runDemo(endpoint: string, io: { out(text: string): void; e
         'kinesis-video-stream-customer-key': { TopicArn: topicArn, ResourceType: 'AWS::KinesisVideo::Stream' },
         'elasticache-current-generation-nodes': { TopicArn: topicArn },
         'msk-encrypted-at-rest': { TopicArn: topicArn },
+        'rds-encrypted-at-rest': { TopicArn: topicArn },
       },
       override: emulatedConfig(() => verdicts, ec),
       onProgress: progress,

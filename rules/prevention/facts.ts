@@ -10,6 +10,8 @@ import { BUILT_IN_DEFAULT_USER as MEMORYDB_DEFAULT_USER, type AclFacts, type Mem
 import { aclFactsFromCloudFormation, userFactsFromCloudFormation as memoryDbUserFromCloudFormation } from '../resources/cloudformation/memorydb';
 import { queuePolicyTemplateKey } from '../resources/sqs-queue';
 import { topicPolicyTemplateKey } from '../resources/sns-topic';
+import { PARAMETER_GROUP_TYPES, optionGroupFactsFromCloudFormation, parameterGroupFactsFromCloudFormation } from '../resources/cloudformation/rds';
+import type { OptionGroupFacts, ParameterGroupFacts } from '../resources/rds';
 import { UnresolvedFactError } from './errors';
 import { hasMarker, parseRefMarker } from './markers';
 
@@ -158,6 +160,11 @@ export class PreventionLookup extends Lookup {
     if (key.startsWith('elasticache:user:')) return this.user(key.slice('elasticache:user:'.length), key, load as () => Promise<UserFacts>) as Promise<T>;
     if (key.startsWith('memorydb:acl:')) return this.memoryDbAcl(key.slice('memorydb:acl:'.length), key, load as () => Promise<AclFacts>) as Promise<T>;
     if (key.startsWith('memorydb:user:')) return this.memoryDbUser(key.slice('memorydb:user:'.length), key, load as () => Promise<MemoryDbUserFacts>) as Promise<T>;
+    for (const scope of ['instance', 'cluster'] as const) {
+      const prefix = `rds:${scope === 'instance' ? 'db' : 'cluster'}-parameter-group:`;
+      if (key.startsWith(prefix)) return this.parameterGroup(scope, key.slice(prefix.length), key, load as () => Promise<ParameterGroupFacts>) as Promise<T>;
+    }
+    if (key.startsWith('rds:option-group:')) return this.optionGroup(key.slice('rds:option-group:'.length), key, load as () => Promise<OptionGroupFacts>) as Promise<T>;
     // A cache the template creates has no service update actions yet: nothing is pending.
     if (key === 'elasticache:pending-security-updates') return Promise.resolve([] as unknown as T);
     if (key.startsWith(QUEUE_POLICY_PREFIX)) return this.templatePolicy('queue', key.slice(QUEUE_POLICY_PREFIX.length)) as Promise<T>;
@@ -190,6 +197,27 @@ export class PreventionLookup extends Lookup {
     if (typeof document === 'string' && isJson(document)) return Promise.resolve(document);
     if (document !== null && typeof document === 'object' && !Array.isArray(document)) return Promise.resolve(document as Record<string, unknown>);
     return Promise.reject(new UnresolvedFactError(`the PolicyDocument of ${only?.logicalId ?? logicalId}`));
+  }
+
+  /**
+   * An RDS parameter group: declared in the template (its `Parameters` map; by `!Ref` or by name), else read from the
+   * account; offline, a group defined elsewhere is UNKNOWN naming it.
+   */
+  private parameterGroup(scope: 'instance' | 'cluster', name: string, key: string, load: () => Promise<ParameterGroupFacts>): Promise<ParameterGroupFacts> {
+    const types = PARAMETER_GROUP_TYPES[scope];
+    const group =
+      this.declared(name, ...Object.keys(types)) ??
+      Object.entries(types)
+        .map(([type, property]) => this.declaredBy(type, property, name))
+        .find((g) => g !== undefined);
+    if (group) return Promise.resolve(parameterGroupFactsFromCloudFormation(name, { resourceType: group.resource.type, logicalId: group.logicalId, properties: group.resource.properties }));
+    return this.fromAccount(key, `the parameters of ${scope === 'instance' ? 'DB' : 'DB cluster'} parameter group ${name} (not declared in this template)`, name, load);
+  }
+
+  private optionGroup(name: string, key: string, load: () => Promise<OptionGroupFacts>): Promise<OptionGroupFacts> {
+    const group = this.declared(name, 'AWS::RDS::OptionGroup') ?? this.declaredBy('AWS::RDS::OptionGroup', 'OptionGroupName', name);
+    if (group) return Promise.resolve(optionGroupFactsFromCloudFormation(name, { resourceType: 'AWS::RDS::OptionGroup', logicalId: group.logicalId, properties: group.resource.properties }));
+    return this.fromAccount(key, `the options of option group ${name} (not declared in this template)`, name, load);
   }
 
   private sourceStream(arn: string, key: string, load: () => Promise<SourceStreamFacts>): Promise<SourceStreamFacts> {

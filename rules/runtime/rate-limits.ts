@@ -24,7 +24,8 @@ export type ServiceId =
   | 'es'
   | 'memorydb'
   | 'sqs'
-  | 'sns';
+  | 'sns'
+  | 'rds';
 
 export interface RateLimit {
   readonly service: ServiceId;
@@ -49,6 +50,7 @@ export const DEFAULT_RATE = { perSecond: 5 } as const;
 const KINESIS_SDK = 'node_modules/@aws-sdk/client-kinesis/dist-types/commands';
 const KVS_LIMITS = 'https://docs.aws.amazon.com/kinesisvideostreams/latest/dg/limits.html';
 const FIREHOSE_LIMITS = 'https://docs.aws.amazon.com/firehose/latest/dev/limits.html';
+const RDS_THROTTLING = 'https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-api-throttling.html';
 const undocumented = (what: string) => `undocumented: ${what}; DEFAULT_RATE`;
 
 export const RATE_LIMITS: readonly RateLimit[] = [
@@ -91,6 +93,14 @@ export const RATE_LIMITS: readonly RateLimit[] = [
     (operation): RateLimit => ({ service: 'memorydb', operation, ...DEFAULT_RATE, source: undocumented('MemoryDB publishes no API request rates (quota-limits.html lists resource counts only)') }),
   ),
 
+  // Amazon RDS (also Aurora, DocumentDB and Neptune, which share the RDS API): one token bucket per account and
+  // Region for all operations, "By default, you can make up to 300 requests in a burst and a sustained 12 requests
+  // per second". The limiter keys by operation, so operations running at once may together exceed it; the SDK's
+  // adaptive retry handles the rest.
+  ...(['DescribeDBInstances', 'DescribeDBClusters', 'DescribeDBParameters', 'DescribeDBClusterParameters', 'DescribeOptionGroups'] as const).map(
+    (operation): RateLimit => ({ service: 'rds', operation, perSecond: 12, burst: 300, source: `${RDS_THROTTLING}: "By default, you can make up to 300 requests in a burst and a sustained 12 requests per second."` }),
+  ),
+
   // KMS: "Request quotas for each AWS KMS API operation". The current page may list a higher DescribeKey quota in
   // some Regions; 100 is the figure in the published guide's source (awsdocs/aws-kms-developer-guide) and the safe one.
   { service: 'kms', operation: 'DescribeKey', perSecond: 100, source: 'https://docs.aws.amazon.com/kms/latest/developerguide/requests-per-second.html (awsdocs/aws-kms-developer-guide doc_source/requests-per-second.md: "DescribeKey | 100")' },
@@ -130,6 +140,7 @@ export const CLIENT_SERVICES: Readonly<Record<string, ServiceId>> = {
   ElastiCacheClient: 'elasticache',
   KafkaClient: 'kafka',
   OpenSearchClient: 'es',
+  RDSClient: 'rds',
   KMSClient: 'kms',
   ConfigServiceClient: 'config',
   ResourceGroupsTaggingAPIClient: 'tag',

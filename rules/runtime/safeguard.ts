@@ -124,7 +124,8 @@ export interface ResourceAdapter<R extends NormalizedResource> {
   fromCloudFormation?(resource: CloudFormationResource): R;
   /**
    * The CloudFormation types `fromCloudFormation` builds from, when they differ from the Config types above
-   * (CloudFormation's AWS::OpenSearchService::Domain is Config's AWS::OpenSearch::Domain). Absent: `resourceTypes`.
+   * (CloudFormation's AWS::OpenSearchService::Domain is Config's AWS::OpenSearch::Domain; AWS::DocDB::DBCluster and
+   * AWS::Neptune::DBCluster become AWS::RDS::DBCluster views besides the RDS types). Absent: `resourceTypes`.
    */
   readonly cloudFormationTypes?: readonly string[];
   /** Per resource type, the CloudFormation property paths `fromCloudFormation` reads (checked against the registry schemas). */

@@ -52,4 +52,29 @@ export const CHANGE_SOURCES: readonly ChangeSource[] = [
     ],
     resourceTypes: ['AWS::MemoryDB::Cluster'],
   },
+  {
+    // A parameter or option group change (or the reboot that puts it in force) changes the TLS verdict of every
+    // instance and cluster using it, and Config sends no item change for those; each name is an operation of
+    // ../shared/reference/F-botocore-service-models/rds-2014-10-31.service-2.json (test/triggers/change-sources.test.ts).
+    id: 'rds',
+    source: 'aws.rds',
+    eventSource: 'rds.amazonaws.com',
+    eventNames: [
+      'ModifyDBParameterGroup',
+      'ModifyDBClusterParameterGroup',
+      'ResetDBParameterGroup',
+      'ResetDBClusterParameterGroup',
+      'ModifyOptionGroup',
+      'RebootDBInstance',
+      'RebootDBCluster',
+      'ModifyDBInstance',
+      'ModifyDBCluster',
+      'CreateDBInstance',
+      'CreateDBCluster',
+      'StartDBInstance',
+      'StartDBCluster',
+    ],
+    resourceTypes: ['AWS::RDS::DBInstance', 'AWS::RDS::DBCluster'],
+    safeguards: ['rds-tls-enforced'],
+  },
 ];

@@ -59,6 +59,17 @@ export const TAG_ACTIONS_BY_RESOURCE_TYPE: Readonly<Record<string, readonly stri
   'AWS::MemoryDB::Cluster': ['memorydb:TagResource', 'memorydb:UntagResource', 'memorydb:CreateCluster'],
   'AWS::SQS::Queue': ['sqs:TagQueue', 'sqs:UntagQueue', 'sqs:CreateQueue'],
   'AWS::SNS::Topic': ['sns:TagResource', 'sns:UntagResource', 'sns:CreateTopic'],
+  // RDS, Aurora, DocumentDB and Neptune all tag through the RDS API (list_amazonrds): every call that creates a DB
+  // instance or cluster takes Tags.
+  'AWS::RDS::DBInstance': [
+    'rds:AddTagsToResource',
+    'rds:RemoveTagsFromResource',
+    'rds:CreateDBInstance',
+    'rds:CreateDBInstanceReadReplica',
+    'rds:RestoreDBInstanceFromDBSnapshot',
+    'rds:RestoreDBInstanceToPointInTime',
+  ],
+  'AWS::RDS::DBCluster': ['rds:AddTagsToResource', 'rds:RemoveTagsFromResource', 'rds:CreateDBCluster', 'rds:RestoreDBClusterFromSnapshot', 'rds:RestoreDBClusterToPointInTime'],
 };
 
 /** The Resource Groups Tagging API tags any type (it also needs the service's own action, denied above). */

@@ -41,6 +41,7 @@ export const SAR_PAGES = {
   logs: `${SAR}/list_amazoncloudwatchlogs.html`,
   memorydb: `${SAR}/list_amazonmemorydb.html`,
   organizations: `${SAR}/list_awsorganizations.html`,
+  rds: `${SAR}/list_amazonrds.html`,
   secretsmanager: `${SAR}/list_awssecretsmanager.html`,
   securityhub: `${SAR}/list_awssecurityhub.html`,
   sns: `${SAR}/list_amazonsns.html`,
@@ -150,6 +151,21 @@ export const ACTION_RESOURCES: Readonly<Record<string, ActionScope>> = {
   'memorydb:ListTags': scoped('memorydb', here('memorydb', 'cluster/*')),
 
   'organizations:ListAccounts': none('organizations'),
+
+  // RDS ARNs use `:` between type and name: `...:db:phi-db`, `...:cluster:phi`, `...:pg:phi-pg`, `...:cluster-pg:phi`, `...:og:phi-og`.
+  'rds:DescribeDBInstances': scoped('rds', here('rds', 'db:*')),
+  'rds:DescribeDBClusters': scoped('rds', here('rds', 'cluster:*')),
+  'rds:DescribeDBParameters': scoped('rds', here('rds', 'pg:*')),
+  'rds:DescribeDBClusterParameters': scoped('rds', here('rds', 'cluster-pg:*')),
+  'rds:DescribeOptionGroups': scoped('rds', here('rds', 'og:*')),
+  'rds:CreateDBParameterGroup': scoped('rds', here('rds', 'pg:*')),
+  'rds:CreateDBClusterParameterGroup': scoped('rds', here('rds', 'cluster-pg:*')),
+  'rds:ModifyDBParameterGroup': scoped('rds', here('rds', 'pg:*')),
+  'rds:ModifyDBClusterParameterGroup': scoped('rds', here('rds', 'cluster-pg:*')),
+  'rds:DescribeDBParameterGroups': scoped('rds', here('rds', 'pg:*')),
+  'rds:DescribeDBClusterParameterGroups': scoped('rds', here('rds', 'cluster-pg:*')),
+  'rds:ModifyDBInstance': scoped('rds', here('rds', 'db:*'), here('rds', 'og:*'), here('rds', 'pg:*'), here('rds', 'secgrp:*'), here('rds', 'subgrp:*')),
+  'rds:ModifyDBCluster': scoped('rds', here('rds', 'cluster:*'), here('rds', 'cluster-pg:*'), here('rds', 'og:*'), here('rds', 'pg:*')),
 
   'secretsmanager:CreateSecret': scoped('secretsmanager', PACK_SECRET_ARN),
   'secretsmanager:DeleteSecret': scoped('secretsmanager', PACK_SECRET_ARN),

@@ -292,6 +292,20 @@ export function elastiCacheGuardrails(actions: readonly string[]): Json[] {
   return out;
 }
 
+/**
+ * Deny guardrail on a remediation role holding RDS parameter group writes: never a default group (`default.*`), which
+ * AWS refuses to modify anyway ("You can't modify the parameter settings of a default parameter group", RDS user
+ * guide, USER_WorkingWithParamGroups.html); the Deny keeps it so whatever a document's steps say.
+ */
+export function rdsGuardrails(actions: readonly string[], style: ArnStyle = 'join'): Json[] {
+  const writes = [
+    ['rds:ModifyDBParameterGroup', 'arn:{partition}:rds:{region}:{account}:pg:default.*'],
+    ['rds:ModifyDBClusterParameterGroup', 'arn:{partition}:rds:{region}:{account}:cluster-pg:default.*'],
+  ].filter(([a]) => actions.includes(a ?? ''));
+  if (writes.length === 0) return [];
+  return [{ Sid: 'NeverModifyDefaultParameterGroups', Effect: 'Deny', Action: writes.map(([a]) => a ?? ''), Resource: writes.map(([, r]) => arnValue(r ?? '', style)) }];
+}
+
 export interface RemediationPolicyContext {
   readonly style?: ArnStyle;
   /** The pack's notification topic name (this account and region): the only topic sns:Publish reaches. */
@@ -322,7 +336,7 @@ export function remediationRoleStatements(document: RemediationDocument, ctx: Re
       Condition: { StringEquals: { 'iam:PassedToService': 'ssm.amazonaws.com' } },
     });
   }
-  return [...statements, ...elastiCacheGuardrails(actions)];
+  return [...statements, ...elastiCacheGuardrails(actions), ...rdsGuardrails(actions, style)];
 }
 
 /**

@@ -1,5 +1,6 @@
 import { DescribeSnapshotsCommand, ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
@@ -106,8 +107,12 @@ describe('npm start (demo): the whole pack on moto', function () {
       ['msk-encrypted-in-transit', 'NON_COMPLIANT', mskArn],
       ['msk-encrypted-at-rest', 'NON_COMPLIANT', mskArn],
     ]);
+    // The unencrypted RDS instance is notified by its Config resource ID (DbiResourceId).
+    const rds = new RDSClient({ region: 'us-east-1', endpoint, requestHandler: new NodeHttpHandler() });
+    const ehr = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'phi-ehr-db' }))).DBInstances?.[0]?.DbiResourceId;
     expect(Object.keys(lines)).to.have.members([
       `HIPAA-NotifyNonCompliantResource ${mskArn}`,
+      `HIPAA-NotifyNonCompliantResource ${ehr ?? ''}`,
       'HIPAA-EnableKinesisStreamEncryption phi-vitals-raw',
       'HIPAA-EnableKinesisStreamEncryption phi-claims',
       'HIPAA-EnableKinesisStreamEncryption legacy-hl7-feed',

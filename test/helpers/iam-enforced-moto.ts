@@ -18,7 +18,7 @@ import { resolveIntrinsics } from '../pack/cfn';
  *   would never match: `motoCompatible` widens each statement's Resource to "*" and says so;
  * - conditions are evaluated against an empty request context, so a conditioned Allow denies its own actions and a
  *   conditioned Deny would deny always: `motoCompatible` drops the conditions of Allows and the conditioned Denies and
- *   says so. Conditions and resource scoping are checked statically (test/pack/iam.test.ts), not here.
+ *   says so; a Deny scoped to some resources would deny every resource once widened, so it is dropped too. Conditions and resource scoping are checked statically (test/pack/iam.test.ts), not here.
  */
 
 export const MOTO_ACCOUNT = '123456789012';
@@ -94,6 +94,11 @@ export function motoCompatible(policy: PolicyDocument): { document: PolicyDocume
       }
       limitations.push(`${sid}: condition ${JSON.stringify(copy.Condition)} is not evaluated by moto; the Allow is tested without it.`);
       delete copy.Condition;
+    }
+    // Widened to "*", a Deny scoped to some resources (RDS default parameter groups) would deny every resource.
+    if (copy.Effect === 'Deny' && copy.Resource !== undefined && copy.Resource !== '*') {
+      limitations.push(`${sid}: Deny scoped to ${JSON.stringify(copy.Resource)} cannot be scoped by moto (it would deny every resource); dropped.`);
+      continue;
     }
     if (copy.NotResource !== undefined) {
       limitations.push(`${sid}: NotResource is not evaluated by moto; treated as Resource "*".`);

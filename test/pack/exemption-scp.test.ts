@@ -27,6 +27,7 @@ const MODEL_OF: Record<string, string> = {
   kinesisvideo: 'kinesisvideo-2017-09-30.service-2.json',
   kafka: 'kafka-2018-11-14.service-2.json',
   memorydb: 'memorydb-2021-01-01.service-2.json',
+  rds: 'rds-2014-10-31.service-2.json',
   tag: 'resourcegroupstaggingapi-2017-01-26.service-2.json',
   es: 'opensearch-2021-01-01.service-2.json',
   sqs: 'sqs-2012-11-05.service-2.json',

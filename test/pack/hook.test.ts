@@ -85,6 +85,11 @@ describe('prevention hook templates', () => {
             'AWS::MemoryDB::Cluster',
             'AWS::SQS::Queue',
             'AWS::SNS::Topic',
+            'AWS::RDS::DBInstance',
+            'AWS::RDS::DBCluster',
+            // Built into AWS::RDS::DBCluster views (the adapter's cloudFormationTypes).
+            'AWS::DocDB::DBCluster',
+            'AWS::Neptune::DBCluster',
           ],
           Actions: ['CREATE', 'UPDATE'],
           InvocationPoints: ['PRE_PROVISION'],
@@ -154,6 +159,10 @@ describe('prevention hook templates', () => {
         // memorydb-auth-enabled: the users of the cluster's ACL (every ACL and user once per run).
         'memorydb:DescribeACLs',
         'memorydb:DescribeUsers',
+        // rds-tls-enforced: a parameter or option group that is not declared in the template.
+        'rds:DescribeDBClusterParameters',
+        'rds:DescribeDBParameters',
+        'rds:DescribeOptionGroups',
       ]);
       expect(statementsOf(role).find((s) => s.Sid === 'OwnLogGroupOnly')?.Resource).to.deep.equal({ 'Fn::GetAtt': [fn.logGroup, 'Arn'] });
       expect((role.Properties?.AssumeRolePolicyDocument as { Statement: Statement[] }).Statement[0]?.Principal).to.deep.equal({ Service: 'lambda.amazonaws.com' });

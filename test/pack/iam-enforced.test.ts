@@ -26,6 +26,14 @@ import { IAMClient, UpdateAssumeRolePolicyCommand } from '@aws-sdk/client-iam';
 import { DeleteClusterCommand, KafkaClient } from '@aws-sdk/client-kafka';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { CreateDomainCommand, DeleteDomainCommand, DescribeDomainCommand, ListTagsCommand, OpenSearchClient } from '@aws-sdk/client-opensearch';
+import {
+  CreateDBInstanceCommand,
+  CreateDBParameterGroupCommand,
+  DeleteDBInstanceCommand,
+  DescribeDBInstancesCommand,
+  DescribeDBParametersCommand,
+  RDSClient,
+} from '@aws-sdk/client-rds';
 import { ListSecretsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CreateTopicCommand, DeleteTopicCommand, GetTopicAttributesCommand, SNSClient } from '@aws-sdk/client-sns';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
@@ -242,6 +250,7 @@ describe('generated roles against an IAM-enforcing moto (every call the code mak
     kafka: KafkaClient;
     openSearch: OpenSearchClient;
     memoryDb: MemoryDBClient;
+    rds: RDSClient;
   };
 
   before(async () => {
@@ -263,6 +272,7 @@ describe('generated roles against an IAM-enforcing moto (every call the code mak
       kafka: new KafkaClient(c),
       openSearch: new OpenSearchClient(c),
       memoryDb: new MemoryDBClient(c),
+      rds: new RDSClient(c),
     };
   });
 
@@ -283,6 +293,11 @@ describe('generated roles against an IAM-enforcing moto (every call the code mak
     const c = moto.clientConfig(moto.admin);
     await new SQSClient(c).send(new CreateQueueCommand({ QueueName: 'intake', Attributes: { KmsMasterKeyId: 'alias/aws/sqs' } }));
     await new SNSClient(c).send(new CreateTopicCommand({ Name: 'alerts', Attributes: { KmsMasterKeyId: 'alias/aws/sns' } }));
+    // RDS: an encrypted PostgreSQL instance on a custom group (DescribeDBParameters), an Oracle one (DescribeOptionGroups).
+    await admin.rds.send(new CreateDBParameterGroupCommand({ DBParameterGroupName: 'phi-pg', DBParameterGroupFamily: 'postgres14', Description: 'phi' }));
+    const db = { DBInstanceClass: 'db.t3.micro', AllocatedStorage: 20, MasterUsername: 'admin1', MasterUserPassword: 'password123' };
+    await admin.rds.send(new CreateDBInstanceCommand({ ...db, DBInstanceIdentifier: 'phi-db', Engine: 'postgres', EngineVersion: '14.12', DBParameterGroupName: 'phi-pg', StorageEncrypted: true, ...(key ? { KmsKeyId: key } : {}) }));
+    await admin.rds.send(new CreateDBInstanceCommand({ ...db, DBInstanceIdentifier: 'phi-ora', Engine: 'oracle-ee', LicenseModel: 'bring-your-own-license' }));
   }
 
   it('the harness enforces a policy: the granted call passes, any other is AccessDenied', async () => {
@@ -396,8 +411,8 @@ describe('generated roles against an IAM-enforcing moto (every call the code mak
           const op = a.split(':')[1] ?? '';
           expect(authorized.has(op) || unrouted.has(op), `${a}: ${JSON.stringify(recorder.calls)}`).to.equal(true);
         }
-        // Tags were read in bulk, and the role may: no per-resource tag call was needed. (MSK's listing returns the
-        // tags itself: its rules hold no tag:GetResources and make no tag call at all.)
+        // Tags were read in bulk, and the role may: no per-resource tag call was needed. (MSK's listing and RDS's describes
+        // return the tags themselves: its rules hold no tag:GetResources and make no tag call at all.)
         const bulk = recorder.calls.filter((c) => c.operation === 'GetResources').map((c) => c.status);
         if (rule.resource.listActions.includes('tag:GetResources')) expect(bulk, JSON.stringify(recorder.calls)).to.not.deep.equal([]);
         else expect(recorder.calls.filter((c) => /Tag/.test(c.operation)), JSON.stringify(recorder.calls)).to.deep.equal([]);
@@ -470,14 +485,15 @@ describe('generated roles against an IAM-enforcing moto (every call the code mak
           recorder.restore();
         }
         // Assert
-        // Types AWS Config does not record (MSK serverless clusters) are listed through their API, also allowed.
+        // Types AWS Config does not record (MSK serverless clusters) are listed through their API, also allowed; each
+        // recorded type is one recorder check and one query (RDS lists instances and clusters, each on its own).
         expect(notes).to.deep.equal(rule.resource.resourceTypes.map((t) => `${t} ${recorded.includes(t) ? 'config' : 'api'}`));
         expect(recorder.denied(), JSON.stringify(recorder.calls)).to.deep.equal([]);
-        expect(recorder.calls.filter((c) => c.client === 'ConfigServiceClient').map((c) => `${c.operation} ${c.status}`)).to.deep.equal([
-          'DescribeConfigurationRecorders 200',
-          'DescribeConfigurationRecorderStatus 200',
-          'SelectResourceConfig 200',
-        ]);
+        expect(recorder.calls.filter((c) => c.client === 'ConfigServiceClient').map((c) => `${c.operation} ${c.status}`)).to.deep.equal(
+          rule.resource.resourceTypes
+            .filter((t) => recorded.includes(t))
+            .flatMap(() => ['DescribeConfigurationRecorders 200', 'DescribeConfigurationRecorderStatus 200', 'SelectResourceConfig 200']),
+        );
       });
     }
 
@@ -720,6 +736,23 @@ describe('generated roles against an IAM-enforcing moto (every call the code mak
         done: async () => ((await topicAttributes()).Policy ?? '').includes('HipaaSafeguardsDenyInsecureTransport'),
       },
       {
+        // moto has no Config rules with InputParameters: DescribeConfigRules is answered (after moto authorized it),
+        // in the shape of the botocore model, with allowParameterGroupChanges true.
+        name: 'HIPAA-RDSEnforceTls',
+        arrange: async () => {
+          const topicArn = await topic();
+          const [db] = (await admin.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'phi-db' }))).DBInstances ?? [];
+          const answer: CallOverride = (c) =>
+            c.api === 'DescribeConfigRules'
+              ? { ConfigRules: [{ ConfigRuleName: 'rds-tls-enforced', Source: { Owner: 'CUSTOM_LAMBDA', SourceIdentifier: 'arn:aws:lambda:us-east-1:123456789012:function:f' }, InputParameters: '{"allowParameterGroupChanges":"true"}' }] }
+              : undefined;
+          return { parameters: { ResourceId: db?.DbiResourceId ?? '', ConfigRuleName: 'rds-tls-enforced', TopicArn: topicArn }, answer };
+        },
+        done: async (r) =>
+          (await admin.rds.send(new DescribeDBParametersCommand({ DBParameterGroupName: 'phi-pg' }))).Parameters?.find((p) => p.ParameterName === 'rds.force_ssl')?.ParameterValue === '1' &&
+          r.calls.some((c) => c.api === 'Publish' && !c.error),
+      },
+      {
         name: 'HIPAA-NotifyNonCompliantResource',
         arrange: async () => {
           const topicArn = await topic();
@@ -801,8 +834,9 @@ describe('generated roles against an IAM-enforcing moto (every call the code mak
       { document: 'HIPAA-EnableFirehoseEncryption', action: 'firehose:DeleteDeliveryStream', send: (k) => new FirehoseClient(moto.clientConfig(k)).send(new DeleteDeliveryStreamCommand({ DeliveryStreamName: 'admissions' })) },
       { document: 'HIPAA-OpenSearchEnableEncryptionAtRest', action: 'es:DeleteDomain', send: (k) => new OpenSearchClient(moto.clientConfig(k)).send(new DeleteDomainCommand({ DomainName: 'phi-search' })) },
       { document: 'HIPAA-OpenSearchEnforceTransitEncryption', action: 'es:DeleteDomain', send: (k) => new OpenSearchClient(moto.clientConfig(k)).send(new DeleteDomainCommand({ DomainName: 'phi-search' })) },
+      { document: 'HIPAA-RDSEnforceTls', action: 'rds:DeleteDBInstance', send: (k) => new RDSClient(moto.clientConfig(k)).send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: 'phi-db', SkipFinalSnapshot: true })) },
     ];
-    it('each ElastiCache, Firehose and OpenSearch document role is refused a write it does not hold', async () => {
+    it('each remediation document role is refused a write it does not hold', async () => {
       await seed();
       for (const o of outside) {
         const role = rolesOf(template).find((r) => r.logicalId === remediationRoleLogicalId(o.document));

@@ -363,7 +363,7 @@ describe('IAM across every template the project deploys', () => {
       expect(documents.some((d) => d.iamActions.includes('sns:Publish'))).to.equal(true);
     });
 
-    it('puts a guardrail on every role that can modify or delete ElastiCache: no TLS or AUTH off, no delete of an exempt resource', () => {
+    it('puts a guardrail on every role that can modify or delete ElastiCache (no TLS or AUTH off, no delete of an exempt resource) or modify RDS parameter groups (never a default group)', () => {
       let guarded = 0;
       for (const d of documents) {
         const sts = statements(single, remediationRoleLogicalId(d.name));
@@ -384,7 +384,13 @@ describe('IAM across every template the project deploys', () => {
         if (d.iamActions.includes('elasticache:AddTagsToResource')) {
           expect(denies.map((s) => s.Condition), d.name).to.deep.include({ 'ForAnyValue:StringLike': { 'aws:TagKeys': [`${EXEMPT_TAG}*`] } });
         }
-        if (!d.iamActions.some((a) => /^elasticache:(Modify|Delete|AddTags)/.test(a))) expect(denies, d.name).to.deep.equal([]);
+        const rdsGroupWrites = d.iamActions.filter((a) => /^rds:Modify\w*ParameterGroup$/.test(a));
+        if (rdsGroupWrites.length > 0) {
+          const guard = denies.find((s) => s.Sid === 'NeverModifyDefaultParameterGroups');
+          expect(asList(guard?.Action).sort(), d.name).to.deep.equal(rdsGroupWrites.sort());
+          expect(asList(guard?.Resource).sort(), d.name).to.deep.equal(['arn:aws:rds:us-east-1:123456789012:cluster-pg:default.*', 'arn:aws:rds:us-east-1:123456789012:pg:default.*']);
+        }
+        if (!d.iamActions.some((a) => /^elasticache:(Modify|Delete|AddTags)|^rds:Modify\w*ParameterGroup$/.test(a))) expect(denies, d.name).to.deep.equal([]);
       }
       expect(guarded).to.be.at.least(2);
     });

@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Ajv from 'ajv';
 import { expect } from 'chai';
+import { catalog } from '../../rules/catalog';
 import { main } from '../../scripts/cli';
 import { type TemplateResult, checkTemplates, summarizeTemplates } from '../../scripts/lib/check-template';
 import { readTemplate } from '../../scripts/lib/template/read';
-import { catalog } from '../../rules/catalog';
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'templates');
 const YAML = join(FIXTURES, 'phi-stack.yaml');

@@ -21,6 +21,7 @@ import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { DescribeDomainsCommand, ListDomainNamesCommand, OpenSearchClient } from '@aws-sdk/client-opensearch';
 import { DescribeACLsCommand, DescribeClustersCommand, DescribeUsersCommand as DescribeMemoryDbUsersCommand, ListTagsCommand, MemoryDBClient } from '@aws-sdk/client-memorydb';
 import { GetResourcesCommand, ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
+import { DescribeDBClustersCommand, DescribeDBInstancesCommand, DescribeDBParametersCommand, RDSClient } from '@aws-sdk/client-rds';
 import { mockClient } from 'aws-sdk-client-mock';
 import { expect } from 'chai';
 import { catalog } from '../../rules/catalog';
@@ -518,6 +519,124 @@ describe('prevention: the three paths agree', () => {
     });
   });
 
+  describe('RDS, Aurora, DocumentDB, Neptune (one RDS API; configuration item, API and template)', () => {
+    // DescribeDBParameters for the custom group `tls-on`: rds.force_ssl 1 (aws-sdk-client-mock, shapes of the SDK).
+    const TLS_GROUP: TemplateResource = { type: 'AWS::RDS::DBParameterGroup', properties: { Family: 'postgres14', Description: 'tls', Parameters: { 'rds.force_ssl': '1' } } };
+    const instances = [
+      { name: 'open', engine: 'postgres', version: '14.12', encrypted: false, key: undefined, group: undefined },
+      { name: 'sealed', engine: 'postgres', version: '14.12', encrypted: true, key: KEY, group: 'tls-on' },
+      { name: 'off-key', engine: 'mysql', version: '8.0.39', encrypted: true, key: OFF_KEY, group: undefined },
+      { name: 'pg16', engine: 'postgres', version: '16.4', encrypted: true, key: 'alias/aws/rds', group: undefined },
+    ];
+    const defaultGroup = (engine: string, version: string) => `default.${engine}${engine === 'postgres' ? version.split('.')[0] : version.split('.').slice(0, 2).join('.')}`;
+
+    it('AWS::RDS::DBInstance: configuration item, API and template give one verdict per state and rule', async () => {
+      // Arrange
+      const parameters = { 'rds-encrypted-at-rest': { requireCustomerManagedKey: 'true' } };
+      const rds = track(mockClient(RDSClient));
+      rds.on(DescribeDBClustersCommand).resolves({ DBClusters: [] });
+      rds.on(DescribeDBInstancesCommand).resolves({
+        DBInstances: instances.map((i) => ({
+          DBInstanceIdentifier: i.name,
+          DbiResourceId: i.name,
+          Engine: i.engine,
+          EngineVersion: i.version,
+          StorageEncrypted: i.encrypted,
+          ...(i.encrypted ? { KmsKeyId: i.key } : {}),
+          DBParameterGroups: [{ DBParameterGroupName: i.group ?? defaultGroup(i.engine, i.version), ParameterApplyStatus: 'in-sync' }],
+          TagList: [],
+        })),
+      });
+      rds.on(DescribeDBParametersCommand, { DBParameterGroupName: 'tls-on' }).resolves({ Parameters: [{ ParameterName: 'rds.force_ssl', ParameterValue: '1', ApplyType: 'dynamic' }] });
+      // Act
+      const api = await viaApi('AWS::RDS::DBInstance', parameters);
+      const items = await viaItems(
+        'AWS::RDS::DBInstance',
+        instances.map((i) => ({
+          ...eventStyleItem({
+            resourceType: 'AWS::RDS::DBInstance',
+            name: i.name,
+            arn: `arn:aws:rds:${REGION}:${ACCOUNT}:db:${i.name}`,
+            configuration: {
+              dBInstanceIdentifier: i.name,
+              engine: i.engine,
+              engineVersion: i.version,
+              storageEncrypted: i.encrypted,
+              kmsKeyId: i.encrypted ? i.key : null,
+              dBParameterGroups: [{ dBParameterGroupName: i.group ?? defaultGroup(i.engine, i.version), parameterApplyStatus: 'in-sync' }],
+            },
+          }),
+          resourceId: i.name,
+        })),
+        parameters,
+      );
+      const tpl = await viaTemplate(
+        'AWS::RDS::DBInstance',
+        instances.map((i) => ({
+          name: i.name,
+          template: {
+            DBInstanceIdentifier: i.name,
+            Engine: i.engine,
+            EngineVersion: i.version,
+            StorageEncrypted: i.encrypted,
+            ...(i.encrypted && i.key !== 'alias/aws/rds' ? { KmsKeyId: asTemplateKey(i.key) } : {}),
+            ...(i.group ? { DBParameterGroupName: marker('!Ref TlsOn') } : {}),
+          },
+        })),
+        parameters,
+        { TlsOn: TLS_GROUP },
+      );
+      // Assert
+      expect(api).to.deep.equal(items);
+      expect(tpl).to.deep.equal(items);
+      expect(items).to.deep.equal({
+        'open rds-encrypted-at-rest': 'NON_COMPLIANT',
+        'sealed rds-encrypted-at-rest': 'COMPLIANT',
+        'off-key rds-encrypted-at-rest': 'NON_COMPLIANT',
+        'pg16 rds-encrypted-at-rest': 'NON_COMPLIANT',
+        'open rds-tls-enforced': 'NON_COMPLIANT',
+        'sealed rds-tls-enforced': 'COMPLIANT',
+        'off-key rds-tls-enforced': 'NON_COMPLIANT',
+        'pg16 rds-tls-enforced': 'COMPLIANT',
+      });
+    });
+
+    it('AWS::RDS::DBCluster: DocumentDB and Neptune from their own template types give the API\'s and the item\'s verdicts', async () => {
+      const clusters = [
+        { name: 'docs', engine: 'docdb', type: 'AWS::DocDB::DBCluster', version: '5.0.0', encrypted: true },
+        { name: 'graph', engine: 'neptune', type: 'AWS::Neptune::DBCluster', version: '1.3.2.1', encrypted: false },
+        { name: 'aurora', engine: 'aurora-mysql', type: 'AWS::RDS::DBCluster', version: '8.0.mysql_aurora.3.07.1', encrypted: true },
+      ];
+      const rds = track(mockClient(RDSClient));
+      rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [] });
+      rds.on(DescribeDBClustersCommand).resolves({
+        DBClusters: clusters.map((c) => ({ DBClusterIdentifier: c.name, DbClusterResourceId: c.name, Engine: c.engine, EngineVersion: c.version, StorageEncrypted: c.encrypted, ...(c.encrypted ? { KmsKeyId: 'alias/aws/rds' } : {}), DBClusterParameterGroup: `default.${c.engine}`, DBClusterMembers: [], TagList: [] })),
+      });
+      const api = await viaApi('AWS::RDS::DBCluster', {});
+      const items = await viaItems(
+        'AWS::RDS::DBCluster',
+        clusters.map((c) => ({
+          ...eventStyleItem({
+            resourceType: 'AWS::RDS::DBCluster',
+            name: c.name,
+            arn: `arn:aws:rds:${REGION}:${ACCOUNT}:cluster:${c.name}`,
+            configuration: { dbclusterIdentifier: c.name, engine: c.engine, engineVersion: c.version, storageEncrypted: c.encrypted, kmsKeyId: c.encrypted ? 'alias/aws/rds' : null, dbclusterParameterGroup: `default.${c.engine}`, dbclusterMembers: [] },
+          }),
+          resourceId: c.name,
+        })),
+        {},
+      );
+      const tpl: Verdicts = {};
+      for (const c of clusters) {
+        const properties = { DBClusterIdentifier: c.name, EngineVersion: c.version, StorageEncrypted: c.encrypted, ...(c.type === 'AWS::RDS::DBCluster' ? { Engine: c.engine } : {}) };
+        for (const v of await judgeProperties({ resourceType: c.type, logicalId: c.name, properties, now: NOW })) tpl[`${c.name} ${v.rule}`] = v.compliance;
+      }
+      expect(api).to.deep.equal(items);
+      expect(tpl).to.deep.equal(items);
+      expect(items).to.deep.include({ 'docs rds-tls-enforced': 'COMPLIANT', 'graph rds-tls-enforced': 'COMPLIANT', 'aurora rds-tls-enforced': 'NON_COMPLIANT', 'graph rds-encrypted-at-rest': 'NON_COMPLIANT' });
+    });
+  });
+
   it('covers every resource type of the catalog', () => {
     const covered = [
       'AWS::Kinesis::Stream',
@@ -527,6 +646,8 @@ describe('prevention: the three paths agree', () => {
       'AWS::ElastiCache::CacheCluster',
       'AWS::ElastiCache::ServerlessCache',
       'AWS::OpenSearch::Domain',
+      'AWS::RDS::DBInstance',
+      'AWS::RDS::DBCluster',
     ];
     // MSK: the cluster ID is its ARN from Config and the API, its name before deployment, so its sources are held to
     // one verdict by name in test/resources/msk.test.ts.

@@ -29,6 +29,7 @@ const PACKAGE_SERVICE: Record<string, string> = {
   'kinesis-video': 'kinesisvideo',
   elasticache: 'elasticache',
   kafka: 'kafka',
+  rds: 'rds',
   kms: 'kms',
   'config-service': 'config',
   sts: 'sts',

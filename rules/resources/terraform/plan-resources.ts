@@ -60,6 +60,15 @@ export const TERRAFORM_TYPES: Readonly<Record<string, string>> = {
   aws_sqs_queue_policy: 'AWS::SQS::QueuePolicy',
   aws_sns_topic: 'AWS::SNS::Topic',
   aws_sns_topic_policy: 'AWS::SNS::TopicPolicy',
+  aws_db_instance: 'AWS::RDS::DBInstance',
+  aws_rds_cluster: 'AWS::RDS::DBCluster',
+  aws_docdb_cluster: 'AWS::DocDB::DBCluster',
+  aws_neptune_cluster: 'AWS::Neptune::DBCluster',
+  aws_db_parameter_group: 'AWS::RDS::DBParameterGroup',
+  aws_rds_cluster_parameter_group: 'AWS::RDS::DBClusterParameterGroup',
+  aws_docdb_cluster_parameter_group: 'AWS::DocDB::DBClusterParameterGroup',
+  aws_neptune_cluster_parameter_group: 'AWS::Neptune::DBClusterParameterGroup',
+  aws_db_option_group: 'AWS::RDS::OptionGroup',
   aws_kms_key: 'AWS::KMS::Key',
   aws_opensearch_domain: 'AWS::OpenSearchService::Domain',
   aws_kms_alias: 'AWS::KMS::Alias',
@@ -231,6 +240,56 @@ export function translateTerraform(type: string, v: Values): TranslatedResource 
     case 'aws_sns_topic_policy':
       p.Topics = present(v.arn) ? [v.arn] : [];
       set(p, 'PolicyDocument', v.policy);
+      break;
+    case 'aws_db_instance':
+      set(p, 'DBInstanceIdentifier', v.identifier);
+      set(p, 'Engine', v.engine);
+      set(p, 'EngineVersion', v.engine_version);
+      // Provider default storage_encrypted false (the CloudFormation default too).
+      set(p, 'StorageEncrypted', v.storage_encrypted);
+      set(p, 'KmsKeyId', v.kms_key_id);
+      set(p, 'DBParameterGroupName', v.parameter_group_name);
+      set(p, 'OptionGroupName', v.option_group_name);
+      // A replica or a restore takes its encryption from the source (rules/resources/cloudformation/rds.ts: UNKNOWN).
+      set(p, 'SourceDBInstanceIdentifier', v.replicate_source_db);
+      set(p, 'DBSnapshotIdentifier', v.snapshot_identifier);
+      if (present(v.restore_to_point_in_time)) p.SourceDBInstanceIdentifier = first(v.restore_to_point_in_time)?.source_db_instance_identifier ?? 'restore_to_point_in_time';
+      // An Aurora or DocumentDB instance (aws_rds_cluster_instance is a separate type) never appears here; a
+      // Multi-AZ DB cluster member does not either.
+      p.Tags = tagsOf(v);
+      break;
+    case 'aws_rds_cluster':
+    case 'aws_docdb_cluster':
+    case 'aws_neptune_cluster':
+      set(p, 'DBClusterIdentifier', v.cluster_identifier);
+      if (type === 'aws_rds_cluster') set(p, 'Engine', v.engine);
+      set(p, 'EngineVersion', v.engine_version);
+      set(p, 'StorageEncrypted', v.storage_encrypted);
+      set(p, 'KmsKeyId', v.kms_key_arn ?? v.kms_key_id);
+      // aws_neptune_cluster names it neptune_cluster_parameter_group_name.
+      set(p, 'DBClusterParameterGroupName', v.db_cluster_parameter_group_name ?? v.neptune_cluster_parameter_group_name);
+      set(p, 'SnapshotIdentifier', v.snapshot_identifier);
+      set(p, 'SourceDBClusterIdentifier', v.replication_source_identifier);
+      set(p, 'GlobalClusterIdentifier', v.global_cluster_identifier);
+      p.Tags = tagsOf(v);
+      break;
+    case 'aws_db_parameter_group':
+    case 'aws_rds_cluster_parameter_group':
+    case 'aws_docdb_cluster_parameter_group':
+    case 'aws_neptune_cluster_parameter_group': {
+      const nameProperty = type === 'aws_db_parameter_group' ? 'DBParameterGroupName' : type === 'aws_rds_cluster_parameter_group' ? 'DBClusterParameterGroupName' : 'Name';
+      set(p, nameProperty, v.name);
+      set(p, 'Family', v.family);
+      // `parameter` blocks: [{ name, value, apply_method }] -> the CloudFormation Parameters map.
+      p.Parameters = Object.fromEntries((Array.isArray(v.parameter) ? (v.parameter as Values[]) : []).map((x) => [String(x.name), x.value]));
+      break;
+    }
+    case 'aws_db_option_group':
+      set(p, 'OptionGroupName', v.name);
+      p.OptionConfigurations = (Array.isArray(v.option) ? (v.option as Values[]) : []).map((o) => ({
+        OptionName: o.option_name,
+        OptionSettings: (Array.isArray(o.option_settings) ? (o.option_settings as Values[]) : []).map((x) => ({ Name: x.name, Value: x.value })),
+      }));
       break;
     case 'aws_kms_key':
       if (v.is_enabled === false) p.Enabled = false;
