@@ -1,5 +1,6 @@
 /**
- * Cold-start benchmark of the packaged rule Lambdas (`npm run package`, then `npm run bench`).
+ * Cold-start benchmark of the packaged rule Lambdas (`npm run package -- --param=packTemplateS3Uri=s3://any-bucket/pack.yaml`,
+ * then `npm run bench`).
  *
  * For every .serverless/*.zip: the zip size, and the init overhead = the time a fresh node process takes to require
  * the bundled handler file and read `handler`, above a bare `node -e 0`. Side by side, in the same run, the RDK-style
@@ -163,7 +164,7 @@ async function main(): Promise<void> {
   } catch {
     zips = [];
   }
-  if (zips.length === 0) throw new Error(`No rule zips in ${options.dir}. Run npm run package first.`);
+  if (zips.length === 0) throw new Error(`No rule zips in ${options.dir}. Run npm run package -- --param=packTemplateS3Uri=s3://any-bucket/pack.yaml first.`);
 
   // Unpacked outside the repository, so the bundle cannot borrow anything from node_modules.
   const work = mkdtempSync(join(tmpdir(), 'hipaa-bench-'));

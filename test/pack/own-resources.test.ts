@@ -35,15 +35,15 @@ describe('the pack against its own SQS and SNS rules', function () {
       const verdicts = outcome.results.map((r) => `${r.logicalId} ${r.rule} ${r.compliance}`).sort();
       expect(verdicts).to.deep.equal(
         [
-          'ElastiCacheChangeDeadLetterQueue sqs-queue-encrypted NOT_APPLICABLE',
-          'ElastiCacheChangeDeadLetterQueue sqs-queue-tls-only NOT_APPLICABLE',
-          'ElastiCacheChangeQueue sqs-queue-encrypted NOT_APPLICABLE',
-          'ElastiCacheChangeQueue sqs-queue-tls-only NOT_APPLICABLE',
+          'ChangeDeadLetterQueue sqs-queue-encrypted NOT_APPLICABLE',
+          'ChangeDeadLetterQueue sqs-queue-tls-only NOT_APPLICABLE',
+          'ChangeQueue sqs-queue-encrypted NOT_APPLICABLE',
+          'ChangeQueue sqs-queue-tls-only NOT_APPLICABLE',
           'NotificationTopic sns-topic-encrypted COMPLIANT',
           'NotificationTopic sns-topic-tls-only COMPLIANT',
         ].sort(),
       );
-      expect(outcome.results.find((r) => r.logicalId === 'ElastiCacheChangeQueue')?.annotation).to.contain('EventBridge cannot send to a queue under the AWS managed key alias/aws/sqs');
+      expect(outcome.results.find((r) => r.logicalId === 'ChangeQueue')?.annotation).to.contain('EventBridge cannot send to a queue under the AWS managed key alias/aws/sqs');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
