@@ -39,6 +39,13 @@ const PACKAGE_OF_CLIENT: Readonly<Record<string, string>> = {
   STSClient: '@aws-sdk/client-sts',
   OrganizationsClient: '@aws-sdk/client-organizations',
   SecurityHubClient: '@aws-sdk/client-securityhub',
+  KafkaClient: '@aws-sdk/client-kafka',
+  OpenSearchClient: '@aws-sdk/client-opensearch',
+  OpenSearchServerlessClient: '@aws-sdk/client-opensearchserverless',
+  RDSClient: '@aws-sdk/client-rds',
+  MemoryDBClient: '@aws-sdk/client-memorydb',
+  SQSClient: '@aws-sdk/client-sqs',
+  SNSClient: '@aws-sdk/client-sns',
 };
 
 function clientOf(service: string): readonly [string, string] {
