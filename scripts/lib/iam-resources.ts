@@ -30,6 +30,7 @@ export const SAR_PAGES = {
   config: `${SAR}/list_awsconfig.html`,
   elasticache: `${SAR}/list_amazonelasticache.html`,
   es: `${SAR}/list_amazonopensearchservice.html`,
+  aoss: `${SAR}/list_amazonopensearchserverless.html`,
   events: `${SAR}/list_amazoneventbridge.html`,
   firehose: `${SAR}/list_amazonkinesisfirehose.html`,
   iam: `${SAR}/list_awsidentityandaccessmanagementiam.html`,
@@ -107,6 +108,11 @@ export const ACTION_RESOURCES: Readonly<Record<string, ActionScope>> = {
   // ListTags also takes applications and data sources; the pack reads domains' tags only.
   'es:ListTags': scoped('es', here('es', 'domain/*')),
   'es:UpdateDomainConfig': scoped('es', here('es', 'domain/*')),
+  // Amazon OpenSearch Serverless collections: arn:${Partition}:aoss:${Region}:${Account}:collection/${CollectionId}.
+  // The SAR lists aoss:collection for BatchGetCollection and ListTagsForResource, no resource type for ListCollections.
+  'aoss:ListCollections': none('aoss'),
+  'aoss:BatchGetCollection': scoped('aoss', here('aoss', 'collection/*')),
+  'aoss:ListTagsForResource': scoped('aoss', here('aoss', 'collection/*')),
 
   'events:PutEvents': scoped('events', here('events', 'event-bus/*')),
 
