@@ -27,8 +27,8 @@ const CITATION = '45 CFR 164.312(a)(2)(iv)';
  *
  * OpenSearch Serverless collections (periodic only: AWS Config does not record them) are always encrypted at rest;
  * their key, from the encryption policy that covers them, cannot change after creation ("Update requires:
- * Replacement", CloudFormation EncryptionConfig). Their resource ID is the collection ARN, which the domain document's
- * DomainId pattern refuses, so the linked document never runs on a collection: a person recreates it.
+ * Replacement", CloudFormation EncryptionConfig). The remediation is linked for domains only (its ResourceType), and a
+ * collection's resource ID, its ARN, fails the document's DomainId pattern besides: a person recreates the collection.
  * Scenario 8: Given a collection with an AWS owned key and requireCustomerManagedKey or allowedKmsKeyArns, Then NON_COMPLIANT.
  * Scenario 9: Given a collection with an AWS owned key and default parameters, Then COMPLIANT.
  * Scenario 10: Given a collection whose key cannot be read (none reported, no policy covers it), Then NON_COMPLIANT.
@@ -53,6 +53,8 @@ export const openSearchEncryptedAtRest = defineSafeguard({
     document: 'HIPAA-OpenSearchEnableEncryptionAtRest',
     automatic: false,
     resourceIdParameter: 'DomainId',
+    // Domains only: the document changes a domain in place; a collection's settings cannot change (see above).
+    resourceType: 'AWS::OpenSearch::Domain',
     maximumAutomaticAttempts: 1,
     retryAttemptSeconds: 600,
     parameters: {

@@ -49,6 +49,8 @@ export const openSearchEncryptedInTransit = defineSafeguard({
     document: 'HIPAA-OpenSearchEnforceTransitEncryption',
     automatic: false,
     resourceIdParameter: 'DomainId',
+    // Domains only: the document changes a domain in place; a collection's settings cannot change (see above).
+    resourceType: 'AWS::OpenSearch::Domain',
     maximumAutomaticAttempts: 1,
     retryAttemptSeconds: 600,
     parameters: {

@@ -264,6 +264,8 @@ async function* listCollections(clients: AwsClients, options: ListOptions = {}):
   const tags = new TagReader(clients, COLLECTION_RESOURCE_TYPE, (c) =>
     options.onNote?.({ resourceType: COLLECTION_RESOURCE_TYPE, source: 'api', tags: c.mode, ...(c.reason ? { reason: c.reason } : {}) }),
   );
+  // The tag source is chosen (and told through onNote) first, so a run over no collection still says how it listed them.
+  await tags.source();
   const ids: string[] = [];
   for await (const page of paginateListCollections({ client }, {})) {
     for (const s of page.collectionSummaries ?? []) if (s.id && s.status !== 'DELETING') ids.push(s.id);

@@ -298,8 +298,9 @@ describe('resources/opensearch', () => {
       };
       const owned = await judged({ Enc: policy({ Rules: [{ ResourceType: 'collection', Resource: ['collection/phi-*'] }], AWSOwnedKey: true }), Logs: collectionRes });
       expect(owned.map((r) => r[0])).to.deep.equal(['NON_COMPLIANT']);
+      // check-template shortens long annotations (the whole sentence is asserted in test/rules/opensearch-encrypted-at-rest.test.ts).
       expect(owned[0]?.[1]).to.equal(
-        'Collection phi-logs is encrypted at rest with an AWS owned key; requireCustomerManagedKey needs a customer managed key. The key of a collection cannot change after creation: create a new collection under an encryption policy with an allowed customer managed key and move the data. 45 CFR 164.312(a)(2)(iv)',
+        'Collection phi-logs is encrypted at rest with an AWS owned key; requireCustomerManagedKey needs a customer managed key. The key of a collection cannot change after creation: create a new collection under an encryption policy with… 45 CFR 164.312(a)(2)(iv)',
       );
       const elsewhere = await judged({ Logs: collectionRes });
       expect(elsewhere.map((r) => r[0])).to.deep.equal(['UNKNOWN']);
