@@ -20,6 +20,7 @@ import { checkTemplates } from '../../scripts/lib/check-template';
 import { encryptionFromPolicy, openSearchCollectionFromCloudFormation, openSearchDomainFromCloudFormation } from '../../rules/resources/cloudformation/opensearch';
 import { type OpenSearchCollection, collectionEncryptionOf, DomainConfiguration, type OpenSearchDomain, TLS_SECURITY_POLICIES, domainFromApi, openSearchDomainResource } from '../../rules/resources/opensearch';
 import { translateTerraform } from '../../rules/resources/terraform/plan-resources';
+import { planAsTemplate } from '../../scripts/lib/template/terraform';
 import { AwsClients } from '../../rules/runtime/clients';
 import { parseConfigurationItem } from '../../rules/runtime/event';
 import { judge, newJudgeContext } from '../../rules/runtime/judge';
@@ -307,6 +308,37 @@ describe('resources/opensearch', () => {
       expect(elsewhere[0]?.[1]).to.equal(
         'Collection phi-logs cannot be judged before deployment: the encryption policy of collection phi-logs (none here covers it: defined elsewhere) is not known. Set it in the template or check with account credentials. 45 CFR 164.312(a)(2)(iv)',
       );
+    });
+  });
+
+  describe('OpenSearch Serverless collections in Terraform plans', () => {
+    it('judges aws_opensearchserverless_collection by the encryption aws_opensearchserverless_security_policy of the same plan', async () => {
+      // Arrange: a `terraform show -json` plan with a KmsARN encryption policy over phi-* and a collection it covers
+      const doc = JSON.stringify({ Rules: [{ ResourceType: 'collection', Resource: ['collection/phi-*'] }], AWSOwnedKey: false, KmsARN: KEY_ARN });
+      const plan = {
+        format_version: '1.2',
+        planned_values: {
+          root_module: {
+            resources: [
+              { address: 'aws_opensearchserverless_security_policy.enc', mode: 'managed', type: 'aws_opensearchserverless_security_policy', values: { name: 'phi-enc', type: 'encryption', policy: doc } },
+              { address: 'aws_opensearchserverless_collection.logs', mode: 'managed', type: 'aws_opensearchserverless_collection', values: { name: 'phi-logs', type: 'SEARCH', tags: { team: 'records' } } },
+              { address: 'aws_opensearchserverless_collection.other', mode: 'managed', type: 'aws_opensearchserverless_collection', values: { name: 'other' } },
+            ],
+          },
+        },
+      };
+      const { template } = planAsTemplate(plan);
+      const resources = template.Resources as Record<string, { Type: string; Properties: unknown }>;
+      const all = Object.fromEntries(Object.entries(resources).map(([id, r]) => [id, { type: r.Type, properties: r.Properties }]));
+      const atRest = async (id: string) =>
+        (await judgeProperties({ resourceType: 'AWS::OpenSearchServerless::Collection', logicalId: id, properties: resources[id]?.Properties, template: all, rules: ['opensearch-encrypted-at-rest'] }))[0];
+      // Act and Assert
+      expect(translateTerraform('aws_opensearchserverless_collection', { name: 'phi-logs', tags_all: { team: 'records' } })).to.deep.equal({
+        resourceType: 'AWS::OpenSearchServerless::Collection',
+        properties: { Name: 'phi-logs', Tags: [{ Key: 'team', Value: 'records' }] },
+      });
+      expect(await atRest('aws_opensearchserverless_collection_logs')).to.deep.include({ compliance: 'COMPLIANT', annotation: `Collection phi-logs is encrypted at rest with KMS key ${KEY_ARN}. 45 CFR 164.312(a)(2)(iv)` });
+      expect(await atRest('aws_opensearchserverless_collection_other')).to.deep.include({ compliance: 'UNKNOWN', unresolved: ['the encryption policy of collection other (none here covers it: defined elsewhere)'] });
     });
   });
 
