@@ -1,5 +1,6 @@
 import { CreateAliasCommand, CreateKeyCommand, DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { AddTagsCommand, CreateDomainCommand, OpenSearchClient } from '@aws-sdk/client-opensearch';
+import { CreateCollectionCommand, CreateSecurityPolicyCommand, OpenSearchServerlessClient } from '@aws-sdk/client-opensearchserverless';
 import { mockClient } from 'aws-sdk-client-mock';
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
@@ -228,11 +229,18 @@ describe('opensearch-encrypted-at-rest', () => {
       await os.send(new CreateDomainCommand({ DomainName: 'encrypted', EngineVersion: 'OpenSearch_2.11', EncryptionAtRestOptions: { Enabled: true, KmsKeyId: CMK_ARN } }));
       await os.send(new CreateDomainCommand({ DomainName: 'sandbox', EngineVersion: 'OpenSearch_2.11', TagList: [{ Key: 'hipaa-safeguards:exempt', Value: 'CHG-9 synthetic data' }] }));
       await os.send(new AddTagsCommand({ ARN: 'arn:aws:es:us-east-1:123456789012:domain/encrypted', TagList: [{ Key: 'team', Value: 'records' }] }));
+      // And an OpenSearch Serverless collection under a KmsARN encryption policy (the kind moto 5.2.1 can create).
+      const aoss = new AwsClients({ region: 'us-east-1', endpoint: moto.endpoint }).get(OpenSearchServerlessClient);
+      const policy = JSON.stringify({ Rules: [{ ResourceType: 'collection', Resource: ['collection/phi-logs'] }], AWSOwnedKey: false, KmsARN: CMK_ARN });
+      await aoss.send(new CreateSecurityPolicyCommand({ name: 'phi-logs-enc', type: 'encryption', policy }));
+      const created = await aoss.send(new CreateCollectionCommand({ name: 'phi-logs' }));
       // Act
       const { results, failures } = await scan({ safeguards: [rule], region: 'us-east-1', endpoint: moto.endpoint, maxAttempts: 1 });
       // Assert
       expect(failures).to.deep.equal([]);
-      expect(Object.fromEntries(results.map((r) => [r.resourceId, r.compliance]))).to.deep.equal({
+      const collectionResult = results.find((r) => r.resourceType === 'AWS::OpenSearchServerless::Collection');
+      expect(collectionResult).to.deep.include({ resourceId: created.createCollectionDetail?.arn, compliance: 'COMPLIANT', annotation: `Collection phi-logs is encrypted at rest with KMS key ${CMK_ARN}. ${CITE}` });
+      expect(Object.fromEntries(results.filter((r) => r !== collectionResult).map((r) => [r.resourceId, r.compliance]))).to.deep.equal({
         '123456789012/plain': 'NON_COMPLIANT',
         '123456789012/encrypted': 'COMPLIANT',
         '123456789012/sandbox': 'NOT_APPLICABLE',
