@@ -19,6 +19,13 @@ const TLS_POLICY_NAME = new RegExp(`^(${TLS_SECURITY_POLICIES.join('|')})$`);
  *             (it cannot be ranked; the annotation names it).
  * Scenario 5: Given node-to-node encryption, HTTPS enforced and a policy at least as strong as the minimum, Then COMPLIANT.
  * Every failing setting changes in place (node-to-node on OpenSearch or Elasticsearch 6.7+): see the remediation.
+ *
+ * Scenario 6: Given an OpenSearch Serverless collection, Then COMPLIANT: it has no setting to weaken. "All
+ *             communication with OpenSearch Serverless endpoints uses TLS 1.2 encryption", client to endpoint, and data
+ *             is also encrypted in transit between the collection's internal components (Amazon OpenSearch Service
+ *             Developer Guide, What is Amazon OpenSearch Serverless?,
+ *             https://docs.aws.amazon.com/opensearch-service/latest/developerguide/serverless-overview.html).
+ *             COMPLIANT rather than NOT_APPLICABLE: the safeguard's requirement holds for it, by the service's design.
  */
 export const openSearchEncryptedInTransit = defineSafeguard({
   name: 'opensearch-encrypted-in-transit',
@@ -42,6 +49,8 @@ export const openSearchEncryptedInTransit = defineSafeguard({
     document: 'HIPAA-OpenSearchEnforceTransitEncryption',
     automatic: false,
     resourceIdParameter: 'DomainId',
+    // Domains only: the document changes a domain in place; a collection's settings cannot change (see above).
+    resourceType: 'AWS::OpenSearch::Domain',
     maximumAutomaticAttempts: 1,
     retryAttemptSeconds: 600,
     parameters: {
@@ -54,6 +63,10 @@ export const openSearchEncryptedInTransit = defineSafeguard({
   lookupActions: [],
 
   evaluate(domain, params) {
+    if (domain.kind === 'collection') {
+      // Scenario 6
+      return compliant(`Collection ${domain.name} accepts only TLS 1.2 or newer and encrypts traffic between its components (always, on OpenSearch Serverless). ${CITATION}`);
+    }
     const name = `Domain ${domain.name}`;
     if (!domain.nodeToNodeEncryption) {
       // Scenario 1

@@ -12,6 +12,8 @@ import { queuePolicyTemplateKey } from '../resources/sqs-queue';
 import { topicPolicyTemplateKey } from '../resources/sns-topic';
 import { PARAMETER_GROUP_TYPES, optionGroupFactsFromCloudFormation, parameterGroupFactsFromCloudFormation } from '../resources/cloudformation/rds';
 import type { OptionGroupFacts, ParameterGroupFacts } from '../resources/rds';
+import { type CollectionEncryption, collectionPolicyKey } from '../resources/opensearch';
+import { SECURITY_POLICY_CFN_TYPE, encryptionFromPolicy } from '../resources/cloudformation/opensearch';
 import { UnresolvedFactError } from './errors';
 import { hasMarker, parseRefMarker } from './markers';
 
@@ -24,6 +26,7 @@ const isJson = (text: string) => {
   }
 };
 const QUEUE_POLICY_PREFIX = queuePolicyTemplateKey('');
+const COLLECTION_POLICY_PREFIX = collectionPolicyKey('');
 const TOPIC_POLICY_PREFIX = topicPolicyTemplateKey('');
 /** The template resources that set a queue's or topic's policy, and the property that names it. */
 const POLICY_SOURCES = {
@@ -167,6 +170,7 @@ export class PreventionLookup extends Lookup {
     if (key.startsWith('rds:option-group:')) return this.optionGroup(key.slice('rds:option-group:'.length), key, load as () => Promise<OptionGroupFacts>) as Promise<T>;
     // A cache the template creates has no service update actions yet: nothing is pending.
     if (key === 'elasticache:pending-security-updates') return Promise.resolve([] as unknown as T);
+    if (key.startsWith(COLLECTION_POLICY_PREFIX)) return this.collectionEncryption(key.slice(COLLECTION_POLICY_PREFIX.length)) as Promise<T>;
     if (key.startsWith(QUEUE_POLICY_PREFIX)) return this.templatePolicy('queue', key.slice(QUEUE_POLICY_PREFIX.length)) as Promise<T>;
     if (key.startsWith(TOPIC_POLICY_PREFIX)) return this.templatePolicy('topic', key.slice(TOPIC_POLICY_PREFIX.length)) as Promise<T>;
     return this.fromAccount(key, `the fact ${key}`, '', load);
@@ -197,6 +201,28 @@ export class PreventionLookup extends Lookup {
     if (typeof document === 'string' && isJson(document)) return Promise.resolve(document);
     if (document !== null && typeof document === 'object' && !Array.isArray(document)) return Promise.resolve(document as Record<string, unknown>);
     return Promise.reject(new UnresolvedFactError(`the PolicyDocument of ${only?.logicalId ?? logicalId}`));
+  }
+
+  /**
+   * The key of an OpenSearch Serverless collection the template declares without EncryptionConfig: the one
+   * AWS::OpenSearchServerless::SecurityPolicy of Type `encryption` in the template whose Rules cover
+   * `collection/<name>`. None (a policy defined elsewhere, also when the account could be read: the pack does not read
+   * security policies), or several: UNKNOWN naming the fact, never a pass.
+   */
+  private collectionEncryption(name: string): Promise<CollectionEncryption> {
+    const found: { logicalId: string; encryption: CollectionEncryption }[] = [];
+    for (const [logicalId, resource] of Object.entries(this.template)) {
+      if (resource.type !== SECURITY_POLICY_CFN_TYPE) continue;
+      const props = (resource.properties ?? {}) as Record<string, unknown>;
+      if (props.Type !== 'encryption') continue;
+      const encryption = encryptionFromPolicy(props.Policy, name);
+      if (encryption) found.push({ logicalId, encryption });
+    }
+    if (found.length === 0) {
+      return Promise.reject(new UnresolvedFactError(`the encryption policy of collection ${name} (none here covers it: defined elsewhere)`));
+    }
+    if (found.length > 1) return Promise.reject(new UnresolvedFactError(`which encryption policy of collection ${name} applies (${found.map((f) => f.logicalId).join(', ')} all cover it)`));
+    return Promise.resolve((found[0] as { encryption: CollectionEncryption }).encryption);
   }
 
   /**

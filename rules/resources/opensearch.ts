@@ -1,4 +1,5 @@
 import { DescribeDomainsCommand, ListDomainNamesCommand, ListTagsCommand, OpenSearchClient } from '@aws-sdk/client-opensearch';
+import { BatchGetCollectionCommand, ListTagsForResourceCommand, OpenSearchServerlessClient, paginateListCollections } from '@aws-sdk/client-opensearchserverless';
 import * as z from 'zod/mini';
 import type { AwsClients } from '../runtime/clients';
 import { CONFIG_SOURCE_ACTIONS, configFirst } from '../runtime/config-source';
@@ -6,7 +7,14 @@ import { InvalidResponseError, MalformedEventError } from '../runtime/errors';
 import { type ConfigurationItem, describeIssues } from '../runtime/event';
 import { type ListOptions, type NormalizedResource, type ResourceAdapter, UnreadableResource } from '../runtime/safeguard';
 import { BULK_TAG_ACTIONS, TagReader } from '../runtime/tagging';
-import { OPENSEARCH_CFN_TYPE, openSearchDomainFromCloudFormation, openSearchDomainReads } from './cloudformation/opensearch';
+import {
+  COLLECTION_CFN_TYPE,
+  OPENSEARCH_CFN_TYPE,
+  openSearchCollectionFromCloudFormation,
+  openSearchCollectionReads,
+  openSearchDomainFromCloudFormation,
+  openSearchDomainReads,
+} from './cloudformation/opensearch';
 
 /**
  * An OpenSearch Service domain (OpenSearch or legacy Elasticsearch engine) as every safeguard sees it.
@@ -18,6 +26,7 @@ import { OPENSEARCH_CFN_TYPE, openSearchDomainFromCloudFormation, openSearchDoma
  * so it is not judged; the OpenSearch API lists domains of both engines and reports them all as AWS::OpenSearch::Domain.
  */
 export interface OpenSearchDomain extends NormalizedResource {
+  readonly kind?: 'domain';
   readonly name: string;
   readonly arn?: string;
   /** `OpenSearch_2.11`, `Elasticsearch_7.10`; absent when the source does not say (a template without EngineVersion). */
@@ -32,6 +41,51 @@ export interface OpenSearchDomain extends NormalizedResource {
 }
 
 export const OPENSEARCH_RESOURCE_TYPE = 'AWS::OpenSearch::Domain';
+
+/**
+ * How an OpenSearch Serverless collection's data is encrypted at rest. Collections are always encrypted (an encryption
+ * policy, or EncryptionConfig, must cover a collection before CreateCollection accepts it); only the key differs:
+ * - `awsOwnedKey`: an AWS owned key (encryption policy `"AWSOwnedKey": true`);
+ * - `kmsKey`: the KMS key BatchGetCollection reports as `kmsKeyArn` (policy `"KmsARN"`);
+ * - `unverifiable`: the key cannot be read (no kmsKeyArn reported; in a template, no encryption policy matches);
+ * - `templatePolicy`: a declared collection without EncryptionConfig, whose key the matching encryption policy of the
+ *   template decides (resolved in `gather` through `lookup.cached(collectionPolicyKey(name))`).
+ */
+export type CollectionEncryption =
+  | { readonly kind: 'awsOwnedKey' }
+  | { readonly kind: 'kmsKey'; readonly keyArn: string }
+  | { readonly kind: 'unverifiable'; readonly reason: string }
+  | { readonly kind: 'templatePolicy' };
+
+/**
+ * An OpenSearch Serverless collection. AWS Config does not record AWS::OpenSearchServerless::Collection (no such type
+ * in ../shared/reference/A-config-resource-schema): collections are judged periodically (and before deployment) only.
+ * Their resource ID is the collection ARN, so no collection ID can pass a domain document's DomainId pattern.
+ */
+export interface OpenSearchCollection extends NormalizedResource {
+  readonly kind: 'collection';
+  readonly name: string;
+  readonly arn?: string;
+  readonly encryption: CollectionEncryption;
+}
+
+export type OpenSearchResource = OpenSearchDomain | OpenSearchCollection;
+
+export const COLLECTION_RESOURCE_TYPE = 'AWS::OpenSearchServerless::Collection';
+
+/** The `lookup.cached` key of the encryption a declared collection gets from its template's encryption policy. */
+export const collectionPolicyKey = (name: string) => `aoss:encryption-policy:${name}`;
+
+/**
+ * BatchGetCollection's kmsKeyArn: a KMS key ARN, or `auto` for an AWS owned key (what the service reports for
+ * a collection under `"AWSOwnedKey": true`; moto 5.2.1 cannot create such a collection, so that answer is faked in
+ * test/resources/opensearch.test.ts). Anything else, or nothing, leaves the key unverifiable.
+ */
+export function collectionEncryptionOf(kmsKeyArn: string | null | undefined): CollectionEncryption {
+  if (kmsKeyArn === 'auto') return { kind: 'awsOwnedKey' };
+  if (kmsKeyArn && /^arn:aws[a-z-]*:kms:/.test(kmsKeyArn)) return { kind: 'kmsKey', keyArn: kmsKeyArn };
+  return { kind: 'unverifiable', reason: kmsKeyArn ? `BatchGetCollection reports kmsKeyArn ${kmsKeyArn}` : 'BatchGetCollection reports no kmsKeyArn' };
+}
 
 /** The AWS managed key OpenSearch Service encrypts with when no key is named ("default: uses default aws/es KMS key"). */
 export const DEFAULT_OPENSEARCH_KEY = 'alias/aws/es';
@@ -175,16 +229,88 @@ async function* listDomains(clients: AwsClients, options: ListOptions = {}): Asy
 
 const apiLister = { resourceType: OPENSEARCH_RESOURCE_TYPE, list: listDomains };
 
-export const openSearchDomainResource: ResourceAdapter<OpenSearchDomain> = {
-  resourceTypes: [OPENSEARCH_RESOURCE_TYPE],
-  cloudFormationTypes: [OPENSEARCH_CFN_TYPE],
+// BatchGetCollection's CollectionDetail (the OpenSearch Serverless API model): every member is optional there; the
+// view needs id, name and arn.
+const CollectionDetail = z.object({
+  id: z.string().check(z.minLength(1)),
+  name: z.string().check(z.minLength(1)),
+  arn: z.string().check(z.minLength(1)),
+  status: z.nullish(z.string()),
+  kmsKeyArn: z.nullish(z.string()),
+});
+
+export function collectionFromApi(detail: unknown, tags: Readonly<Record<string, string>>): OpenSearchCollection {
+  const parsed = CollectionDetail.safeParse(detail);
+  if (!parsed.success) {
+    throw new InvalidResponseError(`BatchGetCollection returned an incomplete CollectionDetail: ${describeIssues(parsed.error, 'collectionDetails')}.`, {
+      operation: 'OpenSearchServerless.BatchGetCollection',
+    });
+  }
+  const c = parsed.data;
+  return { id: c.arn, resourceType: COLLECTION_RESOURCE_TYPE, kind: 'collection', name: c.name, arn: c.arn, encryption: collectionEncryptionOf(c.kmsKeyArn), tags };
+}
+
+/** BatchGetCollection takes "Maximum number of 100 items" of ids (OpenSearch Serverless API Reference, BatchGetCollection). */
+export const COLLECTIONS_PER_BATCH_GET = 100;
+
+async function listCollectionTags(client: OpenSearchServerlessClient, arn: string): Promise<Record<string, string>> {
+  // ListTagsForResource has no pagination in the API model.
+  const out = await client.send(new ListTagsForResourceCommand({ resourceArn: arn }));
+  return Object.fromEntries((out.tags ?? []).filter((t) => t.key).map((t) => [t.key as string, t.value ?? '']));
+}
+
+async function* listCollections(clients: AwsClients, options: ListOptions = {}): AsyncIterable<OpenSearchCollection | UnreadableResource> {
+  const client = clients.get(OpenSearchServerlessClient);
+  const tags = new TagReader(clients, COLLECTION_RESOURCE_TYPE, (c) =>
+    options.onNote?.({ resourceType: COLLECTION_RESOURCE_TYPE, source: 'api', tags: c.mode, ...(c.reason ? { reason: c.reason } : {}) }),
+  );
+  // The tag source is chosen (and told through onNote) first, so a run over no collection still says how it listed them.
+  await tags.source();
+  const ids: string[] = [];
+  for await (const page of paginateListCollections({ client }, {})) {
+    for (const s of page.collectionSummaries ?? []) if (s.id && s.status !== 'DELETING') ids.push(s.id);
+  }
+  for (let i = 0; i < ids.length; i += COLLECTIONS_PER_BATCH_GET) {
+    const out = await client.send(new BatchGetCollectionCommand({ ids: ids.slice(i, i + COLLECTIONS_PER_BATCH_GET) }));
+    // A collection deleted since ListCollections comes back in collectionErrorDetails: it is gone, not failing.
+    for (const raw of out.collectionDetails ?? []) {
+      if (raw.status === 'DELETING') continue;
+      try {
+        const arn = raw.arn;
+        const collectionTags = arn ? await tags.tagsOf(arn, () => listCollectionTags(client, arn)) : {};
+        yield collectionFromApi(raw, collectionTags);
+      } catch (error) {
+        if (!(error instanceof InvalidResponseError)) throw error;
+        yield new UnreadableResource(COLLECTION_RESOURCE_TYPE, raw.arn ?? raw.id ?? raw.name ?? '(unnamed)', error);
+      }
+    }
+  }
+}
+
+const collectionLister = { resourceType: COLLECTION_RESOURCE_TYPE, list: listCollections };
+
+export const openSearchDomainResource: ResourceAdapter<OpenSearchResource> = {
+  resourceTypes: [OPENSEARCH_RESOURCE_TYPE, COLLECTION_RESOURCE_TYPE],
+  // AWS Config records domains only: collections are judged by the periodic run.
+  recordedTypes: [OPENSEARCH_RESOURCE_TYPE],
+  cloudFormationTypes: [OPENSEARCH_CFN_TYPE, COLLECTION_CFN_TYPE],
   // es:ListTags: tags per resource when tag:GetResources is refused (rules/runtime/tagging.ts).
   // Config first where it records the type (rules/runtime/config-source.ts), the OpenSearch API otherwise.
-  listActions: ['es:ListDomainNames', 'es:DescribeDomains', 'es:ListTags', ...BULK_TAG_ACTIONS, ...CONFIG_SOURCE_ACTIONS],
-  label: (d) => `Domain ${d.name}`,
+  // aoss:ListTagsForResource likewise for collections.
+  listActions: [
+    'es:ListDomainNames',
+    'es:DescribeDomains',
+    'es:ListTags',
+    'aoss:ListCollections',
+    'aoss:BatchGetCollection',
+    'aoss:ListTagsForResource',
+    ...BULK_TAG_ACTIONS,
+    ...CONFIG_SOURCE_ACTIONS,
+  ],
+  label: (r) => (r.kind === 'collection' ? `Collection ${r.name}` : `Domain ${r.name}`),
   fromConfigurationItem: domainFromItem,
-  listers: [configFirst(OPENSEARCH_RESOURCE_TYPE, domainFromItem, apiLister)],
+  listers: [configFirst<OpenSearchResource>(OPENSEARCH_RESOURCE_TYPE, domainFromItem, apiLister), collectionLister],
   // Prevention: the same view from AWS::OpenSearchService::Domain properties (CloudFormation's type name differs from Config's).
-  fromCloudFormation: (resource) => openSearchDomainFromCloudFormation(resource),
-  cloudFormationReads: { [OPENSEARCH_CFN_TYPE]: openSearchDomainReads },
+  fromCloudFormation: (resource) => (resource.resourceType === COLLECTION_CFN_TYPE ? openSearchCollectionFromCloudFormation(resource) : openSearchDomainFromCloudFormation(resource)),
+  cloudFormationReads: { [OPENSEARCH_CFN_TYPE]: openSearchDomainReads, [COLLECTION_CFN_TYPE]: openSearchCollectionReads },
 };

@@ -22,6 +22,7 @@ export type ServiceId =
   | 'organizations'
   | 'securityhub'
   | 'es'
+  | 'aoss'
   | 'memorydb'
   | 'sqs'
   | 'sns'
@@ -87,6 +88,12 @@ export const RATE_LIMITS: readonly RateLimit[] = [
     (operation): RateLimit => ({ service: 'es', operation, ...DEFAULT_RATE, source: undocumented('https://docs.aws.amazon.com/opensearch-service/latest/developerguide/limits.html lists no API request rates') }),
   ),
 
+  // Amazon OpenSearch Serverless (IAM prefix aoss): its quotas (https://docs.aws.amazon.com/opensearch-service/latest/developerguide/limits.html,
+  // "OpenSearch Serverless quotas") list collection, index and OCU limits, no API request rates.
+  ...(['ListCollections', 'BatchGetCollection', 'ListTagsForResource'] as const).map(
+    (operation): RateLimit => ({ service: 'aoss', operation, ...DEFAULT_RATE, source: undocumented('OpenSearch Serverless quotas list no API request rates') }),
+  ),
+
   // MemoryDB: its quotas page (https://docs.aws.amazon.com/memorydb/latest/devguide/quota-limits.html) lists
   // resource counts only (nodes, parameter groups, users, ...), no API request rates.
   ...(['DescribeClusters', 'DescribeACLs', 'DescribeUsers', 'ListTags'] as const).map(
@@ -140,6 +147,7 @@ export const CLIENT_SERVICES: Readonly<Record<string, ServiceId>> = {
   ElastiCacheClient: 'elasticache',
   KafkaClient: 'kafka',
   OpenSearchClient: 'es',
+  OpenSearchServerlessClient: 'aoss',
   RDSClient: 'rds',
   KMSClient: 'kms',
   ConfigServiceClient: 'config',

@@ -167,6 +167,12 @@ export interface RemediationLink {
   readonly automatic: boolean;
   /** Document parameter that receives the resource ID (RESOURCE_ID). */
   readonly resourceIdParameter: string;
+  /**
+   * The one type the document remediates when the rule judges several (the RemediationConfiguration's ResourceType):
+   * the others get no remediation (OpenSearch: domains only, never a serverless collection). Absent: the rule's only
+   * type, or every type when it has several.
+   */
+  readonly resourceType?: string;
   /** Config's MaximumAutomaticAttempts, 1 to 25. */
   readonly maximumAutomaticAttempts: number;
   readonly retryAttemptSeconds: number;

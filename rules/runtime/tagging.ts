@@ -28,6 +28,8 @@ export const TAGGING_TYPES: Readonly<Record<string, string>> = {
   'AWS::ElastiCache::ServerlessCache': 'elasticache:serverlesscache',
   // arn:aws:es:...:domain/x
   'AWS::OpenSearch::Domain': 'es:domain',
+  // arn:aws:aoss:...:collection/<id>
+  'AWS::OpenSearchServerless::Collection': 'aoss:collection',
   'AWS::MemoryDB::Cluster': 'memorydb:cluster',
   // arn:aws:sqs:<region>:<account>:<queue> and arn:aws:sns:<region>:<account>:<topic> have no resource-type part.
   'AWS::SQS::Queue': 'sqs',
@@ -49,6 +51,7 @@ export const PER_RESOURCE_TAG_ACTIONS: Readonly<Record<string, string>> = {
   'AWS::ElastiCache::CacheCluster': 'elasticache:ListTagsForResource',
   'AWS::ElastiCache::ServerlessCache': 'elasticache:ListTagsForResource',
   'AWS::OpenSearch::Domain': 'es:ListTags',
+  'AWS::OpenSearchServerless::Collection': 'aoss:ListTagsForResource',
   'AWS::MemoryDB::Cluster': 'memorydb:ListTags',
   'AWS::SQS::Queue': 'sqs:ListQueueTags',
   'AWS::SNS::Topic': 'sns:ListTagsForResource',

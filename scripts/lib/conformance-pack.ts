@@ -205,8 +205,9 @@ export function buildPack(safeguards: readonly Safeguard[]): PackTemplate {
       DependsOn: names.rule,
       Properties: {
         ConfigRuleName: s.name,
-        // Optional: a rule over several types leaves it out and remediates them all with the one document.
-        ...(s.resource.resourceTypes.length === 1 ? { ResourceType: s.resource.resourceTypes[0] } : {}),
+        // Optional: a rule over several types leaves it out and remediates them all with the one document, unless the
+        // link names the one type its document handles.
+        ...(r.resourceType ? { ResourceType: r.resourceType } : s.resource.resourceTypes.length === 1 ? { ResourceType: s.resource.resourceTypes[0] } : {}),
         TargetType: 'SSM_DOCUMENT',
         TargetId: r.document,
         Automatic: r.automatic,

@@ -56,6 +56,8 @@ export const TAG_ACTIONS_BY_RESOURCE_TYPE: Readonly<Record<string, readonly stri
   'AWS::MSK::ServerlessCluster': ['kafka:TagResource', 'kafka:UntagResource', 'kafka:CreateClusterV2'],
   // list_amazonopensearchservice: CreateDomain takes TagList.
   'AWS::OpenSearch::Domain': ['es:AddTags', 'es:RemoveTags', 'es:CreateDomain'],
+  // list_amazonopensearchserverless: CreateCollection takes tags (and authorizes aoss:TagResource with it).
+  'AWS::OpenSearchServerless::Collection': ['aoss:TagResource', 'aoss:UntagResource', 'aoss:CreateCollection'],
   'AWS::MemoryDB::Cluster': ['memorydb:TagResource', 'memorydb:UntagResource', 'memorydb:CreateCluster'],
   'AWS::SQS::Queue': ['sqs:TagQueue', 'sqs:UntagQueue', 'sqs:CreateQueue'],
   'AWS::SNS::Topic': ['sns:TagResource', 'sns:UntagResource', 'sns:CreateTopic'],

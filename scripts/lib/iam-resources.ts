@@ -30,6 +30,7 @@ export const SAR_PAGES = {
   config: `${SAR}/list_awsconfig.html`,
   elasticache: `${SAR}/list_amazonelasticache.html`,
   es: `${SAR}/list_amazonopensearchservice.html`,
+  aoss: `${SAR}/list_amazonopensearchserverless.html`,
   events: `${SAR}/list_amazoneventbridge.html`,
   firehose: `${SAR}/list_amazonkinesisfirehose.html`,
   iam: `${SAR}/list_awsidentityandaccessmanagementiam.html`,
@@ -107,6 +108,12 @@ export const ACTION_RESOURCES: Readonly<Record<string, ActionScope>> = {
   // ListTags also takes applications and data sources; the pack reads domains' tags only.
   'es:ListTags': scoped('es', here('es', 'domain/*')),
   'es:UpdateDomainConfig': scoped('es', here('es', 'domain/*')),
+  // Amazon OpenSearch Serverless collections: arn:${Partition}:aoss:${Region}:${Account}:collection/${CollectionId}.
+  // The SAR as cfn-lint ships it (the test's source) lists no resource type for any of these three, so they take `*`
+  // (a later SAR that scopes BatchGetCollection to aoss:collection would still accept `*`).
+  'aoss:ListCollections': none('aoss'),
+  'aoss:BatchGetCollection': none('aoss'),
+  'aoss:ListTagsForResource': none('aoss'),
 
   'events:PutEvents': scoped('events', here('events', 'event-bus/*')),
 

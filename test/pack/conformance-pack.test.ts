@@ -188,7 +188,7 @@ describe('conformance-packs/hipaa-safeguards.yaml', () => {
         );
         expect(p).to.deep.equal({
           ConfigRuleName: s.name,
-          ...(s.resource.resourceTypes.length === 1 ? { ResourceType: s.resource.resourceTypes[0] } : {}),
+          ...(link.resourceType ? { ResourceType: link.resourceType } : s.resource.resourceTypes.length === 1 ? { ResourceType: s.resource.resourceTypes[0] } : {}),
           TargetType: 'SSM_DOCUMENT',
           TargetId: link.document,
           Automatic: link.automatic,

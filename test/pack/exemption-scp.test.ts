@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -33,7 +34,16 @@ const MODEL_OF: Record<string, string> = {
   sqs: 'sqs-2012-11-05.service-2.json',
   sns: 'sns-2010-03-31.service-2.json',
 };
+/** IAM prefixes whose model is not in ../shared/reference: read from the installed botocore (its service name). */
+const BOTOCORE_ONLY: Record<string, string> = { aoss: 'opensearchserverless' };
 const operationsOf = (prefix: string): string[] => {
+  const service = BOTOCORE_ONLY[prefix];
+  if (service) {
+    const script = `import json, botocore.session; print(json.dumps(list(botocore.session.get_session().get_service_model('${service}').operation_names)))`;
+    const run = spawnSync('python3', ['-c', script], { encoding: 'utf8' });
+    if (run.status !== 0) throw new Error(`botocore cannot load ${service}: ${run.stderr}`);
+    return JSON.parse(run.stdout) as string[];
+  }
   const file = MODEL_OF[prefix];
   if (!file) throw new Error(`No service model is mapped for IAM prefix ${prefix}; add it to MODEL_OF.`);
   return Object.keys((JSON.parse(readFileSync(join(MODELS, file), 'utf8')) as { operations: object }).operations);

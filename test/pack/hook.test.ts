@@ -82,6 +82,7 @@ describe('prevention hook templates', () => {
             'AWS::MSK::Cluster',
             'AWS::MSK::ServerlessCluster',
             'AWS::OpenSearchService::Domain',
+            'AWS::OpenSearchServerless::Collection',
             'AWS::MemoryDB::Cluster',
             'AWS::SQS::Queue',
             'AWS::SNS::Topic',

@@ -26,6 +26,7 @@ import { IAMClient, UpdateAssumeRolePolicyCommand } from '@aws-sdk/client-iam';
 import { DeleteClusterCommand, KafkaClient } from '@aws-sdk/client-kafka';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { CreateDomainCommand, DeleteDomainCommand, DescribeDomainCommand, ListTagsCommand, OpenSearchClient } from '@aws-sdk/client-opensearch';
+import { CreateCollectionCommand, CreateSecurityPolicyCommand, OpenSearchServerlessClient } from '@aws-sdk/client-opensearchserverless';
 import {
   CreateDBInstanceCommand,
   CreateDBParameterGroupCommand,
@@ -287,6 +288,11 @@ describe('generated roles against an IAM-enforcing moto (every call the code mak
     await createProvisioned(admin.kafka, 'claims', { EncryptionInTransit: { ClientBroker: 'TLS_PLAINTEXT', InCluster: true } });
     await createServerless(admin.kafka, 'events');
     await admin.openSearch.send(new CreateDomainCommand({ DomainName: 'phi-search', EngineVersion: 'OpenSearch_2.11' }));
+    // OpenSearch Serverless: moto 5.2.1 creates a collection only under a KmsARN encryption policy.
+    const aoss = new OpenSearchServerlessClient(moto.clientConfig(moto.admin));
+    const encryption = { Rules: [{ ResourceType: 'collection', Resource: ['collection/phi-logs'] }], AWSOwnedKey: false, KmsARN: key };
+    await aoss.send(new CreateSecurityPolicyCommand({ name: 'phi-logs-enc', type: 'encryption', policy: JSON.stringify(encryption) }));
+    await aoss.send(new CreateCollectionCommand({ name: 'phi-logs' }));
     // MemoryDB: moto's clusters, and the ACLs and users scripts/lib/moto_server.py fakes in moto's handler (moto still authorizes them).
     await createPasswordAcl(admin.memoryDb, 'phi-acl', ['phi-app']);
     await createMemoryDbCluster(admin.memoryDb, { name: 'phi-cache', acl: 'phi-acl', ...(key ? { kmsKeyId: key } : {}) });

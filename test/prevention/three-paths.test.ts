@@ -19,6 +19,7 @@ import {
 } from '@aws-sdk/client-elasticache';
 import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { DescribeDomainsCommand, ListDomainNamesCommand, OpenSearchClient } from '@aws-sdk/client-opensearch';
+import { BatchGetCollectionCommand, ListCollectionsCommand, OpenSearchServerlessClient } from '@aws-sdk/client-opensearchserverless';
 import { DescribeACLsCommand, DescribeClustersCommand, DescribeUsersCommand as DescribeMemoryDbUsersCommand, ListTagsCommand, MemoryDBClient } from '@aws-sdk/client-memorydb';
 import { GetResourcesCommand, ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import { DescribeDBClustersCommand, DescribeDBInstancesCommand, DescribeDBParametersCommand, RDSClient } from '@aws-sdk/client-rds';
@@ -58,6 +59,8 @@ let restorers: (() => void)[] = [];
 /** A client mock restored after the test. */
 const newTaggingMock = () => mockClient(ResourceGroupsTaggingAPIClient);
 let tagging: ReturnType<typeof newTaggingMock>;
+const newAossMock = () => mockClient(OpenSearchServerlessClient);
+let aoss: ReturnType<typeof newAossMock>;
 
 function track<T extends { restore(): void }>(m: T): T {
   restorers.push(() => m.restore());
@@ -119,6 +122,9 @@ describe('prevention: the three paths agree', () => {
     // The listers read tags in bulk (tag:GetResources lists tagged resources only): none, unless a test says so.
     tagging = track(newTaggingMock());
     tagging.on(GetResourcesCommand).resolves({ ResourceTagMappingList: [] });
+    // The OpenSearch rules list serverless collections too: none, unless a test says so.
+    aoss = track(newAossMock());
+    aoss.on(ListCollectionsCommand).resolves({ collectionSummaries: [] });
   });
   afterEach(() => {
     for (const restore of restorers) restore();
@@ -637,6 +643,50 @@ describe('prevention: the three paths agree', () => {
     });
   });
 
+  it('AWS::OpenSearchServerless::Collection: API and template (EncryptionConfig, or the template\'s encryption policy) give one verdict per state and rule', async () => {
+    // Arrange: the key as BatchGetCollection reports it (kmsKeyArn; auto for an AWS owned key) and as a template declares it
+    const states: { name: string; kmsKeyArn: string; template: Record<string, unknown>; tags?: Record<string, string> }[] = [
+      { name: 'owned', kmsKeyArn: 'auto', template: {} },
+      { name: 'customer', kmsKeyArn: KEY, template: { EncryptionConfig: { KmsKeyArn: asTemplateKey(KEY) } } },
+      { name: 'disabled', kmsKeyArn: OFF_KEY, template: {} },
+      { name: 'exempt', kmsKeyArn: 'auto', template: { EncryptionConfig: { AWSOwnedKey: true } }, tags: { 'hipaa-safeguards:exempt': 'CHG-6' } },
+    ];
+    const policy = (name: string, rules: string[], key: Record<string, unknown>): TemplateResource => ({
+      type: 'AWS::OpenSearchServerless::SecurityPolicy',
+      properties: { Name: name, Type: 'encryption', Policy: JSON.stringify({ Rules: [{ ResourceType: 'collection', Resource: rules }], ...key }) },
+    });
+    const policies = {
+      OwnedPolicy: policy('owned-enc', ['collection/own*'], { AWSOwnedKey: true }),
+      DisabledKeyPolicy: policy('disabled-enc', ['collection/disabled'], { AWSOwnedKey: false, KmsARN: asTemplateKey(OFF_KEY) }),
+    };
+    const parameters = { 'opensearch-encrypted-at-rest': { requireCustomerManagedKey: 'true' } };
+    const arn = (id: string) => `arn:aws:aoss:${REGION}:${ACCOUNT}:collection/${id}`;
+    aoss.on(ListCollectionsCommand).resolves({ collectionSummaries: states.map((s) => ({ id: s.name, name: s.name, status: 'ACTIVE', arn: arn(s.name) })) });
+    aoss.on(BatchGetCollectionCommand).resolves({ collectionDetails: states.map((s) => ({ id: s.name, name: s.name, arn: arn(s.name), status: 'ACTIVE', kmsKeyArn: s.kmsKeyArn })) });
+    // The same rules list domains: none here.
+    track(mockClient(OpenSearchClient)).on(ListDomainNamesCommand).resolves({ DomainNames: [] });
+    tagging.on(GetResourcesCommand).resolves({ ResourceTagMappingList: states.filter((s) => s.tags).map((s) => ({ ResourceARN: arn(s.name), Tags: tagList(s.tags) })) });
+    // Act
+    const api = await viaApi('AWS::OpenSearchServerless::Collection', parameters);
+    const declared = await viaTemplate(
+      'AWS::OpenSearchServerless::Collection',
+      states.map((s) => ({ name: s.name, template: { Name: s.name, ...s.template, Tags: tagList(s.tags) } })),
+      parameters,
+      policies,
+    );
+    // A template names a collection; once it exists, its resource ID is its ARN (here the ID is the name).
+    const tpl = Object.fromEntries(Object.entries(declared).map(([k, v]) => [arn(k.split(' ')[0] ?? '') + ' ' + k.split(' ')[1], v]));
+    // Assert
+    expect(tpl).to.deep.equal(api);
+    expect(api).to.deep.include({
+      [`${arn('owned')} opensearch-encrypted-at-rest`]: 'NON_COMPLIANT',
+      [`${arn('customer')} opensearch-encrypted-at-rest`]: 'COMPLIANT',
+      [`${arn('disabled')} opensearch-encrypted-at-rest`]: 'NON_COMPLIANT',
+      [`${arn('exempt')} opensearch-encrypted-at-rest`]: 'NOT_APPLICABLE',
+      [`${arn('owned')} opensearch-encrypted-in-transit`]: 'COMPLIANT',
+    });
+  });
+
   it('covers every resource type of the catalog', () => {
     const covered = [
       'AWS::Kinesis::Stream',
@@ -646,6 +696,7 @@ describe('prevention: the three paths agree', () => {
       'AWS::ElastiCache::CacheCluster',
       'AWS::ElastiCache::ServerlessCache',
       'AWS::OpenSearch::Domain',
+      'AWS::OpenSearchServerless::Collection',
       'AWS::RDS::DBInstance',
       'AWS::RDS::DBCluster',
     ];

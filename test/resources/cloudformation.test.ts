@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { catalog } from '../../rules/catalog';
@@ -41,6 +41,14 @@ function hasPath(root: JsonSchema, path: string): boolean {
   return true;
 }
 
+/**
+ * Types whose registry schema is not in ../shared/reference/B-cfn-resource-schemas: their builders read only
+ * properties the CloudFormation Template Reference documents (named in the builder's comment). The test below checks
+ * the file is still absent, so a schema that arrives is used.
+ */
+const NO_REGISTRY_SCHEMA = ['AWS::OpenSearchServerless::Collection'];
+const registryFile = (type: string) => join(REFERENCE_DIR, 'B-cfn-resource-schemas', `${type.toLowerCase().replaceAll('::', '-')}.json`);
+
 const schemas: [string, Parameters<typeof leafPaths>[0]][] = [
   ['AWS::Kinesis::Stream', StreamProperties],
   ['AWS::KinesisVideo::Stream', VideoProperties],
@@ -78,6 +86,10 @@ describe('resources/cloudformation', () => {
         for (const type of cloudFormationTypesOf(s.resource)) expect(reads, type).to.have.property(type);
       }
       for (const [type, paths] of Object.entries(reads)) {
+        if (NO_REGISTRY_SCHEMA.includes(type)) {
+          expect(existsSync(registryFile(type)), `${type} has a registry schema now: check its paths`).to.equal(false);
+          continue;
+        }
         const registry = registrySchema(type);
         for (const path of Object.keys(paths)) expect(hasPath(registry, path), `${type} ${path}`).to.equal(true);
       }

@@ -1,15 +1,26 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AddTagsCommand, CreateDomainCommand, DescribeDomainsCommand, ListDomainNamesCommand, ListTagsCommand, OpenSearchClient } from '@aws-sdk/client-opensearch';
+import {
+  BatchGetCollectionCommand,
+  CreateCollectionCommand,
+  CreateSecurityPolicyCommand,
+  ListCollectionsCommand,
+  ListTagsForResourceCommand,
+  OpenSearchServerlessClient,
+} from '@aws-sdk/client-opensearchserverless';
 import { GetResourcesCommand, ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import { mockClient } from 'aws-sdk-client-mock';
 import { expect } from 'chai';
 import { openSearchEncryptedAtRest } from '../../rules/opensearch-encrypted-at-rest';
 import { openSearchEncryptedInTransit } from '../../rules/opensearch-encrypted-in-transit';
 import { judgeProperties } from '../../rules/prevention/judge';
-import { openSearchDomainFromCloudFormation } from '../../rules/resources/cloudformation/opensearch';
-import { DomainConfiguration, type OpenSearchDomain, TLS_SECURITY_POLICIES, domainFromApi, openSearchDomainResource } from '../../rules/resources/opensearch';
+import { checkTemplates } from '../../scripts/lib/check-template';
+import { encryptionFromPolicy, openSearchCollectionFromCloudFormation, openSearchDomainFromCloudFormation } from '../../rules/resources/cloudformation/opensearch';
+import { type OpenSearchCollection, collectionEncryptionOf, DomainConfiguration, type OpenSearchDomain, TLS_SECURITY_POLICIES, domainFromApi, openSearchDomainResource } from '../../rules/resources/opensearch';
 import { translateTerraform } from '../../rules/resources/terraform/plan-resources';
+import { planAsTemplate } from '../../scripts/lib/template/terraform';
 import { AwsClients } from '../../rules/runtime/clients';
 import { parseConfigurationItem } from '../../rules/runtime/event';
 import { judge, newJudgeContext } from '../../rules/runtime/judge';
@@ -39,15 +50,21 @@ const item = (configuration: Record<string, unknown>, tags: Record<string, strin
 const fromItem = (configuration: Record<string, unknown>, tags?: Record<string, string>) => {
   const read = openSearchDomainResource.fromConfigurationItem;
   if (!read) throw new Error('OpenSearch domains are recorded by Config');
-  return read(item(configuration, tags));
+  // A configuration item is always a domain (Config does not record collections).
+  return read(item(configuration, tags)) as OpenSearchDomain;
+};
+const listCollections = (clients: AwsClients, options?: ListOptions) => {
+  const lister = openSearchDomainResource.listers[1];
+  if (!lister) throw new Error('no collection lister');
+  return lister.list(clients, options);
 };
 const listDomains = (clients: AwsClients, options?: ListOptions) => {
   const [lister] = openSearchDomainResource.listers;
   if (!lister) throw new Error('no lister');
   return lister.list(clients, options);
 };
-async function collect(items: AsyncIterable<OpenSearchDomain | UnreadableResource>): Promise<(OpenSearchDomain | UnreadableResource)[]> {
-  const out: (OpenSearchDomain | UnreadableResource)[] = [];
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
   for await (const i of items) out.push(i);
   return out;
 }
@@ -176,6 +193,152 @@ describe('resources/opensearch', () => {
       const out = await collect(listDomains(clients()));
       expect(out).to.have.length(11);
       expect(os.commandCalls(DescribeDomainsCommand).map((c) => (c.args[0].input as { DomainNames: string[] }).DomainNames.length)).to.deep.equal([5, 5, 1]);
+    });
+  });
+
+  describe('OpenSearch Serverless collections (moto 5.2.1 models collections under KmsARN encryption policies)', () => {
+    let clients: AwsClients;
+    let tagging: TaggingMock | undefined;
+    beforeEach(async function () {
+      this.timeout(60_000);
+      const moto = await useMoto();
+      clients = new AwsClients({ region: 'us-east-1', endpoint: moto.endpoint });
+    });
+    afterEach(() => {
+      tagging?.restore();
+      tagging = undefined;
+    });
+
+    it('lists collections with the key BatchGetCollection reports and reads tags per collection when tag:GetResources is refused', async () => {
+      // Arrange
+      const aoss = clients.get(OpenSearchServerlessClient);
+      const policy = JSON.stringify({ Rules: [{ ResourceType: 'collection', Resource: ['collection/phi-logs'] }], AWSOwnedKey: false, KmsARN: KEY_ARN });
+      await aoss.send(new CreateSecurityPolicyCommand({ name: 'phi-logs-enc', type: 'encryption', policy }));
+      await aoss.send(new CreateCollectionCommand({ name: 'phi-logs', tags: [{ key: 'hipaa-safeguards:exempt', value: 'CHG-2' }] }));
+      tagging = taggingDenied();
+      const notes: ListingNote[] = [];
+      // Act
+      const out = (await collect(listCollections(clients, { onNote: (n) => notes.push(n) }))) as OpenSearchCollection[];
+      // Assert
+      expect(out).to.have.length(1);
+      expect(out[0]).to.deep.include({ resourceType: 'AWS::OpenSearchServerless::Collection', kind: 'collection', name: 'phi-logs', encryption: { kind: 'kmsKey', keyArn: KEY_ARN }, tags: { 'hipaa-safeguards:exempt': 'CHG-2' } });
+      expect(out[0]?.id).to.match(/^arn:aws:aoss:us-east-1:123456789012:collection\/[a-z0-9]+$/);
+      expect(notes.map((n) => n.tags)).to.deep.equal(['per-resource']);
+    });
+
+    it('reads kmsKeyArn auto as an AWS owned key, none as unverifiable (BatchGetCollection faked: moto 5.2.1 fails on an AWSOwnedKey policy)', async () => {
+      const aoss = mockClient(OpenSearchServerlessClient);
+      tagging = taggingDenied();
+      try {
+        const arn = (id: string) => `arn:aws:aoss:us-east-1:${ACCOUNT}:collection/${id}`;
+        // Shapes of the OpenSearch Serverless API model: CollectionSummary, CollectionDetail, Tag.
+        aoss.on(ListCollectionsCommand).resolves({ collectionSummaries: [{ id: 'aaa111', name: 'owned', status: 'ACTIVE', arn: arn('aaa111') }, { id: 'bbb222', name: 'silent', status: 'ACTIVE', arn: arn('bbb222') }] });
+        aoss.on(BatchGetCollectionCommand).resolves({
+          collectionDetails: [
+            { id: 'aaa111', name: 'owned', arn: arn('aaa111'), status: 'ACTIVE', kmsKeyArn: 'auto' },
+            { id: 'bbb222', name: 'silent', arn: arn('bbb222'), status: 'ACTIVE' },
+          ],
+        });
+        aoss.on(ListTagsForResourceCommand).resolves({ tags: [] });
+        const out = (await collect(listCollections(new AwsClients({ region: 'us-east-1' })))) as OpenSearchCollection[];
+        expect(out.map((c) => c.encryption)).to.deep.equal([{ kind: 'awsOwnedKey' }, { kind: 'unverifiable', reason: 'BatchGetCollection reports no kmsKeyArn' }]);
+      } finally {
+        aoss.restore();
+      }
+    });
+
+    it('fails only the collection whose CollectionDetail lacks its arn', async () => {
+      const aoss = mockClient(OpenSearchServerlessClient);
+      tagging = taggingDenied();
+      try {
+        aoss.on(ListCollectionsCommand).resolves({ collectionSummaries: [{ id: 'aaa111' }, { id: 'bbb222' }] });
+        aoss.on(BatchGetCollectionCommand).resolves({ collectionDetails: [{ id: 'aaa111', name: 'a' }, { id: 'bbb222', name: 'b', arn: `arn:aws:aoss:us-east-1:${ACCOUNT}:collection/bbb222`, kmsKeyArn: KEY_ARN }] });
+        aoss.on(ListTagsForResourceCommand).resolves({ tags: [] });
+        const out = await collect(listCollections(new AwsClients({ region: 'us-east-1' })));
+        expect(out[0]).to.be.instanceOf(UnreadableResource);
+        expect((out[0] as UnreadableResource).error.message).to.match(/collectionDetails\.arn/);
+        expect((out[1] as OpenSearchCollection).name).to.equal('b');
+      } finally {
+        aoss.restore();
+      }
+    });
+
+    it('tells a KMS key ARN, auto and anything else apart', () => {
+      expect(collectionEncryptionOf(KEY_ARN)).to.deep.equal({ kind: 'kmsKey', keyArn: KEY_ARN });
+      expect(collectionEncryptionOf('auto')).to.deep.equal({ kind: 'awsOwnedKey' });
+      expect(collectionEncryptionOf('x')).to.deep.equal({ kind: 'unverifiable', reason: 'BatchGetCollection reports kmsKeyArn x' });
+    });
+  });
+
+  describe('OpenSearch Serverless collections in templates', () => {
+    const policy = (doc: Record<string, unknown>) => ({ Type: 'AWS::OpenSearchServerless::SecurityPolicy', Properties: { Name: 'enc', Type: 'encryption', Policy: JSON.stringify(doc) } });
+    const collectionRes = { Type: 'AWS::OpenSearchServerless::Collection', Properties: { Name: 'phi-logs' } };
+
+    it('matches encryption policy patterns with * wildcards against collection/<name>', () => {
+      const doc = (resource: string[]) => ({ Rules: [{ ResourceType: 'collection', Resource: resource }], AWSOwnedKey: true });
+      expect(encryptionFromPolicy(JSON.stringify(doc(['collection/phi-*'])), 'phi-logs')).to.deep.equal({ kind: 'awsOwnedKey' });
+      expect(encryptionFromPolicy(JSON.stringify(doc(['collection/other'])), 'phi-logs')).to.equal(undefined);
+      expect(encryptionFromPolicy(JSON.stringify({ ...doc(['collection/*']), AWSOwnedKey: false, KmsARN: KEY_ARN }), 'phi-logs')).to.deep.equal({ kind: 'kmsKey', keyArn: KEY_ARN });
+    });
+
+    it('takes EncryptionConfig when the collection sets it, else leaves the key to the template policy', () => {
+      const c = (properties: Record<string, unknown>) => openSearchCollectionFromCloudFormation({ resourceType: 'AWS::OpenSearchServerless::Collection', logicalId: 'Logs', properties });
+      expect(c({ Name: 'phi-logs', EncryptionConfig: { KmsKeyArn: KEY_ARN } }).encryption).to.deep.equal({ kind: 'kmsKey', keyArn: KEY_ARN });
+      expect(c({ EncryptionConfig: { AWSOwnedKey: 'true' } })).to.deep.include({ name: 'Logs', encryption: { kind: 'awsOwnedKey' } });
+      expect(c({ Name: 'phi-logs' }).encryption).to.deep.equal({ kind: 'templatePolicy' });
+    });
+
+    it('judges a collection by the encryption policy of the same template, and UNKNOWN when the policy is defined elsewhere', async () => {
+      const params = { requireCustomerManagedKey: 'true' };
+      const judged = async (template: Record<string, unknown>) => {
+        const dir = mkdtempSync(join(tmpdir(), 'aoss-'));
+        const file = join(dir, 'template.json');
+        writeFileSync(file, JSON.stringify({ Resources: template }));
+        const { results } = await checkTemplates({ paths: [file], rules: ['opensearch-encrypted-at-rest'], parameters: { 'opensearch-encrypted-at-rest': params } });
+        return results.filter((r) => r.rule === 'opensearch-encrypted-at-rest').map((r) => [r.compliance, r.annotation]);
+      };
+      const owned = await judged({ Enc: policy({ Rules: [{ ResourceType: 'collection', Resource: ['collection/phi-*'] }], AWSOwnedKey: true }), Logs: collectionRes });
+      expect(owned.map((r) => r[0])).to.deep.equal(['NON_COMPLIANT']);
+      // check-template shortens long annotations (the whole sentence is asserted in test/rules/opensearch-encrypted-at-rest.test.ts).
+      expect(owned[0]?.[1]).to.equal(
+        'Collection phi-logs is encrypted at rest with an AWS owned key; requireCustomerManagedKey needs a customer managed key. The key of a collection cannot change after creation: create a new collection under an encryption policy with… 45 CFR 164.312(a)(2)(iv)',
+      );
+      const elsewhere = await judged({ Logs: collectionRes });
+      expect(elsewhere.map((r) => r[0])).to.deep.equal(['UNKNOWN']);
+      expect(elsewhere[0]?.[1]).to.equal(
+        'Collection phi-logs cannot be judged before deployment: the encryption policy of collection phi-logs (none here covers it: defined elsewhere) is not known. Set it in the template or check with account credentials. 45 CFR 164.312(a)(2)(iv)',
+      );
+    });
+  });
+
+  describe('OpenSearch Serverless collections in Terraform plans', () => {
+    it('judges aws_opensearchserverless_collection by the encryption aws_opensearchserverless_security_policy of the same plan', async () => {
+      // Arrange: a `terraform show -json` plan with a KmsARN encryption policy over phi-* and a collection it covers
+      const doc = JSON.stringify({ Rules: [{ ResourceType: 'collection', Resource: ['collection/phi-*'] }], AWSOwnedKey: false, KmsARN: KEY_ARN });
+      const plan = {
+        format_version: '1.2',
+        planned_values: {
+          root_module: {
+            resources: [
+              { address: 'aws_opensearchserverless_security_policy.enc', mode: 'managed', type: 'aws_opensearchserverless_security_policy', values: { name: 'phi-enc', type: 'encryption', policy: doc } },
+              { address: 'aws_opensearchserverless_collection.logs', mode: 'managed', type: 'aws_opensearchserverless_collection', values: { name: 'phi-logs', type: 'SEARCH', tags: { team: 'records' } } },
+              { address: 'aws_opensearchserverless_collection.other', mode: 'managed', type: 'aws_opensearchserverless_collection', values: { name: 'other' } },
+            ],
+          },
+        },
+      };
+      const { template } = planAsTemplate(plan);
+      const resources = template.Resources as Record<string, { Type: string; Properties: unknown }>;
+      const all = Object.fromEntries(Object.entries(resources).map(([id, r]) => [id, { type: r.Type, properties: r.Properties }]));
+      const atRest = async (id: string) =>
+        (await judgeProperties({ resourceType: 'AWS::OpenSearchServerless::Collection', logicalId: id, properties: resources[id]?.Properties, template: all, rules: ['opensearch-encrypted-at-rest'] }))[0];
+      // Act and Assert
+      expect(translateTerraform('aws_opensearchserverless_collection', { name: 'phi-logs', tags_all: { team: 'records' } })).to.deep.equal({
+        resourceType: 'AWS::OpenSearchServerless::Collection',
+        properties: { Name: 'phi-logs', Tags: [{ Key: 'team', Value: 'records' }] },
+      });
+      expect(await atRest('aws_opensearchserverless_collection_logs')).to.deep.include({ compliance: 'COMPLIANT', annotation: `Collection phi-logs is encrypted at rest with KMS key ${KEY_ARN}. 45 CFR 164.312(a)(2)(iv)` });
+      expect(await atRest('aws_opensearchserverless_collection_other')).to.deep.include({ compliance: 'UNKNOWN', unresolved: ['the encryption policy of collection other (none here covers it: defined elsewhere)'] });
     });
   });
 

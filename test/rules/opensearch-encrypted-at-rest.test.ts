@@ -1,9 +1,12 @@
 import { CreateAliasCommand, CreateKeyCommand, DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { AddTagsCommand, CreateDomainCommand, OpenSearchClient } from '@aws-sdk/client-opensearch';
+import { CreateCollectionCommand, CreateSecurityPolicyCommand, OpenSearchServerlessClient } from '@aws-sdk/client-opensearchserverless';
 import { mockClient } from 'aws-sdk-client-mock';
 import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { openSearchEncryptedAtRest as rule } from '../../rules/opensearch-encrypted-at-rest';
-import type { OpenSearchDomain } from '../../rules/resources/opensearch';
+import type { CollectionEncryption, OpenSearchCollection, OpenSearchDomain } from '../../rules/resources/opensearch';
 import { AwsClients } from '../../rules/runtime/clients';
 import { judge, newJudgeContext } from '../../rules/runtime/judge';
 import type { KeyFacts } from '../../rules/runtime/kms';
@@ -33,7 +36,85 @@ const params = (raw: Record<string, string> = {}) => parseParameters(rule.schema
 const facts = (key?: KeyFacts) => ({ key });
 const cmk = (state = 'Enabled', arn = CMK_ARN): KeyFacts => ({ kind: 'resolved', keyId: CMK_ARN, arn, manager: 'CUSTOMER', state });
 
+const COLLECTION_ARN = 'arn:aws:aoss:us-east-1:123456789012:collection/07tjusf2h91cunochc';
+const collection = (encryption: CollectionEncryption): OpenSearchCollection => ({
+  id: COLLECTION_ARN,
+  resourceType: 'AWS::OpenSearchServerless::Collection',
+  kind: 'collection',
+  name: 'phi-logs',
+  arn: COLLECTION_ARN,
+  encryption,
+  tags: {},
+});
+const RECREATE = 'The key of a collection cannot change after creation: create a new collection under an encryption policy with an allowed customer managed key and move the data.';
+
 describe('opensearch-encrypted-at-rest', () => {
+  describe('evaluate (OpenSearch Serverless collections)', () => {
+    it('returns NON_COMPLIANT for an AWS owned key when a customer key is required (scenario 8)', () => {
+      const v = rule.evaluate(collection({ kind: 'awsOwnedKey' }), params({ requireCustomerManagedKey: 'true' }), { now: NOW, facts: {} });
+      expect(v).to.deep.equal({
+        compliance: 'NON_COMPLIANT',
+        annotation: `Collection phi-logs is encrypted at rest with an AWS owned key; requireCustomerManagedKey needs a customer managed key. ${RECREATE} ${CITE}`,
+      });
+    });
+
+    it('returns NON_COMPLIANT for an AWS owned key when allowedKmsKeyArns is set (scenario 8)', () => {
+      const v = rule.evaluate(collection({ kind: 'awsOwnedKey' }), params({ allowedKmsKeyArns: CMK_ARN }), { now: NOW, facts: {} });
+      expect(v).to.deep.equal({
+        compliance: 'NON_COMPLIANT',
+        annotation: `Collection phi-logs is encrypted at rest with an AWS owned key; allowedKmsKeyArns lists customer managed keys only. ${RECREATE} ${CITE}`,
+      });
+    });
+
+    it('returns COMPLIANT for an AWS owned key with default parameters (scenario 9)', () => {
+      const v = rule.evaluate(collection({ kind: 'awsOwnedKey' }), params(), { now: NOW, facts: {} });
+      expect(v).to.deep.equal({ compliance: 'COMPLIANT', annotation: `Collection phi-logs is encrypted at rest with an AWS owned key. ${CITE}` });
+    });
+
+    it('returns NON_COMPLIANT when the key cannot be read (scenario 10)', () => {
+      const v = rule.evaluate(collection({ kind: 'unverifiable', reason: 'BatchGetCollection reports no kmsKeyArn' }), params(), { now: NOW, facts: {} });
+      expect(v).to.deep.equal({
+        compliance: 'NON_COMPLIANT',
+        annotation: `Collection phi-logs is encrypted at rest (always, on OpenSearch Serverless), but its key cannot be verified (BatchGetCollection reports no kmsKeyArn). Check the encryption policy that covers it. ${CITE}`,
+      });
+    });
+
+    it('returns NON_COMPLIANT when the collection key is disabled (scenario 11)', () => {
+      const v = rule.evaluate(collection({ kind: 'kmsKey', keyArn: CMK_ARN }), params({ requireCustomerManagedKey: 'true' }), { now: NOW, facts: { key: cmk('Disabled') } });
+      expect(v).to.deep.equal({
+        compliance: 'NON_COMPLIANT',
+        annotation: `Collection phi-logs is encrypted at rest, but customer managed key ${CMK_ARN} is Disabled, not Enabled. ${RECREATE} ${CITE}`,
+      });
+    });
+
+    it('returns COMPLIANT for an enabled, allowed customer key (scenario 12)', () => {
+      const v = rule.evaluate(collection({ kind: 'kmsKey', keyArn: CMK_ARN }), params({ requireCustomerManagedKey: 'true', allowedKmsKeyArns: CMK_ARN }), { now: NOW, facts: { key: cmk() } });
+      expect(v).to.deep.equal({ compliance: 'COMPLIANT', annotation: `Collection phi-logs is encrypted at rest with KMS key ${CMK_ARN}. ${CITE}` });
+    });
+
+    it('looks the collection key up through lookup.kmsKey only when a key parameter needs it', async () => {
+      const kms = mockClient(KMSClient);
+      kms.on(DescribeKeyCommand).resolves({ KeyMetadata: { KeyId: CMK_ARN, Arn: CMK_ARN, KeyManager: 'CUSTOMER', KeyState: 'Disabled' } });
+      try {
+        const ctx = () => newJudgeContext(new AwsClients({ region: 'us-east-1' }), NOW);
+        expect((await judge(rule, collection({ kind: 'kmsKey', keyArn: CMK_ARN }), params(), ctx())).compliance).to.equal('COMPLIANT');
+        expect(kms.commandCalls(DescribeKeyCommand)).to.have.length(0);
+        expect((await judge(rule, collection({ kind: 'kmsKey', keyArn: CMK_ARN }), params({ requireCustomerManagedKey: 'true' }), ctx())).compliance).to.equal('NON_COMPLIANT');
+        expect(kms.commandCalls(DescribeKeyCommand)).to.have.length(1);
+      } finally {
+        kms.restore();
+      }
+    });
+
+    it('never lets the domain document run on a collection: its DomainId pattern refuses the collection resource ID (an ARN)', () => {
+      const doc = readFileSync(join(__dirname, '..', '..', 'remediations', 'HIPAA-OpenSearchEnableEncryptionAtRest.yaml'), 'utf8');
+      const pattern = /DomainId:\n\s+type: String\n\s+description: .*\n\s+allowedPattern: (.*)\n/.exec(doc)?.[1];
+      expect(pattern).to.be.a('string');
+      expect(new RegExp(pattern as string).test(COLLECTION_ARN)).to.equal(false);
+      expect(new RegExp(pattern as string).test('123456789012/phi-search')).to.equal(true);
+    });
+  });
+
   describe('evaluate', () => {
     it('returns NON_COMPLIANT when encryption at rest is off (scenario 1)', () => {
       // Arrange
@@ -148,11 +229,18 @@ describe('opensearch-encrypted-at-rest', () => {
       await os.send(new CreateDomainCommand({ DomainName: 'encrypted', EngineVersion: 'OpenSearch_2.11', EncryptionAtRestOptions: { Enabled: true, KmsKeyId: CMK_ARN } }));
       await os.send(new CreateDomainCommand({ DomainName: 'sandbox', EngineVersion: 'OpenSearch_2.11', TagList: [{ Key: 'hipaa-safeguards:exempt', Value: 'CHG-9 synthetic data' }] }));
       await os.send(new AddTagsCommand({ ARN: 'arn:aws:es:us-east-1:123456789012:domain/encrypted', TagList: [{ Key: 'team', Value: 'records' }] }));
+      // And an OpenSearch Serverless collection under a KmsARN encryption policy (the kind moto 5.2.1 can create).
+      const aoss = new AwsClients({ region: 'us-east-1', endpoint: moto.endpoint }).get(OpenSearchServerlessClient);
+      const policy = JSON.stringify({ Rules: [{ ResourceType: 'collection', Resource: ['collection/phi-logs'] }], AWSOwnedKey: false, KmsARN: CMK_ARN });
+      await aoss.send(new CreateSecurityPolicyCommand({ name: 'phi-logs-enc', type: 'encryption', policy }));
+      const created = await aoss.send(new CreateCollectionCommand({ name: 'phi-logs' }));
       // Act
       const { results, failures } = await scan({ safeguards: [rule], region: 'us-east-1', endpoint: moto.endpoint, maxAttempts: 1 });
       // Assert
       expect(failures).to.deep.equal([]);
-      expect(Object.fromEntries(results.map((r) => [r.resourceId, r.compliance]))).to.deep.equal({
+      const collectionResult = results.find((r) => r.resourceType === 'AWS::OpenSearchServerless::Collection');
+      expect(collectionResult).to.deep.include({ resourceId: created.createCollectionDetail?.arn, compliance: 'COMPLIANT', annotation: `Collection phi-logs is encrypted at rest with KMS key ${CMK_ARN}. ${CITE}` });
+      expect(Object.fromEntries(results.filter((r) => r !== collectionResult).map((r) => [r.resourceId, r.compliance]))).to.deep.equal({
         '123456789012/plain': 'NON_COMPLIANT',
         '123456789012/encrypted': 'COMPLIANT',
         '123456789012/sandbox': 'NOT_APPLICABLE',

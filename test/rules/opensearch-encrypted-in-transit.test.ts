@@ -29,6 +29,14 @@ const params = (raw: Record<string, string> = {}) => parseParameters(rule.schema
 const evaluate = (d: OpenSearchDomain, raw: Record<string, string> = {}) => rule.evaluate(d, params(raw), { now: NOW, facts: undefined });
 
 describe('opensearch-encrypted-in-transit', () => {
+  it('returns COMPLIANT for an OpenSearch Serverless collection, which accepts only TLS 1.2 or newer (scenario 6)', () => {
+    const c = { id: 'arn:aws:aoss:us-east-1:123456789012:collection/abc123', resourceType: 'AWS::OpenSearchServerless::Collection', kind: 'collection' as const, name: 'phi-logs', encryption: { kind: 'awsOwnedKey' as const }, tags: {} };
+    expect(rule.evaluate(c, parseParameters(rule.schema, {}), { now: new Date('2026-11-22T12:00:00Z'), facts: undefined })).to.deep.equal({
+      compliance: 'COMPLIANT',
+      annotation: 'Collection phi-logs accepts only TLS 1.2 or newer and encrypts traffic between its components (always, on OpenSearch Serverless). 45 CFR 164.312(e)(2)(ii)',
+    });
+  });
+
   describe('evaluate', () => {
     it('returns NON_COMPLIANT without node-to-node encryption (scenario 1)', () => {
       // Arrange

@@ -37,6 +37,7 @@ const PACKAGE_SERVICE: Record<string, string> = {
   securityhub: 'securityhub',
   'resource-groups-tagging-api': 'tag',
   opensearch: 'es',
+  opensearchserverless: 'aoss',
   memorydb: 'memorydb',
   sqs: 'sqs',
   sns: 'sns',

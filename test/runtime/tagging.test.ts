@@ -65,6 +65,7 @@ describe('runtime/tagging (tags in bulk)', () => {
         'AWS::ElastiCache::CacheCluster': 'elasticache:cluster',
         'AWS::ElastiCache::ServerlessCache': 'elasticache:serverlesscache',
         'AWS::OpenSearch::Domain': 'es:domain',
+        'AWS::OpenSearchServerless::Collection': 'aoss:collection',
         // arn:aws:memorydb:<region>:<account>:cluster/<name>
         'AWS::MemoryDB::Cluster': 'memorydb:cluster',
         // arn:aws:sqs:<region>:<account>:<queue>, arn:aws:sns:<region>:<account>:<topic>: the service alone.

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import type { OpenSearchDomain } from '../opensearch';
+import type { CollectionEncryption, OpenSearchCollection, OpenSearchDomain } from '../opensearch';
 import { type CloudFormationResource, type PropertyReads, cfnBoolean, cfnString, cfnTags, parseProperties } from './common';
 
 /** CloudFormation names the domain type differently from AWS Config (`AWS::OpenSearch::Domain`). */
@@ -56,4 +56,83 @@ export function openSearchDomainFromCloudFormation(resource: CloudFormationResou
     tlsSecurityPolicy: p.DomainEndpointOptions?.TLSSecurityPolicy || DEFAULT_TLS_POLICY,
     tags: p.Tags,
   };
+}
+
+/** An OpenSearch Serverless collection: CloudFormation and AWS Config spell the type the same way. */
+export const COLLECTION_CFN_TYPE = 'AWS::OpenSearchServerless::Collection';
+export const SECURITY_POLICY_CFN_TYPE = 'AWS::OpenSearchServerless::SecurityPolicy';
+
+/**
+ * Only the collection properties the rules read. The registry schema of AWS::OpenSearchServerless::Collection is not
+ * in ../shared/reference/B-cfn-resource-schemas; these names are the CloudFormation Template Reference's
+ * (aws-resource-opensearchserverless-collection: `Name`, `Tags`, `EncryptionConfig` with `AWSOwnedKey` and
+ * `KmsKeyArn`, "Update requires: Replacement").
+ * @see https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchserverless-collection-encryptionconfig.html
+ */
+export const CollectionProperties = z.object({
+  Name: z.optional(cfnString),
+  EncryptionConfig: z.nullish(z.object({ AWSOwnedKey: z.optional(cfnBoolean), KmsKeyArn: z.optional(cfnString) })),
+  Tags: cfnTags,
+});
+
+export const openSearchCollectionReads: PropertyReads = {
+  Name: 'identifier',
+  'EncryptionConfig.AWSOwnedKey': 'value',
+  'EncryptionConfig.KmsKeyArn': 'identifier',
+  Tags: 'identifier',
+};
+
+/**
+ * The view of a declared collection. Its key comes from `EncryptionConfig` when the template sets it; otherwise from
+ * the encryption policy that covers its name (AWS::OpenSearchServerless::SecurityPolicy, Type `encryption`), which
+ * `gather` resolves from the template (rules/prevention/facts.ts) or names as UNKNOWN when it is defined elsewhere.
+ */
+export function openSearchCollectionFromCloudFormation(resource: CloudFormationResource): OpenSearchCollection {
+  const p = parseProperties(CollectionProperties, resource);
+  const name = p.Name ?? resource.logicalId;
+  const config = p.EncryptionConfig;
+  const encryption: CollectionEncryption = config?.KmsKeyArn
+    ? { kind: 'kmsKey', keyArn: config.KmsKeyArn }
+    : config?.AWSOwnedKey === true
+      ? { kind: 'awsOwnedKey' }
+      : { kind: 'templatePolicy' };
+  return { id: name, resourceType: COLLECTION_CFN_TYPE, kind: 'collection', name, encryption, tags: p.Tags };
+}
+
+// An encryption policy document (OpenSearch Serverless Developer Guide, "Encryption at rest": Rules of
+// ResourceType collection with Resource patterns `collection/<name>` where `*` is a wildcard, and either
+// "AWSOwnedKey": true or "KmsARN"); the CloudFormation `Policy` property holds it as JSON text.
+const EncryptionPolicyDocument = z.object({
+  Rules: z.array(z.object({ ResourceType: z.string(), Resource: z.array(z.string()) })),
+  AWSOwnedKey: z.optional(z.boolean()),
+  KmsARN: z.optional(z.string()),
+});
+
+/** Whether a policy's `collection/...` pattern (`*` matches any characters) covers the collection named `name`. */
+export function policyPatternMatches(pattern: string, name: string): boolean {
+  const re = new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\/-]/g, '\\$&')).join('.*')}$`);
+  return re.test(`collection/${name}`);
+}
+
+/**
+ * The encryption an encryption policy document gives the collection `name`, or undefined when it does not cover it.
+ * A document that cannot be read (not JSON, no Rules) covers nothing: the caller then reports the policy unfound.
+ */
+export function encryptionFromPolicy(policyText: unknown, name: string): CollectionEncryption | undefined {
+  let json: unknown = policyText;
+  if (typeof policyText === 'string') {
+    try {
+      json = JSON.parse(policyText);
+    } catch {
+      return undefined;
+    }
+  }
+  const parsed = EncryptionPolicyDocument.safeParse(json);
+  if (!parsed.success) return undefined;
+  const doc = parsed.data;
+  const covers = doc.Rules.some((r) => r.ResourceType === 'collection' && r.Resource.some((pattern) => policyPatternMatches(pattern, name)));
+  if (!covers) return undefined;
+  if (doc.KmsARN) return { kind: 'kmsKey', keyArn: doc.KmsARN };
+  if (doc.AWSOwnedKey === true) return { kind: 'awsOwnedKey' };
+  return { kind: 'unverifiable', reason: 'its encryption policy names neither AWSOwnedKey nor KmsARN' };
 }

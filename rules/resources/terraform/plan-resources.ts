@@ -71,6 +71,8 @@ export const TERRAFORM_TYPES: Readonly<Record<string, string>> = {
   aws_db_option_group: 'AWS::RDS::OptionGroup',
   aws_kms_key: 'AWS::KMS::Key',
   aws_opensearch_domain: 'AWS::OpenSearchService::Domain',
+  aws_opensearchserverless_collection: 'AWS::OpenSearchServerless::Collection',
+  aws_opensearchserverless_security_policy: 'AWS::OpenSearchServerless::SecurityPolicy',
   aws_kms_alias: 'AWS::KMS::Alias',
 };
 
@@ -196,6 +198,18 @@ export function translateTerraform(type: string, v: Values): TranslatedResource 
       p.Tags = tagsOf(v);
       break;
     }
+    // OpenSearch Serverless: the collection's key comes from the encryption policy that covers its name (an
+    // aws_opensearchserverless_security_policy of type encryption in the same plan, else UNKNOWN); only its name and tags
+    // are read from the collection.
+    case 'aws_opensearchserverless_collection':
+      set(p, 'Name', v.name);
+      p.Tags = tagsOf(v);
+      break;
+    case 'aws_opensearchserverless_security_policy':
+      set(p, 'Name', v.name);
+      set(p, 'Type', v.type);
+      set(p, 'Policy', v.policy);
+      break;
     case 'aws_memorydb_cluster':
       // `tls_enabled` absent: true, as for CloudFormation (cloudformation/memorydb.ts); `kms_key_arn` absent: the default key.
       set(p, 'ClusterName', v.name);
