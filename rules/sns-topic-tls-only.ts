@@ -1,7 +1,6 @@
-import { compliant, nonCompliant } from './runtime/compliance';
 import { createRuleHandler } from './runtime/handler';
 import { Severity, Trigger, defineSafeguard } from './runtime/safeguard';
-import { secureTransportFinding } from './runtime/secure-transport';
+import { tlsOnlyVerdict } from './runtime/secure-transport';
 import { snsTopicResource, topicPolicy } from './resources/sns-topic';
 
 // Transmission security, encryption (addressable): the same citation as elasticache-encrypted-in-transit.
@@ -48,26 +47,8 @@ export const snsTopicTlsOnly = defineSafeguard({
   },
 
   evaluate(topic, _params, ctx) {
-    const name = `Topic ${topic.name}`;
-    if (ctx.facts.policy === undefined) {
-      // Scenario 1
-      return nonCompliant(`${name} has no topic policy, so it accepts requests without TLS. ${FIX} ${CITATION}`);
-    }
-    const finding = secureTransportFinding(ctx.facts.policy, 'sns', topic.policyResourceNames);
-    switch (finding.kind) {
-      case 'absent':
-        // Scenario 2
-        return nonCompliant(`${name} has a topic policy that does not deny requests without TLS. ${FIX} ${CITATION}`);
-      case 'partial':
-        // Scenario 3
-        return nonCompliant(`${name} policy statement ${finding.sid} does not deny every request without TLS: it ${finding.reason}. ${FIX} ${CITATION}`);
-      case 'unreadable':
-        // Scenario 4
-        return nonCompliant(`${name} policy cannot be read (${finding.reason}). ${FIX} ${CITATION}`);
-      case 'enforced':
-        // Scenario 5
-        return compliant(`${name} denies every request without TLS (policy statement ${finding.sid}). ${CITATION}`);
-    }
+    // Scenarios 1-5: one policy model for queues and topics (rules/runtime/secure-transport.ts tlsOnlyVerdict).
+    return tlsOnlyVerdict({ name: `Topic ${topic.name}`, kind: 'topic', service: 'sns', policy: ctx.facts.policy, resourceNames: topic.policyResourceNames, fix: FIX, citation: CITATION });
   },
 });
 

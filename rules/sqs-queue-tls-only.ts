@@ -1,7 +1,6 @@
-import { compliant, nonCompliant } from './runtime/compliance';
 import { createRuleHandler } from './runtime/handler';
 import { Severity, Trigger, defineSafeguard } from './runtime/safeguard';
-import { secureTransportFinding } from './runtime/secure-transport';
+import { tlsOnlyVerdict } from './runtime/secure-transport';
 import { queuePolicy, sqsQueueResource } from './resources/sqs-queue';
 
 // Transmission security, encryption (addressable): the same citation as elasticache-encrypted-in-transit.
@@ -47,26 +46,8 @@ export const sqsQueueTlsOnly = defineSafeguard({
   },
 
   evaluate(queue, _params, ctx) {
-    const name = `Queue ${queue.name}`;
-    if (ctx.facts.policy === undefined) {
-      // Scenario 1
-      return nonCompliant(`${name} has no queue policy, so it accepts requests without TLS. ${FIX} ${CITATION}`);
-    }
-    const finding = secureTransportFinding(ctx.facts.policy, 'sqs', queue.policyResourceNames);
-    switch (finding.kind) {
-      case 'absent':
-        // Scenario 2
-        return nonCompliant(`${name} has a queue policy that does not deny requests without TLS. ${FIX} ${CITATION}`);
-      case 'partial':
-        // Scenario 3
-        return nonCompliant(`${name} policy statement ${finding.sid} does not deny every request without TLS: it ${finding.reason}. ${FIX} ${CITATION}`);
-      case 'unreadable':
-        // Scenario 4
-        return nonCompliant(`${name} policy cannot be read (${finding.reason}). ${FIX} ${CITATION}`);
-      case 'enforced':
-        // Scenario 5
-        return compliant(`${name} denies every request without TLS (policy statement ${finding.sid}). ${CITATION}`);
-    }
+    // Scenarios 1-5: one policy model for queues and topics (rules/runtime/secure-transport.ts tlsOnlyVerdict).
+    return tlsOnlyVerdict({ name: `Queue ${queue.name}`, kind: 'queue', service: 'sqs', policy: ctx.facts.policy, resourceNames: queue.policyResourceNames, fix: FIX, citation: CITATION });
   },
 });
 

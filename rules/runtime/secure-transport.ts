@@ -15,6 +15,8 @@
  * plain-HTTP request through, so it does not count, and the verdict says which statement and why.
  */
 
+import { type Verdict, compliant, nonCompliant } from './compliance';
+
 export type PolicyService = 'sqs' | 'sns';
 
 /**
@@ -149,4 +151,41 @@ export function tlsOnlyStatement(service: PolicyService, resourceArn: string): R
     Resource: resourceArn,
     Condition: { Bool: { 'aws:SecureTransport': 'false' } },
   };
+}
+
+/**
+ * The verdict of a TLS-only rule (sqs-queue-tls-only, sns-topic-tls-only: one policy model, so one set of scenarios).
+ * `policy` undefined: the resource has no policy at all.
+ */
+export function tlsOnlyVerdict(input: {
+  /** `Queue intake`, `Topic alerts`. */
+  readonly name: string;
+  /** `queue`, `topic`: the policy's kind, as the annotation names it. */
+  readonly kind: string;
+  readonly service: PolicyService;
+  readonly policy: string | Record<string, unknown> | undefined;
+  readonly resourceNames: readonly string[];
+  readonly fix: string;
+  readonly citation: string;
+}): Verdict {
+  const { name, kind, fix, citation } = input;
+  if (input.policy === undefined) {
+    // Scenario 1
+    return nonCompliant(`${name} has no ${kind} policy, so it accepts requests without TLS. ${fix} ${citation}`);
+  }
+  const finding = secureTransportFinding(input.policy, input.service, input.resourceNames);
+  switch (finding.kind) {
+    case 'absent':
+      // Scenario 2
+      return nonCompliant(`${name} has a ${kind} policy that does not deny requests without TLS. ${fix} ${citation}`);
+    case 'partial':
+      // Scenario 3
+      return nonCompliant(`${name} policy statement ${finding.sid} does not deny every request without TLS: it ${finding.reason}. ${fix} ${citation}`);
+    case 'unreadable':
+      // Scenario 4
+      return nonCompliant(`${name} policy cannot be read (${finding.reason}). ${fix} ${citation}`);
+    case 'enforced':
+      // Scenario 5
+      return compliant(`${name} denies every request without TLS (policy statement ${finding.sid}). ${citation}`);
+  }
 }
