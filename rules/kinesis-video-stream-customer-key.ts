@@ -1,7 +1,6 @@
-import { compliant, nonCompliant } from './runtime/compliance';
 import { createRuleHandler } from './runtime/handler';
 import { notifyPersonRemediation } from './runtime/remediation-links';
-import { isAwsManagedAlias, keyCheckNeeded, keyProblem } from './runtime/kms';
+import { fixedKeyVerdict, keyCheckNeeded } from './runtime/kms';
 import { allowedKmsKeyArnsParameter } from './runtime/parameters';
 import { Severity, Trigger, defineSafeguard } from './runtime/safeguard';
 import { DEFAULT_VIDEO_KEY, kinesisVideoStreamResource } from './resources/kinesis-video-stream';
@@ -46,23 +45,17 @@ export const kinesisVideoStreamCustomerKey = defineSafeguard({
   },
 
   evaluate(stream, params, { facts }) {
-    const name = `Video stream ${stream.name}`;
-    const keyId = stream.kmsKeyId ?? DEFAULT_VIDEO_KEY;
-    const fix = 'The key cannot be changed: recreate the stream with a customer managed key.';
-    if (facts.key) {
-      const problem = keyProblem(facts.key, params);
-      if (problem) {
-        if (!stream.kmsKeyId) {
-          // Scenario 1
-          return nonCompliant(`${name} uses the AWS managed key aws/kinesisvideo (KmsKeyId empty). ${fix} ${CITATION}`);
-        }
-        // Scenarios 2, 3, 4, 5
-        const awsManaged = isAwsManagedAlias(keyId) || (facts.key.kind === 'resolved' && facts.key.manager === 'AWS');
-        return nonCompliant([`${name} is encrypted, but ${problem}.`, ...(awsManaged ? [fix] : []), CITATION].join(' '));
-      }
-    }
-    // Scenarios 6, 7
-    return compliant(`${name} is encrypted at rest with KMS key ${keyId}. ${CITATION}`);
+    // Scenarios 1-5 (a key problem) and 6-7 (passes): rules/runtime/kms.ts fixedKeyVerdict.
+    return fixedKeyVerdict({
+      name: `Video stream ${stream.name}`,
+      keyId: stream.kmsKeyId,
+      defaultKey: DEFAULT_VIDEO_KEY,
+      field: 'KmsKeyId',
+      fix: 'The key cannot be changed: recreate the stream with a customer managed key.',
+      citation: CITATION,
+      key: facts.key,
+      params,
+    });
   },
 });
 

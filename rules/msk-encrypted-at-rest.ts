@@ -1,6 +1,6 @@
 import { compliant, nonCompliant } from './runtime/compliance';
 import { createRuleHandler } from './runtime/handler';
-import { isAwsManagedAlias, keyCheckNeeded, keyProblem } from './runtime/kms';
+import { fixedKeyVerdict, keyCheckNeeded } from './runtime/kms';
 import { allowedKmsKeyArnsParameter } from './runtime/parameters';
 import { notifyPersonRemediation } from './runtime/remediation-links';
 import { Severity, Trigger, defineSafeguard } from './runtime/safeguard';
@@ -71,23 +71,17 @@ export const mskEncryptedAtRest = defineSafeguard({
       // Scenario 2
       return compliant(`${name} is encrypted at rest with AWS managed keys. ${CITATION}`);
     }
-    const name = `MSK cluster ${cluster.name}`;
-    const keyId = cluster.dataVolumeKmsKeyId ?? DEFAULT_MSK_KEY;
-    const fix = 'The key cannot be changed: recreate the cluster with a customer managed key.';
-    if (facts.key) {
-      const problem = keyProblem(facts.key, params);
-      if (problem) {
-        if (!cluster.dataVolumeKmsKeyId) {
-          // Scenario 3
-          return nonCompliant(`${name} uses the AWS managed key aws/kafka (DataVolumeKMSKeyId empty). ${fix} ${CITATION}`);
-        }
-        // Scenario 4
-        const awsManaged = isAwsManagedAlias(keyId) || (facts.key.kind === 'resolved' && facts.key.manager === 'AWS');
-        return nonCompliant([`${name} is encrypted, but ${problem}.`, ...(awsManaged ? [fix] : []), CITATION].join(' '));
-      }
-    }
-    // Scenarios 5, 6
-    return compliant(`${name} is encrypted at rest with KMS key ${keyId}. ${CITATION}`);
+    // Scenarios 3-4 (a key problem) and 5-6 (passes): rules/runtime/kms.ts fixedKeyVerdict.
+    return fixedKeyVerdict({
+      name: `MSK cluster ${cluster.name}`,
+      keyId: cluster.dataVolumeKmsKeyId,
+      defaultKey: DEFAULT_MSK_KEY,
+      field: 'DataVolumeKMSKeyId',
+      fix: 'The key cannot be changed: recreate the cluster with a customer managed key.',
+      citation: CITATION,
+      key: facts.key,
+      params,
+    });
   },
 });
 

@@ -1,4 +1,5 @@
 import { DescribeKeyCommand, type KMSClient, KMSServiceException } from '@aws-sdk/client-kms';
+import { type Verdict, compliant, nonCompliant } from './compliance';
 
 /** What the pack knows about the KMS key a resource is encrypted with. */
 export type KeyFacts =
@@ -59,4 +60,35 @@ export function keyProblem(
 /** Whether the key parameters need the key looked up at all (the defaults do not). */
 export function keyCheckNeeded(params: { readonly requireCustomerManagedKey: boolean; readonly allowedKmsKeyArns: readonly string[] }): boolean {
   return params.requireCustomerManagedKey || params.allowedKmsKeyArns.length > 0;
+}
+
+/**
+ * The verdict on the key of a resource whose key cannot change after creation (a Kinesis video stream, an MSK
+ * cluster): an empty key field means the service's AWS managed key, and an AWS managed key gets the fix (recreate).
+ * `key` undefined: no key check was needed (the parameters ask for none), so the encryption itself passes.
+ */
+export function fixedKeyVerdict(input: {
+  /** `Video stream ward-cam`, `MSK cluster claims`. */
+  readonly name: string;
+  /** The key the resource names, undefined when its field is empty. */
+  readonly keyId: string | undefined;
+  /** The AWS managed key an empty field means: `alias/aws/kinesisvideo`. */
+  readonly defaultKey: string;
+  /** The empty field, as the annotation names it: `KmsKeyId`. */
+  readonly field: string;
+  /** What to do: `The key cannot be changed: recreate the stream with a customer managed key.` */
+  readonly fix: string;
+  readonly citation: string;
+  readonly key: KeyFacts | undefined;
+  readonly params: { readonly requireCustomerManagedKey: boolean; readonly allowedKmsKeyArns: readonly string[] };
+}): Verdict {
+  const { name, fix, citation, key } = input;
+  const keyId = input.keyId ?? input.defaultKey;
+  const problem = key ? keyProblem(key, input.params) : undefined;
+  if (key && problem) {
+    if (!input.keyId) return nonCompliant(`${name} uses the AWS managed key ${input.defaultKey.replace(/^alias\//, '')} (${input.field} empty). ${fix} ${citation}`);
+    const awsManaged = isAwsManagedAlias(keyId) || (key.kind === 'resolved' && key.manager === 'AWS');
+    return nonCompliant([`${name} is encrypted, but ${problem}.`, ...(awsManaged ? [fix] : []), citation].join(' '));
+  }
+  return compliant(`${name} is encrypted at rest with KMS key ${keyId}. ${citation}`);
 }
