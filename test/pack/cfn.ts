@@ -77,6 +77,12 @@ export type Template = {
   Resources: Record<string, { Type: string; Properties?: Record<string, unknown>; DependsOn?: string | string[] }>;
 };
 
+/**
+ * Where `safeguards deploy` puts the pack of a single-account stack (it outgrew a 51,200-byte TemplateBody): the
+ * stack names it by this S3 URI in every single-account template test.
+ */
+export const SINGLE_PACK_URI = 's3://hipaa-safeguards-artifacts-123456789012/prod/conformance-packs/hipaa-safeguards.yaml';
+
 export const PSEUDO: Readonly<Record<string, string>> = {
   'AWS::AccountId': '123456789012',
   'AWS::Partition': 'aws',

@@ -24,7 +24,7 @@ import {
 import { loadAllRemediationDocuments } from '../../scripts/lib/remediation-docs';
 import { type PartsInput, buildFunctions, buildResources, serverlessLogicalIds } from '../../scripts/lib/serverless-resources';
 import { SPOKE_PATH } from '../../scripts/lib/spoke-template';
-import { REFERENCE_DIR, type Template, cfnLint, describeMatches, resolveIntrinsics } from './cfn';
+import { REFERENCE_DIR, SINGLE_PACK_URI, type Template, cfnLint, describeMatches, resolveIntrinsics } from './cfn';
 import { type Resource, type Statement, asList, policiesOf, policyViolations } from './policy-checks';
 
 const base: PartsInput = {
@@ -34,7 +34,7 @@ const base: PartsInput = {
   service: 'hipaa-safeguards',
   stage: 'prod',
   // The pack outgrew a TemplateBody (51,200 bytes): the stack points at it in S3, as `safeguards deploy` makes it do.
-  packTemplateS3Uri: 's3://hipaa-safeguards-artifacts-123456789012/prod/conformance-packs/hipaa-safeguards.yaml',
+  packTemplateS3Uri: SINGLE_PACK_URI,
 };
 const single = (prevention = preventionOptions('FAIL', 'BLOCK')) => buildResources({ ...base, prevention }).Resources as Record<string, Resource>;
 const spoke = parse(readFileSync(SPOKE_PATH, 'utf8')) as Template & { Resources: Record<string, Resource>; Rules: Record<string, unknown> };

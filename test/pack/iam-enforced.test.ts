@@ -40,6 +40,7 @@ import { CreateTopicCommand, DeleteTopicCommand, GetTopicAttributesCommand, SNSC
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { parse } from 'yaml';
 import { expect } from 'chai';
+import { SINGLE_PACK_URI } from './cfn';
 import { catalog } from '../../rules/catalog';
 import { clearClientCache } from '../../rules/runtime/clients';
 import { createRuleHandler } from '../../rules/runtime/handler';
@@ -105,7 +106,7 @@ const template = buildResources({
   service: 'hipaa-safeguards',
   stage: 'prod',
   // The pack outgrew a TemplateBody (51,200 bytes): the stack points at it in S3, as `safeguards deploy` makes it do.
-  packTemplateS3Uri: 's3://hipaa-safeguards-artifacts-123456789012/prod/conformance-packs/hipaa-safeguards.yaml',
+  packTemplateS3Uri: SINGLE_PACK_URI,
 }).Resources as Record<string, unknown>;
 
 const CREDENTIAL_VARIABLES = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'] as const;

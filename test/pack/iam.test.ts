@@ -33,7 +33,7 @@ import {
   ruleLogicalIds,
 } from '../../scripts/lib/serverless-resources';
 import { EVALUATION_ROLE_LOGICAL_ID, EVALUATION_SECURITY_HUB_POLICY_LOGICAL_ID, FORWARD, SECURITY_HUB_CONDITION, SPOKE_PATH, SpokeParameter, hubFunctionKeys } from '../../scripts/lib/spoke-template';
-import { type Template, resolveIntrinsics } from './cfn';
+import { SINGLE_PACK_URI, type Template, resolveIntrinsics } from './cfn';
 import { type Policy, type Resource, type Statement, asList, policiesOf, policyViolations } from './policy-checks';
 
 const documents = loadAllRemediationDocuments();
@@ -48,7 +48,7 @@ const base: PartsInput = {
   service: 'hipaa-safeguards',
   stage: 'prod',
   // The pack outgrew a TemplateBody (51,200 bytes): the stack points at it in S3, as `safeguards deploy` makes it do.
-  packTemplateS3Uri: 's3://hipaa-safeguards-artifacts-123456789012/prod/conformance-packs/hipaa-safeguards.yaml',
+  packTemplateS3Uri: SINGLE_PACK_URI,
 };
 const single = buildResources(base).Resources as Record<string, Resource>;
 const singleWithHub = buildResources({ ...base, importSecurityHubFindings: true }).Resources as Record<string, Resource>;

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
+import { SINGLE_PACK_URI } from './cfn';
 import { catalog } from '../../rules/catalog';
 import { checkTemplates } from '../../scripts/lib/check-template';
 import { loadAllRemediationDocuments } from '../../scripts/lib/remediation-docs';
@@ -20,7 +21,7 @@ describe('the pack against its own SQS and SNS rules', function () {
       safeguards: catalog,
       documents: loadAllRemediationDocuments(),
       packText: readFileSync(PACK_PATH, 'utf8'),
-      packTemplateS3Uri: 's3://awsconfigconforms-hipaa-safeguards-123456789012-us-east-1/prod/conformance-packs/hipaa-safeguards.yaml',
+      packTemplateS3Uri: SINGLE_PACK_URI,
       service: 'hipaa-safeguards',
       stage: 'prod',
     });

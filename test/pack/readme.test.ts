@@ -7,7 +7,7 @@ import { PACK_PATH } from '../../scripts/lib/conformance-pack';
 import { loadAllRemediationDocuments } from '../../scripts/lib/remediation-docs';
 import { type PartsInput, buildResources, organizationCapacity, ruleLogicalIds } from '../../scripts/lib/serverless-resources';
 import { SPOKE_PATH } from '../../scripts/lib/spoke-template';
-import { PSEUDO, type Template, resolveIntrinsics } from './cfn';
+import { PSEUDO, SINGLE_PACK_URI, type Template, resolveIntrinsics } from './cfn';
 
 const README = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
 const STAGE = 'prod';
@@ -39,7 +39,7 @@ function readmeName(template: Template, id: string): string {
 describe('README security review', () => {
   it('names, in its roles table, every role of the single-account stack, the hub and the spoke', () => {
     // Arrange: every template the pack deploys
-    const base: PartsInput = { safeguards: catalog, documents: loadAllRemediationDocuments(), packText: readFileSync(PACK_PATH, 'utf8'), service: 'hipaa-safeguards', stage: STAGE, packTemplateS3Uri: 's3://hipaa-safeguards-artifacts-123456789012/prod/conformance-packs/hipaa-safeguards.yaml' };
+    const base: PartsInput = { safeguards: catalog, documents: loadAllRemediationDocuments(), packText: readFileSync(PACK_PATH, 'utf8'), service: 'hipaa-safeguards', stage: STAGE, packTemplateS3Uri: SINGLE_PACK_URI };
     const hub: PartsInput = {
       ...base,
       packTemplateS3Uri: 's3://awsconfigconforms-hipaa-safeguards-999999999999-us-east-1/prod/conformance-packs/p.yaml',

@@ -27,7 +27,7 @@ import {
   ruleLogicalIds,
   serverlessLogicalIds,
 } from '../../scripts/lib/serverless-resources';
-import { type Template, cfnLint, describeMatches, propertiesValidator, resolveIntrinsics } from './cfn';
+import { SINGLE_PACK_URI, type Template, cfnLint, describeMatches, propertiesValidator, resolveIntrinsics } from './cfn';
 import { type Resource, policiesOf, policyViolations } from './policy-checks';
 
 const ROOT = join(__dirname, '..', '..');
@@ -37,9 +37,6 @@ type Statement = { Sid?: string; Effect: string; Action: string | string[]; NotA
 type PolicyDocument = { Statement: Statement[] };
 
 const asList = (a: string | string[]) => (Array.isArray(a) ? a : [a]);
-
-/** The pack (over 51,200 bytes) goes to S3 as `safeguards deploy` uploads it; plain `sls package` must be given the URI. */
-const PACK_URI = 's3://hipaa-safeguards-artifacts-123456789012/prod/conformance-packs/hipaa-safeguards.yaml';
 
 describe('serverless.yml (npm run package)', function () {
   // esbuild bundles every rule; the first run also compiles the framework's config schema.
@@ -53,7 +50,7 @@ describe('serverless.yml (npm run package)', function () {
     // Packaging must need no AWS account: no credentials at all, not even the dummy ones of the test setup.
     for (const k of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE']) delete env[k];
     // The pack outgrew a TemplateBody (51,200 bytes): the stack points at it in S3, as `safeguards deploy` makes it do.
-    const run = spawnSync(join(ROOT, 'node_modules', '.bin', 'sls'), ['package', '--stage', STAGE, `--param=packTemplateS3Uri=${PACK_URI}`], { cwd: ROOT, env, encoding: 'utf8' });
+    const run = spawnSync(join(ROOT, 'node_modules', '.bin', 'sls'), ['package', '--stage', STAGE, `--param=packTemplateS3Uri=${SINGLE_PACK_URI}`], { cwd: ROOT, env, encoding: 'utf8' });
     if (run.status !== 0) throw new Error(`sls package exited ${run.status}:\n${run.stdout}\n${run.stderr}`);
     template = JSON.parse(readFileSync(join(dir, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
   });
@@ -336,7 +333,7 @@ describe('serverless.yml (npm run package)', function () {
 
     it('points at the uploaded conformance pack, which is too large to embed as committed', () => {
       expect(Buffer.byteLength(readFileSync(PACK_PATH, 'utf8'), 'utf8')).to.be.greaterThan(MAX_TEMPLATE_BODY_BYTES);
-      expect(packResource().Properties).to.include({ TemplateS3Uri: PACK_URI }).and.not.have.property('TemplateBody');
+      expect(packResource().Properties).to.include({ TemplateS3Uri: SINGLE_PACK_URI }).and.not.have.property('TemplateBody');
     });
 
     it('fills in each rule Lambda ARN (each remediation names its own role in the pack)', () => {
