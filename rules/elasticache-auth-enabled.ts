@@ -143,4 +143,4 @@ export const elastiCacheAuthEnabled = defineSafeguard({
   },
 });
 
-export const handler = createRuleHandler(elastiCacheAuthEnabled);
+export const handler = /* @__PURE__ */ createRuleHandler(elastiCacheAuthEnabled);

@@ -83,4 +83,4 @@ export const elastiCacheCurrentGenerationNodes = defineSafeguard({
   },
 });
 
-export const handler = createRuleHandler(elastiCacheCurrentGenerationNodes);
+export const handler = /* @__PURE__ */ createRuleHandler(elastiCacheCurrentGenerationNodes);

@@ -89,4 +89,4 @@ export const elastiCacheEncryptedAtRest = defineSafeguard({
   },
 });
 
-export const handler = createRuleHandler(elastiCacheEncryptedAtRest);
+export const handler = /* @__PURE__ */ createRuleHandler(elastiCacheEncryptedAtRest);

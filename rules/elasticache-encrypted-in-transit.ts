@@ -78,4 +78,4 @@ export const elastiCacheEncryptedInTransit = defineSafeguard({
   },
 });
 
-export const handler = createRuleHandler(elastiCacheEncryptedInTransit);
+export const handler = /* @__PURE__ */ createRuleHandler(elastiCacheEncryptedInTransit);

@@ -105,4 +105,4 @@ export const elastiCacheEngineHipaaEligible = defineSafeguard({
   },
 });
 
-export const handler = createRuleHandler(elastiCacheEngineHipaaEligible);
+export const handler = /* @__PURE__ */ createRuleHandler(elastiCacheEngineHipaaEligible);

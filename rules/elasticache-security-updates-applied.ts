@@ -80,4 +80,4 @@ export const elastiCacheSecurityUpdatesApplied = defineSafeguard({
   },
 });
 
-export const handler = createRuleHandler(elastiCacheSecurityUpdatesApplied);
+export const handler = /* @__PURE__ */ createRuleHandler(elastiCacheSecurityUpdatesApplied);

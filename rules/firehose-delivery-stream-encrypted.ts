@@ -150,4 +150,4 @@ export const firehoseDeliveryStreamEncrypted = defineSafeguard({
   },
 });
 
-export const handler = createRuleHandler(firehoseDeliveryStreamEncrypted);
+export const handler = /* @__PURE__ */ createRuleHandler(firehoseDeliveryStreamEncrypted);

@@ -73,4 +73,4 @@ export const kinesisStreamEncrypted = defineSafeguard({
   },
 });
 
-export const handler = createRuleHandler(kinesisStreamEncrypted);
+export const handler = /* @__PURE__ */ createRuleHandler(kinesisStreamEncrypted);

@@ -59,4 +59,4 @@ export const kinesisVideoStreamCustomerKey = defineSafeguard({
   },
 });
 
-export const handler = createRuleHandler(kinesisVideoStreamCustomerKey);
+export const handler = /* @__PURE__ */ createRuleHandler(kinesisVideoStreamCustomerKey);

@@ -105,4 +105,4 @@ export const memoryDbAuthEnabled = defineSafeguard({
   },
 });
 
-export const handler = createRuleHandler(memoryDbAuthEnabled);
+export const handler = /* @__PURE__ */ createRuleHandler(memoryDbAuthEnabled);

@@ -74,4 +74,4 @@ export const memoryDbEncryptedAtRest = defineSafeguard({
   },
 });
 
-export const handler = createRuleHandler(memoryDbEncryptedAtRest);
+export const handler = /* @__PURE__ */ createRuleHandler(memoryDbEncryptedAtRest);

@@ -46,4 +46,4 @@ export const memoryDbEncryptedInTransit = defineSafeguard({
   },
 });
 
-export const handler = createRuleHandler(memoryDbEncryptedInTransit);
+export const handler = /* @__PURE__ */ createRuleHandler(memoryDbEncryptedInTransit);

@@ -85,4 +85,4 @@ export const mskEncryptedAtRest = defineSafeguard({
   },
 });
 
-export const handler = createRuleHandler(mskEncryptedAtRest);
+export const handler = /* @__PURE__ */ createRuleHandler(mskEncryptedAtRest);

@@ -66,4 +66,4 @@ export const mskEncryptedInTransit = defineSafeguard({
   },
 });
 
-export const handler = createRuleHandler(mskEncryptedInTransit);
+export const handler = /* @__PURE__ */ createRuleHandler(mskEncryptedInTransit);

@@ -129,4 +129,4 @@ function evaluateCollection(
   return compliant(`${name} is encrypted at rest with KMS key ${encryption.keyArn}. ${CITATION}`);
 }
 
-export const handler = createRuleHandler(openSearchEncryptedAtRest);
+export const handler = /* @__PURE__ */ createRuleHandler(openSearchEncryptedAtRest);

@@ -95,4 +95,4 @@ export const openSearchEncryptedInTransit = defineSafeguard({
   },
 });
 
-export const handler = createRuleHandler(openSearchEncryptedInTransit);
+export const handler = /* @__PURE__ */ createRuleHandler(openSearchEncryptedInTransit);

@@ -84,4 +84,4 @@ export const rdsEncryptedAtRest = defineSafeguard({
   },
 });
 
-export const handler = createRuleHandler(rdsEncryptedAtRest);
+export const handler = /* @__PURE__ */ createRuleHandler(rdsEncryptedAtRest);

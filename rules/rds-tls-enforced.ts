@@ -243,4 +243,4 @@ function judgeOracle(db: RdsDatabase, name: string, facts: Facts): Verdict {
   );
 }
 
-export const handler = createRuleHandler(rdsTlsEnforced);
+export const handler = /* @__PURE__ */ createRuleHandler(rdsTlsEnforced);

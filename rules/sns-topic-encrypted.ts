@@ -64,4 +64,4 @@ export const snsTopicEncrypted = defineSafeguard({
   },
 });
 
-export const handler = createRuleHandler(snsTopicEncrypted);
+export const handler = /* @__PURE__ */ createRuleHandler(snsTopicEncrypted);

@@ -52,4 +52,4 @@ export const snsTopicTlsOnly = defineSafeguard({
   },
 });
 
-export const handler = createRuleHandler(snsTopicTlsOnly);
+export const handler = /* @__PURE__ */ createRuleHandler(snsTopicTlsOnly);

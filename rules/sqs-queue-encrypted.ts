@@ -86,4 +86,4 @@ export const sqsQueueEncrypted = defineSafeguard({
   },
 });
 
-export const handler = createRuleHandler(sqsQueueEncrypted);
+export const handler = /* @__PURE__ */ createRuleHandler(sqsQueueEncrypted);

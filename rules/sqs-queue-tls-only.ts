@@ -51,4 +51,4 @@ export const sqsQueueTlsOnly = defineSafeguard({
   },
 });
 
-export const handler = createRuleHandler(sqsQueueTlsOnly);
+export const handler = /* @__PURE__ */ createRuleHandler(sqsQueueTlsOnly);

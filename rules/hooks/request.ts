@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { describeIssues } from '../runtime/event';
+import { describeIssues } from '../runtime/issues';
 import { MalformedHookRequestError } from './errors';
 
 /**

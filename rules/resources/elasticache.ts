@@ -21,7 +21,7 @@ import * as z from 'zod/mini';
 import type { Lookup } from '../runtime/lookup';
 import type { AwsClients } from '../runtime/clients';
 import { InvalidResponseError } from '../runtime/errors';
-import { describeIssues } from '../runtime/event';
+import { describeIssues } from '../runtime/issues';
 import { type ListOptions, type Lister, type NormalizedResource, type ResourceAdapter, UnreadableResource } from '../runtime/safeguard';
 import { BULK_TAG_ACTIONS, TagReader } from '../runtime/tagging';
 import { elastiCacheFromCloudFormation, elastiCacheReads } from './cloudformation/elasticache';
@@ -150,9 +150,9 @@ const distinct = (values: readonly (string | null | undefined)[]) => [...new Set
 // ---------------------------------------------------------------------------------------------------------------
 // API responses. Only the fields the rules read; the required ones fail the listing with a message naming them.
 
-const flag = z.nullish(z.boolean());
+const flag = /* @__PURE__ */ z.lazy(() => z.nullish(z.boolean()));
 
-export const ReplicationGroupSchema = z.object({
+export const ReplicationGroupSchema = /* @__PURE__ */ z.lazy(() => z.object({
   ReplicationGroupId: z.string().check(z.minLength(1)),
   Status: z.string().check(z.minLength(1)),
   ARN: z.string().check(z.minLength(1)),
@@ -168,11 +168,11 @@ export const ReplicationGroupSchema = z.object({
   TransitEncryptionMode: z.nullish(z.string()),
   AuthTokenEnabled: flag,
   UserGroupIds: z.nullish(z.array(z.string())),
-});
+}));
 
 // EngineVersion and CacheNodeType may be missing from one cluster's answer: the view marks them unknown
 // (missingFields) and only the rules that need them fail for that cluster.
-export const CacheClusterSchema = z.object({
+export const CacheClusterSchema = /* @__PURE__ */ z.lazy(() => z.object({
   CacheClusterId: z.string().check(z.minLength(1)),
   CacheClusterStatus: z.string().check(z.minLength(1)),
   ARN: z.string().check(z.minLength(1)),
@@ -184,9 +184,9 @@ export const CacheClusterSchema = z.object({
   TransitEncryptionEnabled: flag,
   TransitEncryptionMode: z.nullish(z.string()),
   AuthTokenEnabled: flag,
-});
+}));
 
-export const ServerlessCacheSchema = z.object({
+export const ServerlessCacheSchema = /* @__PURE__ */ z.lazy(() => z.object({
   ServerlessCacheName: z.string().check(z.minLength(1)),
   Status: z.string().check(z.minLength(1)),
   ARN: z.string().check(z.minLength(1)),
@@ -195,7 +195,7 @@ export const ServerlessCacheSchema = z.object({
   FullEngineVersion: z.nullish(z.string()),
   KmsKeyId: z.nullish(z.string()),
   UserGroupId: z.nullish(z.string()),
-});
+}));
 
 /**
  * Parses one listed item. An item too incomplete for any view is that resource's failure (UnreadableResource), so
@@ -446,15 +446,24 @@ export const elastiCacheResource: ResourceAdapter<ElastiCacheResource> = {
     ...BULK_TAG_ACTIONS,
   ],
   label: elastiCacheLabel,
-  listers: [
-    { resourceType: ElastiCacheResourceType.ReplicationGroup, list: listReplicationGroups },
-    { resourceType: ElastiCacheResourceType.CacheCluster, list: listCacheClusters },
-    { resourceType: ElastiCacheResourceType.ServerlessCache, list: listServerlessCaches },
-  ] satisfies Lister<ElastiCacheResource>[],
+  // The hook's bundle lists nothing (scripts/esbuild-plugins.js): it judges templates, so the listing and its clients stay out.
+  listers:
+    process.env.HIPAA_SAFEGUARDS_BUNDLE === 'prevent'
+      ? []
+      : ([
+          { resourceType: ElastiCacheResourceType.ReplicationGroup, list: listReplicationGroups },
+          { resourceType: ElastiCacheResourceType.CacheCluster, list: listCacheClusters },
+          { resourceType: ElastiCacheResourceType.ServerlessCache, list: listServerlessCaches },
+        ] satisfies Lister<ElastiCacheResource>[]),
 
   // Prevention (issue 12): the same view from CloudFormation properties (RBAC users and groups are facts: cloudformation/elasticache.ts).
-  fromCloudFormation: (resource) => elastiCacheFromCloudFormation(resource),
-  cloudFormationReads: elastiCacheReads,
+  // Rule Lambdas judge deployed resources: their bundles leave the CloudFormation builders out (scripts/esbuild-plugins.js).
+  ...(process.env.HIPAA_SAFEGUARDS_BUNDLE === 'detect'
+    ? {}
+    : {
+        fromCloudFormation: (resource) => elastiCacheFromCloudFormation(resource),
+        cloudFormationReads: elastiCacheReads,
+      }),
 };
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -501,12 +510,12 @@ export async function describeUserGroup(client: ElastiCacheClient, id: string): 
   }
 }
 
-export const UserSchema = z.object({
+export const UserSchema = /* @__PURE__ */ z.lazy(() => z.object({
   UserId: z.string().check(z.minLength(1)),
   UserName: z.nullish(z.string()),
   AccessString: z.nullish(z.string()),
   Authentication: z.object({ Type: z.string().check(z.minLength(1)) }),
-});
+}));
 
 /** elasticache:DescribeUsers for one user. */
 export async function describeUser(client: ElastiCacheClient, id: string): Promise<UserFacts> {
@@ -546,7 +555,7 @@ export const PENDING_UPDATE_STATUSES: readonly UpdateActionStatus[] = [
   UpdateActionStatus.STOPPED,
 ];
 
-export const UpdateActionSchema = z.object({
+export const UpdateActionSchema = /* @__PURE__ */ z.lazy(() => z.object({
   ServiceUpdateName: z.string().check(z.minLength(1)),
   UpdateActionStatus: z.string().check(z.minLength(1)),
   ReplicationGroupId: z.nullish(z.string()),
@@ -555,7 +564,7 @@ export const UpdateActionSchema = z.object({
   ServiceUpdateStatus: z.nullish(z.string()),
   ServiceUpdateSeverity: z.nullish(z.string()),
   ServiceUpdateRecommendedApplyByDate: z.nullish(z.date()),
-});
+}));
 
 /**
  * elasticache:DescribeUpdateActions, every page: the security updates still to apply in the account and region.

@@ -2,7 +2,8 @@ import { DescribeDeliveryStreamCommand, type DeliveryStreamDescription, Firehose
 import * as z from 'zod/mini';
 import type { AwsClients } from '../runtime/clients';
 import { InvalidResponseError, MalformedEventError } from '../runtime/errors';
-import { type ConfigurationItem, describeIssues } from '../runtime/event';
+import type { ConfigurationItem } from '../runtime/event';
+import { describeIssues } from '../runtime/issues';
 import type { Lookup } from '../runtime/lookup';
 import { type ListOptions, type NormalizedResource, type ResourceAdapter, UnreadableResource } from '../runtime/safeguard';
 import { BULK_TAG_ACTIONS, TagReader } from '../runtime/tagging';
@@ -39,18 +40,18 @@ export interface FirehoseDeliveryStream extends NormalizedResource {
   readonly s3Targets: readonly FirehoseS3Target[];
 }
 
-const S3Config = z.object({
+const S3Config = /* @__PURE__ */ z.object({
   EncryptionConfiguration: z.nullish(z.object({ NoEncryptionConfig: z.nullish(z.string()) })),
 });
 // Only properties the rule reads; each is listed in the AWS Config resource schema for the type.
-export const DeliveryStreamConfiguration = z.object({
+export const DeliveryStreamConfiguration = /* @__PURE__ */ z.lazy(() => z.object({
   DeliveryStreamName: z.optional(z.string()),
   DeliveryStreamType: z.optional(z.string()),
   DeliveryStreamEncryptionConfigurationInput: z.nullish(z.object({ KeyType: z.string() })),
   KinesisStreamSourceConfiguration: z.nullish(z.object({ KinesisStreamARN: z.string() })),
   S3DestinationConfiguration: z.nullish(S3Config),
   ExtendedS3DestinationConfiguration: z.nullish(z.extend(S3Config, { S3BackupConfiguration: z.nullish(S3Config) })),
-});
+}));
 
 const NO_ENCRYPTION = 'NoEncryption';
 
@@ -190,9 +191,15 @@ export const firehoseDeliveryStreamResource: ResourceAdapter<FirehoseDeliveryStr
     };
   },
 
-  listers: [{ resourceType: FIREHOSE_TYPE, list: listDeliveryStreams }],
+  // The hook's bundle lists nothing (scripts/esbuild-plugins.js): it judges templates, so the listing and its clients stay out.
+  listers: process.env.HIPAA_SAFEGUARDS_BUNDLE === 'prevent' ? [] : [{ resourceType: FIREHOSE_TYPE, list: listDeliveryStreams }],
 
   // Prevention (issue 12): the same view from CloudFormation properties.
-  fromCloudFormation: (resource) => firehoseDeliveryStreamFromCloudFormation(resource),
-  cloudFormationReads: { [FIREHOSE_TYPE]: firehoseDeliveryStreamReads },
+  // Rule Lambdas judge deployed resources: their bundles leave the CloudFormation builders out (scripts/esbuild-plugins.js).
+  ...(process.env.HIPAA_SAFEGUARDS_BUNDLE === 'detect'
+    ? {}
+    : {
+        fromCloudFormation: (resource) => firehoseDeliveryStreamFromCloudFormation(resource),
+        cloudFormationReads: { [FIREHOSE_TYPE]: firehoseDeliveryStreamReads },
+      }),
 };

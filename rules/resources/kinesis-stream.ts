@@ -2,7 +2,8 @@ import { DescribeStreamSummaryCommand, KinesisClient, KinesisServiceException, L
 import * as z from 'zod/mini';
 import type { AwsClients } from '../runtime/clients';
 import { InvalidResponseError, MalformedEventError } from '../runtime/errors';
-import { type ConfigurationItem, describeIssues } from '../runtime/event';
+import type { ConfigurationItem } from '../runtime/event';
+import { describeIssues } from '../runtime/issues';
 import type { Lookup } from '../runtime/lookup';
 import { type ListOptions, type NormalizedResource, type ResourceAdapter, UnreadableResource } from '../runtime/safeguard';
 import { BULK_TAG_ACTIONS, TagReader } from '../runtime/tagging';
@@ -25,11 +26,11 @@ export interface KinesisStream extends NormalizedResource {
 }
 
 // Only the properties the rules read; each is listed in the AWS Config resource schema for AWS::Kinesis::Stream.
-export const StreamConfiguration = z.object({
+export const StreamConfiguration = /* @__PURE__ */ z.lazy(() => z.object({
   Name: z.optional(z.string()),
   Arn: z.optional(z.string()),
   StreamEncryption: z.nullish(z.object({ EncryptionType: z.string().check(z.minLength(1)), KeyId: z.nullish(z.string()) })),
-});
+}));
 
 async function listTags(kinesis: KinesisClient, streamName: string): Promise<Record<string, string>> {
   const tags: Record<string, string> = {};
@@ -81,11 +82,17 @@ export const kinesisStreamResource: ResourceAdapter<KinesisStream> = {
 
   fromConfigurationItem: streamFromItem,
 
-  listers: [configFirst(RESOURCE_TYPE, streamFromItem, { resourceType: RESOURCE_TYPE, list: listStreams })],
+  // The hook's bundle lists nothing (scripts/esbuild-plugins.js): it judges templates, so the listing and its clients stay out.
+  listers: process.env.HIPAA_SAFEGUARDS_BUNDLE === 'prevent' ? [] : [configFirst(RESOURCE_TYPE, streamFromItem, { resourceType: RESOURCE_TYPE, list: listStreams })],
 
   // Prevention (issue 12): the same view from CloudFormation properties.
-  fromCloudFormation: (resource) => kinesisStreamFromCloudFormation(resource),
-  cloudFormationReads: { [RESOURCE_TYPE]: kinesisStreamReads },
+  // Rule Lambdas judge deployed resources: their bundles leave the CloudFormation builders out (scripts/esbuild-plugins.js).
+  ...(process.env.HIPAA_SAFEGUARDS_BUNDLE === 'detect'
+    ? {}
+    : {
+        fromCloudFormation: (resource) => kinesisStreamFromCloudFormation(resource),
+        cloudFormationReads: { [RESOURCE_TYPE]: kinesisStreamReads },
+      }),
 };
 
 /** The view from a configuration item (change notifications, and periodic runs reading from AWS Config). */

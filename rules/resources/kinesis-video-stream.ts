@@ -2,7 +2,8 @@ import { KinesisVideoClient, ListTagsForStreamCommand, paginateListStreams } fro
 import * as z from 'zod/mini';
 import type { AwsClients } from '../runtime/clients';
 import { InvalidResponseError, MalformedEventError } from '../runtime/errors';
-import { type ConfigurationItem, describeIssues } from '../runtime/event';
+import type { ConfigurationItem } from '../runtime/event';
+import { describeIssues } from '../runtime/issues';
 import { type ListOptions, type NormalizedResource, type ResourceAdapter, UnreadableResource } from '../runtime/safeguard';
 import { BULK_TAG_ACTIONS, TagReader } from '../runtime/tagging';
 import { CONFIG_SOURCE_ACTIONS, configFirst } from '../runtime/config-source';
@@ -21,11 +22,11 @@ export interface KinesisVideoStream extends NormalizedResource {
 }
 
 // Only properties the rule reads; each is listed in the AWS Config resource schema for the type.
-export const VideoStreamConfiguration = z.object({
+export const VideoStreamConfiguration = /* @__PURE__ */ z.lazy(() => z.object({
   Name: z.optional(z.string()),
   Arn: z.optional(z.string()),
   KmsKeyId: z.nullish(z.string()),
-});
+}));
 
 async function listTags(video: KinesisVideoClient, arn: string): Promise<Record<string, string>> {
   const tags: Record<string, string> = {};
@@ -79,11 +80,17 @@ export const kinesisVideoStreamResource: ResourceAdapter<KinesisVideoStream> = {
 
   fromConfigurationItem: videoFromItem,
 
-  listers: [configFirst(VIDEO_TYPE, videoFromItem, { resourceType: VIDEO_TYPE, list: listVideoStreams })],
+  // The hook's bundle lists nothing (scripts/esbuild-plugins.js): it judges templates, so the listing and its clients stay out.
+  listers: process.env.HIPAA_SAFEGUARDS_BUNDLE === 'prevent' ? [] : [configFirst(VIDEO_TYPE, videoFromItem, { resourceType: VIDEO_TYPE, list: listVideoStreams })],
 
   // Prevention (issue 12): the same view from CloudFormation properties.
-  fromCloudFormation: (resource) => kinesisVideoStreamFromCloudFormation(resource),
-  cloudFormationReads: { [VIDEO_TYPE]: kinesisVideoStreamReads },
+  // Rule Lambdas judge deployed resources: their bundles leave the CloudFormation builders out (scripts/esbuild-plugins.js).
+  ...(process.env.HIPAA_SAFEGUARDS_BUNDLE === 'detect'
+    ? {}
+    : {
+        fromCloudFormation: (resource) => kinesisVideoStreamFromCloudFormation(resource),
+        cloudFormationReads: { [VIDEO_TYPE]: kinesisVideoStreamReads },
+      }),
 };
 
 /** The view from a configuration item (change notifications, and periodic runs reading from AWS Config). */

@@ -10,7 +10,7 @@ import {
 import * as z from 'zod/mini';
 import type { AwsClients } from '../runtime/clients';
 import { InvalidResponseError } from '../runtime/errors';
-import { describeIssues } from '../runtime/event';
+import { describeIssues } from '../runtime/issues';
 import type { Lookup } from '../runtime/lookup';
 import { type ListOptions, type Lister, type NormalizedResource, type ResourceAdapter, UnreadableResource } from '../runtime/safeguard';
 import { BULK_TAG_ACTIONS, TagReader } from '../runtime/tagging';
@@ -77,7 +77,7 @@ export function memoryDbLabel(c: Pick<MemoryDbCluster, 'name' | 'status' | 'tags
 // API responses (shapes: ../shared/reference/F-botocore-service-models/memorydb-2021-01-01.service-2.json). Only the
 // fields the rules read; a cluster without Name cannot be named, so it fails the listing.
 
-export const ClusterSchema = z.object({
+export const ClusterSchema = /* @__PURE__ */ z.lazy(() => z.object({
   Name: z.string().check(z.minLength(1)),
   Status: z.string().check(z.minLength(1)),
   ARN: z.string().check(z.minLength(1)),
@@ -86,20 +86,20 @@ export const ClusterSchema = z.object({
   TLSEnabled: z.nullish(z.boolean()),
   ACLName: z.nullish(z.string()),
   KmsKeyId: z.nullish(z.string()),
-});
+}));
 
-export const AclSchema = z.object({
+export const AclSchema = /* @__PURE__ */ z.lazy(() => z.object({
   Name: z.string().check(z.minLength(1)),
   Status: z.nullish(z.string()),
   UserNames: z.nullish(z.array(z.string())),
-});
+}));
 
-export const UserSchema = z.object({
+export const UserSchema = /* @__PURE__ */ z.lazy(() => z.object({
   Name: z.string().check(z.minLength(1)),
   Status: z.nullish(z.string()),
   AccessString: z.nullish(z.string()),
   Authentication: z.object({ Type: z.string().check(z.minLength(1)) }),
-});
+}));
 
 function invalid(operation: string, root: string, value: unknown, error: z.core.$ZodError): InvalidResponseError {
   const name = (value ?? {}) as { Name?: unknown };
@@ -182,10 +182,16 @@ export const memoryDbResource: ResourceAdapter<MemoryDbCluster> = {
     ...BULK_TAG_ACTIONS,
   ],
   label: memoryDbLabel,
-  listers: [clusterLister],
+  // The hook's bundle lists nothing (scripts/esbuild-plugins.js): it judges templates, so the listing and its clients stay out.
+  listers: process.env.HIPAA_SAFEGUARDS_BUNDLE === 'prevent' ? [] : [clusterLister],
   // Prevention: the same view from CloudFormation properties (ACLs and users declared beside it are facts: cloudformation/memorydb.ts).
-  fromCloudFormation: (resource) => memoryDbFromCloudFormation(resource),
-  cloudFormationReads: memoryDbReads,
+  // Rule Lambdas judge deployed resources: their bundles leave the CloudFormation builders out (scripts/esbuild-plugins.js).
+  ...(process.env.HIPAA_SAFEGUARDS_BUNDLE === 'detect'
+    ? {}
+    : {
+        fromCloudFormation: (resource) => memoryDbFromCloudFormation(resource),
+        cloudFormationReads: memoryDbReads,
+      }),
 };
 
 // ---------------------------------------------------------------------------------------------------------------

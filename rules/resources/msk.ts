@@ -2,8 +2,9 @@ import { KafkaClient, paginateListClustersV2 } from '@aws-sdk/client-kafka';
 import * as z from 'zod/mini';
 import type { AwsClients } from '../runtime/clients';
 import { InvalidResponseError, MalformedEventError } from '../runtime/errors';
-import { type ConfigurationItem, describeIssues } from '../runtime/event';
-import { type Lister, type ListOptions, type ResourceAdapter, type NormalizedResource, UnreadableResource } from '../runtime/safeguard';
+import type { ConfigurationItem } from '../runtime/event';
+import { describeIssues } from '../runtime/issues';
+import { type ListOptions, type ResourceAdapter, type NormalizedResource, UnreadableResource } from '../runtime/safeguard';
 import { CONFIG_SOURCE_ACTIONS, configFirst } from '../runtime/config-source';
 import { mskClusterFromCloudFormation, mskClusterReads, mskServerlessClusterReads } from './cloudformation/msk';
 
@@ -31,27 +32,27 @@ export interface MskCluster extends NormalizedResource {
   readonly dataVolumeKmsKeyId?: string;
 }
 
-const InTransit = z.object({ ClientBroker: z.nullish(z.string()), InCluster: z.nullish(z.boolean()) });
-const AtRest = z.object({ DataVolumeKMSKeyId: z.nullish(z.string()) });
-const EncryptionInfo = z.nullish(z.object({ EncryptionAtRest: z.nullish(AtRest), EncryptionInTransit: z.nullish(InTransit) }));
+const InTransit = /* @__PURE__ */ z.lazy(() => z.object({ ClientBroker: z.nullish(z.string()), InCluster: z.nullish(z.boolean()) }));
+const AtRest = /* @__PURE__ */ z.lazy(() => z.object({ DataVolumeKMSKeyId: z.nullish(z.string()) }));
+const EncryptionInfo = /* @__PURE__ */ z.lazy(() => z.nullish(z.object({ EncryptionAtRest: z.nullish(AtRest), EncryptionInTransit: z.nullish(InTransit) })));
 type EncryptionInfo = z.infer<typeof EncryptionInfo>;
 
 // Only the properties the rules read; each is listed in the AWS Config resource schema for AWS::MSK::Cluster
 // (../shared/reference/A-config-resource-schema/AWS-MSK-Cluster.properties.json).
-export const ClusterConfiguration = z.object({
+export const ClusterConfiguration = /* @__PURE__ */ z.lazy(() => z.object({
   ClusterName: z.optional(z.string()),
   Arn: z.optional(z.string()),
   EncryptionInfo,
-});
+}));
 
 /** One ListClustersV2 entry (the `Cluster` shape of botocore's kafka/2018-11-14 model); Tags come inline. */
-const ListedCluster = z.object({
+const ListedCluster = /* @__PURE__ */ z.lazy(() => z.object({
   ClusterArn: z.string().check(z.minLength(1)),
   ClusterName: z.string().check(z.minLength(1)),
   ClusterType: z.enum(['PROVISIONED', 'SERVERLESS']),
   Tags: z.nullish(z.record(z.string(), z.string())),
   Provisioned: z.nullish(z.object({ EncryptionInfo })),
-});
+}));
 
 function encryptionFacts(info: EncryptionInfo): Pick<MskCluster, 'clientBroker' | 'inCluster' | 'dataVolumeKmsKeyId'> {
   const t = info?.EncryptionInTransit;
@@ -114,8 +115,6 @@ async function* listClusters(clients: AwsClients, options: ListOptions, type: 'P
   }
 }
 
-const provisionedApi: Lister<MskCluster> = { resourceType: MskResourceType.Cluster, list: (clients, options = {}) => listClusters(clients, options, 'PROVISIONED') };
-const serverlessApi: Lister<MskCluster> = { resourceType: MskResourceType.ServerlessCluster, list: (clients, options = {}) => listClusters(clients, options, 'SERVERLESS') };
 
 /**
  * Provisioned and serverless MSK clusters. AWS Config records AWS::MSK::Cluster (its item carries EncryptionInfo), so
@@ -133,8 +132,20 @@ export const mskClusterResource: ResourceAdapter<MskCluster> = {
 
   fromConfigurationItem: clusterFromItem,
 
-  listers: [configFirst(MskResourceType.Cluster, clusterFromItem, provisionedApi), serverlessApi],
+  // The hook's bundle lists nothing (scripts/esbuild-plugins.js): it judges templates, so the listing and its clients stay out.
+  listers:
+    process.env.HIPAA_SAFEGUARDS_BUNDLE === 'prevent'
+      ? []
+      : [
+          configFirst(MskResourceType.Cluster, clusterFromItem, { resourceType: MskResourceType.Cluster, list: (clients, options = {}) => listClusters(clients, options, 'PROVISIONED') }),
+          { resourceType: MskResourceType.ServerlessCluster, list: (clients, options = {}) => listClusters(clients, options, 'SERVERLESS') },
+        ],
 
-  fromCloudFormation: (resource) => mskClusterFromCloudFormation(resource),
-  cloudFormationReads: { [MskResourceType.Cluster]: mskClusterReads, [MskResourceType.ServerlessCluster]: mskServerlessClusterReads },
+  // Rule Lambdas judge deployed resources: their bundles leave the CloudFormation builders out (scripts/esbuild-plugins.js).
+  ...(process.env.HIPAA_SAFEGUARDS_BUNDLE === 'detect'
+    ? {}
+    : {
+        fromCloudFormation: (resource) => mskClusterFromCloudFormation(resource),
+        cloudFormationReads: { [MskResourceType.Cluster]: mskClusterReads, [MskResourceType.ServerlessCluster]: mskServerlessClusterReads },
+      }),
 };

@@ -4,7 +4,8 @@ import * as z from 'zod/mini';
 import type { AwsClients } from '../runtime/clients';
 import { CONFIG_SOURCE_ACTIONS, configFirst } from '../runtime/config-source';
 import { InvalidResponseError, MalformedEventError } from '../runtime/errors';
-import { type ConfigurationItem, describeIssues } from '../runtime/event';
+import type { ConfigurationItem } from '../runtime/event';
+import { describeIssues } from '../runtime/issues';
 import { type ListOptions, type NormalizedResource, type ResourceAdapter, UnreadableResource } from '../runtime/safeguard';
 import { BULK_TAG_ACTIONS, TagReader } from '../runtime/tagging';
 import {
@@ -117,7 +118,7 @@ export function tlsPolicyRank(policy: string): number | undefined {
 export const DEFAULT_TLS_SECURITY_POLICY = 'Policy-Min-TLS-1-0-2019-07';
 
 // Only the properties the rules read; each is listed in the AWS Config resource schema of AWS::OpenSearch::Domain.
-export const DomainConfiguration = z.object({
+export const DomainConfiguration = /* @__PURE__ */ z.lazy(() => z.object({
   DomainName: z.optional(z.string()),
   DomainArn: z.nullish(z.string()),
   Arn: z.nullish(z.string()),
@@ -125,10 +126,10 @@ export const DomainConfiguration = z.object({
   EncryptionAtRestOptions: z.nullish(z.object({ Enabled: z.nullish(z.boolean()), KmsKeyId: z.nullish(z.string()) })),
   NodeToNodeEncryptionOptions: z.nullish(z.object({ Enabled: z.nullish(z.boolean()) })),
   DomainEndpointOptions: z.nullish(z.object({ EnforceHTTPS: z.nullish(z.boolean()), TLSSecurityPolicy: z.nullish(z.string()) })),
-});
+}));
 
 // DescribeDomains' DomainStatus (the OpenSearch API model): DomainId, DomainName and ARN are required members.
-const DomainStatus = z.object({
+const DomainStatus = /* @__PURE__ */ z.lazy(() => z.object({
   DomainId: z.string().check(z.minLength(1)),
   DomainName: z.string().check(z.minLength(1)),
   ARN: z.string().check(z.minLength(1)),
@@ -137,7 +138,7 @@ const DomainStatus = z.object({
   EncryptionAtRestOptions: z.nullish(z.object({ Enabled: z.nullish(z.boolean()), KmsKeyId: z.nullish(z.string()) })),
   NodeToNodeEncryptionOptions: z.nullish(z.object({ Enabled: z.nullish(z.boolean()) })),
   DomainEndpointOptions: z.nullish(z.object({ EnforceHTTPS: z.nullish(z.boolean()), TLSSecurityPolicy: z.nullish(z.string()) })),
-});
+}));
 
 type Options = z.infer<typeof DomainConfiguration>;
 
@@ -231,13 +232,13 @@ const apiLister = { resourceType: OPENSEARCH_RESOURCE_TYPE, list: listDomains };
 
 // BatchGetCollection's CollectionDetail (the OpenSearch Serverless API model): every member is optional there; the
 // view needs id, name and arn.
-const CollectionDetail = z.object({
+const CollectionDetail = /* @__PURE__ */ z.lazy(() => z.object({
   id: z.string().check(z.minLength(1)),
   name: z.string().check(z.minLength(1)),
   arn: z.string().check(z.minLength(1)),
   status: z.nullish(z.string()),
   kmsKeyArn: z.nullish(z.string()),
-});
+}));
 
 export function collectionFromApi(detail: unknown, tags: Readonly<Record<string, string>>): OpenSearchCollection {
   const parsed = CollectionDetail.safeParse(detail);
@@ -309,8 +310,14 @@ export const openSearchDomainResource: ResourceAdapter<OpenSearchResource> = {
   ],
   label: (r) => (r.kind === 'collection' ? `Collection ${r.name}` : `Domain ${r.name}`),
   fromConfigurationItem: domainFromItem,
-  listers: [configFirst<OpenSearchResource>(OPENSEARCH_RESOURCE_TYPE, domainFromItem, apiLister), collectionLister],
+  // The hook's bundle lists nothing (scripts/esbuild-plugins.js): it judges templates, so the listing and its clients stay out.
+  listers: process.env.HIPAA_SAFEGUARDS_BUNDLE === 'prevent' ? [] : [configFirst<OpenSearchResource>(OPENSEARCH_RESOURCE_TYPE, domainFromItem, apiLister), collectionLister],
   // Prevention: the same view from AWS::OpenSearchService::Domain properties (CloudFormation's type name differs from Config's).
-  fromCloudFormation: (resource) => (resource.resourceType === COLLECTION_CFN_TYPE ? openSearchCollectionFromCloudFormation(resource) : openSearchDomainFromCloudFormation(resource)),
-  cloudFormationReads: { [OPENSEARCH_CFN_TYPE]: openSearchDomainReads, [COLLECTION_CFN_TYPE]: openSearchCollectionReads },
+  // Rule Lambdas judge deployed resources: their bundles leave the CloudFormation builders out (scripts/esbuild-plugins.js).
+  ...(process.env.HIPAA_SAFEGUARDS_BUNDLE === 'detect'
+    ? {}
+    : {
+        fromCloudFormation: (resource) => (resource.resourceType === COLLECTION_CFN_TYPE ? openSearchCollectionFromCloudFormation(resource) : openSearchDomainFromCloudFormation(resource)),
+        cloudFormationReads: { [OPENSEARCH_CFN_TYPE]: openSearchDomainReads, [COLLECTION_CFN_TYPE]: openSearchCollectionReads },
+      }),
 };

@@ -13,9 +13,10 @@ import * as z from 'zod/mini';
 import type { AwsClients } from '../runtime/clients';
 import { CONFIG_SOURCE_ACTIONS, configFirst } from '../runtime/config-source';
 import { InvalidResponseError, MalformedEventError } from '../runtime/errors';
-import { type ConfigurationItem, describeIssues } from '../runtime/event';
+import type { ConfigurationItem } from '../runtime/event';
+import { describeIssues } from '../runtime/issues';
 import type { Lookup } from '../runtime/lookup';
-import { type ListOptions, type Lister, type NormalizedResource, type ResourceAdapter, UnreadableResource } from '../runtime/safeguard';
+import { type ListOptions, type NormalizedResource, type ResourceAdapter, UnreadableResource } from '../runtime/safeguard';
 import { RDS_CLOUDFORMATION_TYPES, rdsFromCloudFormation, rdsReads } from './cloudformation/rds';
 
 /**
@@ -79,7 +80,7 @@ export function isDefaultGroup(name: string): boolean {
 // Configuration items. Field names as AWS Config spells them; each is listed in
 // ../shared/reference/A-config-resource-schema/AWS-RDS-DBInstance.properties.json / AWS-RDS-DBCluster.properties.json.
 
-const InstanceConfiguration = z.object({
+const InstanceConfiguration = /* @__PURE__ */ z.lazy(() => z.object({
   dBInstanceIdentifier: z.string().check(z.minLength(1)),
   dBInstanceArn: z.nullish(z.string()),
   engine: z.string().check(z.minLength(1)),
@@ -89,9 +90,9 @@ const InstanceConfiguration = z.object({
   dBClusterIdentifier: z.nullish(z.string()),
   dBParameterGroups: z.nullish(z.array(z.object({ dBParameterGroupName: z.string().check(z.minLength(1)), parameterApplyStatus: z.nullish(z.string()) }))),
   optionGroupMemberships: z.nullish(z.array(z.object({ optionGroupName: z.string().check(z.minLength(1)) }))),
-});
+}));
 
-const ClusterConfiguration = z.object({
+const ClusterConfiguration = /* @__PURE__ */ z.lazy(() => z.object({
   dbclusterIdentifier: z.string().check(z.minLength(1)),
   dbclusterArn: z.nullish(z.string()),
   engine: z.string().check(z.minLength(1)),
@@ -100,7 +101,7 @@ const ClusterConfiguration = z.object({
   kmsKeyId: z.nullish(z.string()),
   dbclusterParameterGroup: z.nullish(z.string()),
   dbclusterMembers: z.nullish(z.array(z.object({ dbclusterParameterGroupStatus: z.nullish(z.string()) }))),
-});
+}));
 
 /** The first status that is not in-sync (a change waiting somewhere), else in-sync; undefined when there is none. */
 function worstStatus(statuses: readonly (string | null | undefined)[]): string | undefined {
@@ -158,9 +159,9 @@ export function rdsFromConfigurationItem(item: ConfigurationItem): RdsDatabase {
 // API responses (shapes: ../shared/reference/F-botocore-service-models/rds-2014-10-31.service-2.json, DBInstance and
 // DBCluster). Only the fields the rules read.
 
-const TagList = z.nullish(z.array(z.object({ Key: z.nullish(z.string()), Value: z.nullish(z.string()) })));
+const TagList = /* @__PURE__ */ z.lazy(() => z.nullish(z.array(z.object({ Key: z.nullish(z.string()), Value: z.nullish(z.string()) }))));
 
-export const DBInstanceSchema = z.object({
+export const DBInstanceSchema = /* @__PURE__ */ z.lazy(() => z.object({
   DBInstanceIdentifier: z.string().check(z.minLength(1)),
   DbiResourceId: z.string().check(z.minLength(1)),
   DBInstanceArn: z.nullish(z.string()),
@@ -173,9 +174,9 @@ export const DBInstanceSchema = z.object({
   DBParameterGroups: z.nullish(z.array(z.object({ DBParameterGroupName: z.string().check(z.minLength(1)), ParameterApplyStatus: z.nullish(z.string()) }))),
   OptionGroupMemberships: z.nullish(z.array(z.object({ OptionGroupName: z.string().check(z.minLength(1)) }))),
   TagList,
-});
+}));
 
-export const DBClusterSchema = z.object({
+export const DBClusterSchema = /* @__PURE__ */ z.lazy(() => z.object({
   DBClusterIdentifier: z.string().check(z.minLength(1)),
   DbClusterResourceId: z.string().check(z.minLength(1)),
   DBClusterArn: z.nullish(z.string()),
@@ -187,7 +188,7 @@ export const DBClusterSchema = z.object({
   DBClusterParameterGroup: z.nullish(z.string()),
   DBClusterMembers: z.nullish(z.array(z.object({ DBClusterParameterGroupStatus: z.nullish(z.string()) }))),
   TagList,
-});
+}));
 
 const tagMap = (list: z.output<typeof TagList>): Record<string, string> => Object.fromEntries((list ?? []).filter((t) => t.Key).map((t) => [t.Key ?? '', t.Value ?? '']));
 
@@ -279,19 +280,28 @@ async function* listClusters(clients: AwsClients, options: ListOptions = {}): As
   }
 }
 
-// Listers are constants: a run lists each once and replays it to both RDS rules (rules/runtime/listing-cache.ts).
-const instanceLister: Lister<RdsDatabase> = configFirst(RdsResourceType.Instance, rdsFromConfigurationItem, { resourceType: RdsResourceType.Instance, list: listInstances });
-const clusterLister: Lister<RdsDatabase> = configFirst(RdsResourceType.Cluster, rdsFromConfigurationItem, { resourceType: RdsResourceType.Cluster, list: listClusters });
-
 export const rdsResource: ResourceAdapter<RdsDatabase> = {
   resourceTypes: [RdsResourceType.Instance, RdsResourceType.Cluster],
   // Tags come inline (TagList) from both describes: no tagging call. Config first where it records the types.
   listActions: ['rds:DescribeDBInstances', 'rds:DescribeDBClusters', ...CONFIG_SOURCE_ACTIONS],
   label: rdsLabel,
   fromConfigurationItem: rdsFromConfigurationItem,
-  listers: [instanceLister, clusterLister],
-  fromCloudFormation: (resource) => rdsFromCloudFormation(resource),
-  cloudFormationReads: rdsReads,
+  // The hook's bundle lists nothing (scripts/esbuild-plugins.js): it judges templates, so the listing and its clients stay out.
+  // Built once with the adapter: a run lists each once and replays it to both RDS rules (rules/runtime/listing-cache.ts).
+  listers:
+    process.env.HIPAA_SAFEGUARDS_BUNDLE === 'prevent'
+      ? []
+      : [
+          configFirst(RdsResourceType.Instance, rdsFromConfigurationItem, { resourceType: RdsResourceType.Instance, list: listInstances }),
+          configFirst(RdsResourceType.Cluster, rdsFromConfigurationItem, { resourceType: RdsResourceType.Cluster, list: listClusters }),
+        ],
+  // Rule Lambdas judge deployed resources: their bundles leave the CloudFormation builders out (scripts/esbuild-plugins.js).
+  ...(process.env.HIPAA_SAFEGUARDS_BUNDLE === 'detect'
+    ? {}
+    : {
+        fromCloudFormation: (resource) => rdsFromCloudFormation(resource),
+        cloudFormationReads: rdsReads,
+      }),
   // The RDS types themselves, and the DocumentDB and Neptune clusters the RDS API serves as AWS::RDS::DBCluster.
   cloudFormationTypes: [RdsResourceType.Instance, RdsResourceType.Cluster, ...RDS_CLOUDFORMATION_TYPES],
 };
@@ -317,7 +327,7 @@ export type ParameterGroupScope = 'instance' | 'cluster';
 export const parameterGroupKey = (scope: ParameterGroupScope, name: string): string => `rds:${scope === 'instance' ? 'db' : 'cluster'}-parameter-group:${name}`;
 export const optionGroupKey = (name: string): string => `rds:option-group:${name}`;
 
-const ParameterSchema = z.object({ ParameterName: z.string().check(z.minLength(1)), ParameterValue: z.nullish(z.string()), ApplyType: z.nullish(z.string()) });
+const ParameterSchema = /* @__PURE__ */ z.lazy(() => z.object({ ParameterName: z.string().check(z.minLength(1)), ParameterValue: z.nullish(z.string()), ApplyType: z.nullish(z.string()) }));
 
 // Errors that describe the group (gone, not ours to read) rather than a passing fault.
 const GROUP_FACT_ERRORS = new Set(['DBParameterGroupNotFound', 'DBParameterGroupNotFoundFault', 'AccessDenied', 'AccessDeniedException']);
@@ -360,10 +370,10 @@ export type OptionGroupFacts =
   | { readonly kind: 'resolved'; readonly name: string; readonly options: Readonly<Record<string, Readonly<Record<string, string>>>> }
   | { readonly kind: 'unresolved'; readonly name: string; readonly reason: string };
 
-const OptionSchema = z.object({
+const OptionSchema = /* @__PURE__ */ z.lazy(() => z.object({
   OptionName: z.string().check(z.minLength(1)),
   OptionSettings: z.nullish(z.array(z.object({ Name: z.nullish(z.string()), Value: z.nullish(z.string()) }))),
-});
+}));
 
 /** rds:DescribeOptionGroups for one group. */
 export async function describeOptionGroup(client: RDSClient, name: string): Promise<OptionGroupFacts> {

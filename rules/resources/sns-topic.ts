@@ -2,7 +2,8 @@ import { GetTopicAttributesCommand, ListTagsForResourceCommand, NotFoundExceptio
 import * as z from 'zod/mini';
 import type { AwsClients } from '../runtime/clients';
 import { InvalidResponseError, MalformedEventError } from '../runtime/errors';
-import { type ConfigurationItem, describeIssues } from '../runtime/event';
+import type { ConfigurationItem } from '../runtime/event';
+import { describeIssues } from '../runtime/issues';
 import type { Lookup } from '../runtime/lookup';
 import { type ListOptions, type NormalizedResource, type ResourceAdapter, UnreadableResource } from '../runtime/safeguard';
 import { BULK_TAG_ACTIONS, TagReader } from '../runtime/tagging';
@@ -25,17 +26,17 @@ export interface SnsTopic extends NormalizedResource {
 const RESOURCE_TYPE = 'AWS::SNS::Topic';
 
 // Only the properties the rules read; each is listed in the AWS Config resource schema for AWS::SNS::Topic.
-export const TopicConfiguration = z.object({
+export const TopicConfiguration = /* @__PURE__ */ z.lazy(() => z.object({
   TopicArn: z.optional(z.string()),
   KmsMasterKeyId: z.nullish(z.string()),
-});
+}));
 
 /** GetTopicAttributes' attributes, all strings (SNS API reference, GetTopicAttributes). */
-const TopicAttributes = z.object({
+const TopicAttributes = /* @__PURE__ */ z.lazy(() => z.object({
   TopicArn: z.optional(z.string()),
   KmsMasterKeyId: z.optional(z.string()),
   Policy: z.optional(z.string()),
-});
+}));
 
 /** The topic name is the ARN's last field (arn:aws:sns:<region>:<account>:<name>). */
 export const topicNameOf = (arn: string) => arn.split(':').at(-1) ?? arn;
@@ -110,9 +111,15 @@ export const snsTopicResource: ResourceAdapter<SnsTopic> = {
   listActions: ['sns:ListTopics', 'sns:GetTopicAttributes', 'sns:ListTagsForResource', ...BULK_TAG_ACTIONS, ...CONFIG_SOURCE_ACTIONS],
   label: (t) => `Topic ${t.name}`,
   fromConfigurationItem: topicFromItem,
-  listers: [configFirst(RESOURCE_TYPE, topicFromItem, apiLister)],
-  fromCloudFormation: (resource) => snsTopicFromCloudFormation(resource),
-  cloudFormationReads: { [RESOURCE_TYPE]: snsTopicReads },
+  // The hook's bundle lists nothing (scripts/esbuild-plugins.js): it judges templates, so the listing and its clients stay out.
+  listers: process.env.HIPAA_SAFEGUARDS_BUNDLE === 'prevent' ? [] : [configFirst(RESOURCE_TYPE, topicFromItem, apiLister)],
+  // Rule Lambdas judge deployed resources: their bundles leave the CloudFormation builders out (scripts/esbuild-plugins.js).
+  ...(process.env.HIPAA_SAFEGUARDS_BUNDLE === 'detect'
+    ? {}
+    : {
+        fromCloudFormation: (resource) => snsTopicFromCloudFormation(resource),
+        cloudFormationReads: { [RESOURCE_TYPE]: snsTopicReads },
+      }),
 };
 
 /** The prevention lookup answers this key from the template (rules/prevention/facts.ts). */

@@ -2,7 +2,8 @@ import { GetQueueAttributesCommand, ListQueueTagsCommand, QueueDoesNotExist, SQS
 import * as z from 'zod/mini';
 import type { AwsClients } from '../runtime/clients';
 import { InvalidResponseError, MalformedEventError } from '../runtime/errors';
-import { type ConfigurationItem, describeIssues } from '../runtime/event';
+import type { ConfigurationItem } from '../runtime/event';
+import { describeIssues } from '../runtime/issues';
 import type { Lookup } from '../runtime/lookup';
 import { type ListOptions, type NormalizedResource, type ResourceAdapter, UnreadableResource } from '../runtime/safeguard';
 import { BULK_TAG_ACTIONS, TagReader } from '../runtime/tagging';
@@ -40,27 +41,27 @@ export interface SqsQueue extends NormalizedResource {
 const RESOURCE_TYPE = 'AWS::SQS::Queue';
 
 /** Config and GetQueueAttributes spell booleans as strings ("true"); some items carry JSON booleans. */
-const stringBoolean = z.pipe(
+const stringBoolean = /* @__PURE__ */ z.lazy(() => z.pipe(
   z.union([z.boolean(), z.string()]),
   z.transform((v: boolean | string) => (typeof v === 'boolean' ? v : v.trim().toLowerCase() === 'true')),
-);
+));
 
 // Only the properties the rules read; each is listed in the AWS Config resource schema for AWS::SQS::Queue.
-export const QueueConfiguration = z.object({
+export const QueueConfiguration = /* @__PURE__ */ z.lazy(() => z.object({
   QueueName: z.optional(z.string()),
   QueueUrl: z.optional(z.string()),
   QueueArn: z.optional(z.string()),
   KmsMasterKeyId: z.nullish(z.string()),
   SqsManagedSseEnabled: z.nullish(stringBoolean),
-});
+}));
 
 /** GetQueueAttributes' attributes, all strings (SQS API reference, GetQueueAttributes). */
-const QueueAttributes = z.object({
+const QueueAttributes = /* @__PURE__ */ z.lazy(() => z.object({
   QueueArn: z.string().check(z.minLength(1)),
   KmsMasterKeyId: z.optional(z.string()),
   SqsManagedSseEnabled: z.optional(stringBoolean),
   Policy: z.optional(z.string()),
-});
+}));
 
 /** The queue name is the URL's last path segment (https://sqs.<region>.amazonaws.com/<account>/<name>). */
 export const queueNameOf = (url: string) => url.split('/').filter(Boolean).at(-1) ?? url;
@@ -144,9 +145,15 @@ export const sqsQueueResource: ResourceAdapter<SqsQueue> = {
   listActions: ['sqs:ListQueues', 'sqs:GetQueueAttributes', 'sqs:ListQueueTags', ...BULK_TAG_ACTIONS, ...CONFIG_SOURCE_ACTIONS],
   label: (q) => `Queue ${q.name}`,
   fromConfigurationItem: queueFromItem,
-  listers: [configFirst(RESOURCE_TYPE, queueFromItem, apiLister)],
-  fromCloudFormation: (resource) => sqsQueueFromCloudFormation(resource),
-  cloudFormationReads: { [RESOURCE_TYPE]: sqsQueueReads },
+  // The hook's bundle lists nothing (scripts/esbuild-plugins.js): it judges templates, so the listing and its clients stay out.
+  listers: process.env.HIPAA_SAFEGUARDS_BUNDLE === 'prevent' ? [] : [configFirst(RESOURCE_TYPE, queueFromItem, apiLister)],
+  // Rule Lambdas judge deployed resources: their bundles leave the CloudFormation builders out (scripts/esbuild-plugins.js).
+  ...(process.env.HIPAA_SAFEGUARDS_BUNDLE === 'detect'
+    ? {}
+    : {
+        fromCloudFormation: (resource) => sqsQueueFromCloudFormation(resource),
+        cloudFormationReads: { [RESOURCE_TYPE]: sqsQueueReads },
+      }),
 };
 
 /** The prevention lookup answers this key from the template (rules/prevention/facts.ts). */

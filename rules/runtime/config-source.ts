@@ -8,7 +8,8 @@ import * as z from 'zod/mini';
 import { TimeBudgetExceededError, describeFailure, isUnsupportedOperation } from './aws-errors';
 import type { AwsClients } from './clients';
 import { ConfigSourceRequiredError, InvalidResponseError, MalformedEventError } from './errors';
-import { type ConfigurationItem, GoneStatuses, describeIssues, parseConfigurationItem } from './event';
+import { type ConfigurationItem, GoneStatuses, parseConfigurationItem } from './event';
+import { describeIssues } from './issues';
 import { type ListOptions, type NormalizedResource, type Lister, UnreadableResource } from './safeguard';
 import { isAccessDenied } from './tagging';
 
@@ -90,10 +91,10 @@ export async function recordingOf(clients: AwsClients, resourceType: string): Pr
 }
 
 // An advanced query's row: the configuration item's fields, `tags` as a list of key/value pairs.
-const Row = z.looseObject({
+const Row = /* @__PURE__ */ z.lazy(() => z.looseObject({
   resourceId: z.string().check(z.minLength(1)),
   tags: z.nullish(z.array(z.object({ key: z.string().check(z.minLength(1)), value: z.nullish(z.string()) }))),
-});
+}));
 
 /** The query for every item of one type; `SELECT *` returns each item's configuration and tags. */
 export function selectExpression(resourceType: string): string {

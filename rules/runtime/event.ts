@@ -1,10 +1,6 @@
 import * as z from 'zod/mini';
-import { en } from 'zod/locales';
 import { MalformedEventError } from './errors';
-
-// zod/mini loads no locale (its messages would all read "Invalid input"): English, as classic zod sets it, so the
-// messages stay "Invalid input: expected string, received undefined". An explicit z.config() elsewhere still wins.
-if (!z.config().localeError) z.config(en());
+import { describeIssues } from './issues';
 
 /** Message types AWS Config sends to a custom Lambda rule. */
 export const MessageType = {
@@ -15,9 +11,9 @@ export const MessageType = {
 
 /** Statuses after which a resource is no longer there to judge. */
 export const GoneStatuses = ['ResourceDeleted', 'ResourceDeletedNotRecorded', 'ResourceNotRecorded'] as const;
-const ItemStatus = z.enum(['OK', 'ResourceDiscovered', ...GoneStatuses]);
+const ItemStatus = /* @__PURE__ */ z.lazy(() => z.enum(['OK', 'ResourceDiscovered', ...GoneStatuses]));
 
-const isoTime = z.pipe(
+const isoTime = /* @__PURE__ */ z.lazy(() => z.pipe(
   z.union([z.string(), z.date()]),
   z.transform((v: string | Date, ctx) => {
     const d = v instanceof Date ? v : new Date(v);
@@ -27,7 +23,7 @@ const isoTime = z.pipe(
     }
     return d;
   }),
-);
+));
 
 /** A JSON string whose content must match `schema` (Config sends `invokingEvent` and `ruleParameters` so). */
 export function jsonString<T extends z.ZodMiniType>(schema: T) {
@@ -47,7 +43,7 @@ export function jsonString<T extends z.ZodMiniType>(schema: T) {
   );
 }
 
-const Tags = z.record(z.string(), z.pipe(z.nullable(z.string()), z.transform((v: string | null) => v ?? '')));
+const Tags = /* @__PURE__ */ z.lazy(() => z.record(z.string(), z.pipe(z.nullable(z.string()), z.transform((v: string | null) => v ?? ''))));
 
 /**
  * A configuration item in either shape AWS Config produces:
@@ -55,7 +51,7 @@ const Tags = z.record(z.string(), z.pipe(z.nullable(z.string()), z.transform((v:
  * API style (`arn`, `accountId`, `configuration` JSON string) from GetResourceConfigHistory.
  * @see https://docs.aws.amazon.com/config/latest/developerguide/config-item-table.html
  */
-const ConfigurationItemFields = z.object({
+const ConfigurationItemFields = /* @__PURE__ */ z.lazy(() => z.object({
   resourceType: z.string().check(z.minLength(1)),
   resourceId: z.string().check(z.minLength(1)),
   resourceName: z.nullish(z.string()),
@@ -69,9 +65,9 @@ const ConfigurationItemFields = z.object({
   configuration: z.optional(z.union([z.record(z.string(), z.unknown()), z.string(), z.null()])),
   supplementaryConfiguration: z.nullish(z.record(z.string(), z.unknown())),
   tags: z.nullish(Tags),
-});
+}));
 
-export const ConfigurationItemSchema = z.pipe(
+export const ConfigurationItemSchema = /* @__PURE__ */ z.lazy(() => z.pipe(
   ConfigurationItemFields,
   z.transform((ci: z.output<typeof ConfigurationItemFields>, ctx) => {
     const accountId = ci.awsAccountId ?? ci.accountId;
@@ -114,65 +110,69 @@ export const ConfigurationItemSchema = z.pipe(
       tags: ci.tags ?? {},
     };
   }),
-);
+));
 export type ConfigurationItem = z.output<typeof ConfigurationItemSchema>;
 
-const ChangeNotification = z.object({
-  messageType: z.literal(MessageType.ConfigurationItemChange),
-  configurationItem: ConfigurationItemSchema,
-  notificationCreationTime: z.optional(isoTime),
-});
+/**
+ * The event schema, built by a call marked pure: bundles that only describe issues (the hook) leave it out, the rule
+ * Lambdas build it at init.
+ */
+function configRuleEventSchema() {
+  const ChangeNotification = z.object({
+    messageType: z.literal(MessageType.ConfigurationItemChange),
+    configurationItem: ConfigurationItemSchema,
+    notificationCreationTime: z.optional(isoTime),
+  });
 
-const OversizedNotification = z.object({
-  messageType: z.literal(MessageType.OversizedConfigurationItemChange),
-  configurationItemSummary: z.object({
-    resourceType: z.string().check(z.minLength(1)),
-    resourceId: z.string().check(z.minLength(1)),
-    awsRegion: z.string().check(z.minLength(1)),
-    configurationItemCaptureTime: isoTime,
-    configurationItemStatus: ItemStatus,
-  }),
-  notificationCreationTime: z.optional(isoTime),
-});
+  const OversizedNotification = z.object({
+    messageType: z.literal(MessageType.OversizedConfigurationItemChange),
+    configurationItemSummary: z.lazy(() =>
+      z.object({
+        resourceType: z.string().check(z.minLength(1)),
+        resourceId: z.string().check(z.minLength(1)),
+        awsRegion: z.string().check(z.minLength(1)),
+        configurationItemCaptureTime: isoTime,
+        configurationItemStatus: ItemStatus,
+      }),
+    ),
+    notificationCreationTime: z.optional(isoTime),
+  });
 
-const ScheduledNotification = z.object({
-  messageType: z.literal(MessageType.Scheduled),
-  awsAccountId: z.optional(z.string().check(z.regex(/^\d{12}$/))),
-  notificationCreationTime: isoTime,
-});
+  const ScheduledNotification = z.object({
+    messageType: z.literal(MessageType.Scheduled),
+    awsAccountId: z.optional(z.string().check(z.regex(/^\d{12}$/))),
+    notificationCreationTime: isoTime,
+  });
 
-const InvokingEvent = z.discriminatedUnion('messageType', [ChangeNotification, OversizedNotification, ScheduledNotification]);
-export type InvokingEvent = z.output<typeof InvokingEvent>;
+  const InvokingEvent = z.discriminatedUnion('messageType', [ChangeNotification, OversizedNotification, ScheduledNotification]);
+
+  return z.object({
+    invokingEvent: jsonString(InvokingEvent),
+    ruleParameters: z.optional(jsonString(z.record(z.string(), z.unknown()))),
+    resultToken: z.string().check(z.minLength(1)),
+    eventLeftScope: z._default(z.optional(z.boolean()), false),
+    executionRoleArn: z.optional(z.string()),
+    configRuleArn: z.string().check(z.regex(/^arn:[\w-]+:config:[a-z0-9-]+:\d{12}:config-rule\/.+$/, 'expected a Config rule ARN')),
+    configRuleName: z.string().check(z.minLength(1)),
+    configRuleId: z.optional(z.string()),
+    accountId: z.string().check(z.regex(/^\d{12}$/, 'expected a 12-digit account ID')),
+    version: z.optional(z.string()),
+  });
+}
 
 /**
  * The event AWS Config passes to a custom Lambda rule.
  * @see https://docs.aws.amazon.com/config/latest/developerguide/evaluate-config_develop-rules_example-events.html
  */
-export const ConfigRuleEventSchema = z.object({
-  invokingEvent: jsonString(InvokingEvent),
-  ruleParameters: z.optional(jsonString(z.record(z.string(), z.unknown()))),
-  resultToken: z.string().check(z.minLength(1)),
-  eventLeftScope: z._default(z.optional(z.boolean()), false),
-  executionRoleArn: z.optional(z.string()),
-  configRuleArn: z.string().check(z.regex(/^arn:[\w-]+:config:[a-z0-9-]+:\d{12}:config-rule\/.+$/, 'expected a Config rule ARN')),
-  configRuleName: z.string().check(z.minLength(1)),
-  configRuleId: z.optional(z.string()),
-  accountId: z.string().check(z.regex(/^\d{12}$/, 'expected a 12-digit account ID')),
-  version: z.optional(z.string()),
-});
+export const ConfigRuleEventSchema = /* @__PURE__ */ configRuleEventSchema();
+export type InvokingEvent = ConfigRuleEvent['invokingEvent'];
 export type ConfigRuleEvent = z.output<typeof ConfigRuleEventSchema>;
 
-/** Renders zod issues as "path: problem" so the message names the field. */
-export function describeIssues(error: z.core.$ZodError, root: string): string {
-  return error.issues
-    .map((i) => {
-      const path = [root, ...i.path.map(String)].filter(Boolean).join('.');
-      if (i.code === 'invalid_union' && i.path.at(-1) === 'messageType') {
-        return `${path}: unknown message type. Expected one of: ${Object.values(MessageType).join(', ')}`;
-      }
-      return `${path}: ${i.message}`;
-    })
-    .join('; ');
+/** describeIssues, naming the message types when the invoking event has none of them. */
+function describeEventIssues(error: z.core.$ZodError, root: string): string {
+  return describeIssues(error, root, (i, path) =>
+    i.code === 'invalid_union' && i.path.at(-1) === 'messageType' ? `${path}: unknown message type. Expected one of: ${Object.values(MessageType).join(', ')}` : undefined,
+  );
 }
 
 /**
@@ -182,7 +182,7 @@ export function describeIssues(error: z.core.$ZodError, root: string): string {
 export function parseConfigRuleEvent(event: unknown): ConfigRuleEvent {
   const result = ConfigRuleEventSchema.safeParse(event);
   if (!result.success) {
-    throw new MalformedEventError(`Malformed AWS Config rule event: ${describeIssues(result.error, 'event')}.`);
+    throw new MalformedEventError(`Malformed AWS Config rule event: ${describeEventIssues(result.error, 'event')}.`);
   }
   return result.data;
 }
@@ -191,7 +191,7 @@ export function parseConfigRuleEvent(event: unknown): ConfigRuleEvent {
 export function parseConfigurationItem(item: unknown, source: string): ConfigurationItem {
   const result = ConfigurationItemSchema.safeParse(item);
   if (!result.success) {
-    throw new MalformedEventError(`Malformed configuration item from ${source}: ${describeIssues(result.error, 'configurationItem')}.`);
+    throw new MalformedEventError(`Malformed configuration item from ${source}: ${describeEventIssues(result.error, 'configurationItem')}.`);
   }
   return result.data;
 }

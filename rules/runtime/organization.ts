@@ -1,12 +1,10 @@
 import type { OrganizationsClient } from '@aws-sdk/client-organizations';
 import * as z from 'zod/mini';
-import { en } from 'zod/locales';
 import { AwsClients } from './clients';
 import { ForeignAccountError, MalformedEventError, SafeguardsError } from './errors';
 import { TEST_MODE_TOKEN } from './put-evaluations';
-
-// English messages, as in ./event (zod/mini loads no locale), should this module be used without it.
-if (!z.config().localeError) z.config(en());
+// English zod messages (./issues sets them), should this module be used alone.
+import './issues';
 
 /**
  * Organization mode: the hub Lambdas evaluate member accounts. AWS Lambda cannot restrict the `config.amazonaws.com`
@@ -25,12 +23,12 @@ export const ORGANIZATION_GUARD_ACTIONS = ['organizations:ListAccounts'] as cons
 export const MEMBERSHIP_TTL_MS = 5 * 60_000;
 
 /** Organizations `State` (and the `Status` it replaces, retired in 2026): only ACTIVE accounts are served. */
-const AccountSchema = z.object({
+const AccountSchema = /* @__PURE__ */ z.lazy(() => z.object({
   Id: z.string().check(z.regex(/^\d{12}$/)),
   State: z.optional(z.string()),
   Status: z.optional(z.string()),
-});
-const ListAccountsPageSchema = z.object({ Accounts: z.optional(z.array(AccountSchema)) });
+}));
+const ListAccountsPageSchema = /* @__PURE__ */ z.lazy(() => z.object({ Accounts: z.optional(z.array(AccountSchema)) }));
 
 export type AccountGuard = (accountId: string) => Promise<void>;
 

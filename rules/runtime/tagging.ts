@@ -3,7 +3,7 @@ import * as z from 'zod/mini';
 import type { AwsClients } from './clients';
 import { NonAwsResponseError } from './aws-errors';
 import { InvalidResponseError } from './errors';
-import { describeIssues } from './event';
+import { describeIssues } from './issues';
 
 /**
  * Tags in bulk (issue 11): one `tag:GetResources` page holds the tags of up to 100 resources of a type, where the
@@ -60,10 +60,10 @@ export const PER_RESOURCE_TAG_ACTIONS: Readonly<Record<string, string>> = {
 /** GetResources' ResourcesPerPage maximum ("a minimum of 1 and a maximum value of 100"). */
 export const RESOURCES_PER_PAGE = 100;
 
-const Mapping = z.object({
+const Mapping = /* @__PURE__ */ z.lazy(() => z.object({
   ResourceARN: z.string().check(z.minLength(1)),
   Tags: z.nullish(z.array(z.object({ Key: z.string().check(z.minLength(1)), Value: z.nullish(z.string()) }))),
-});
+}));
 
 /**
  * Whether an SDK error is the caller lacking the permission: HTTP 403 or an AccessDenied code. A 403 whose body is

@@ -3,7 +3,8 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import * as z from 'zod/mini';
 import { type AwsClients, type ClientTarget, clientsFor } from '../runtime/clients';
 import { MalformedEventError, ConfigurationError } from '../runtime/errors';
-import { describeIssues, jsonString } from '../runtime/event';
+import { jsonString } from '../runtime/event';
+import { describeIssues } from '../runtime/issues';
 import { CHANGE_SOURCES, type ChangeSource } from './change-sources';
 
 export { ELASTICACHE_CHANGE_EVENT_NAMES } from './elasticache-change-events';

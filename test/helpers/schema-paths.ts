@@ -6,7 +6,12 @@ import { REFERENCE_DIR } from './fixtures';
 /** Every leaf path of a zod object schema (zod/mini or classic), as `configuration.A.B`. */
 export function leafPaths(schema: z.core.$ZodType, prefix: string): string[] {
   let def = schema._zod.def;
-  while (def.type === 'optional' || def.type === 'nullable') def = (def as z.core.$ZodOptionalDef | z.core.$ZodNullableDef).innerType._zod.def;
+  // Module-level schemas are z.lazy (built on first use, rules/resources/*): look through them as through optional.
+  for (;;) {
+    if (def.type === 'optional' || def.type === 'nullable') def = (def as z.core.$ZodOptionalDef | z.core.$ZodNullableDef).innerType._zod.def;
+    else if (def.type === 'lazy') def = (def as z.core.$ZodLazyDef).getter()._zod.def;
+    else break;
+  }
   if (def.type === 'object') {
     return Object.entries((def as z.core.$ZodObjectDef).shape).flatMap(([k, v]) => leafPaths(v, `${prefix}.${k}`));
   }

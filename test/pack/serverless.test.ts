@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,7 @@ import {
 } from '../../rules/triggers/reevaluate-on-change';
 import { MAX_TEMPLATE_BODY_BYTES, PACK_PATH, packNames } from '../../scripts/lib/conformance-pack';
 import { HOOK, HOOK_FUNCTION_KEY, HOOK_HANDLER } from '../../scripts/lib/hook-resources';
+import { PREVENTION_LOOKUP_ACTIONS } from '../../rules/prevention/facts';
 import { documentActions, isWildcardAction, remediationRoleLogicalId, ruleActions } from '../../scripts/lib/iam';
 import { loadAllRemediationDocuments } from '../../scripts/lib/remediation-docs';
 import {
@@ -27,6 +28,11 @@ import {
   ruleLogicalIds,
   serverlessLogicalIds,
 } from '../../scripts/lib/serverless-resources';
+import { CreateStreamCommand, KinesisClient, StartStreamEncryptionCommand } from '@aws-sdk/client-kinesis';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { ACCOUNT, REGION, changeEvent, kinesisItemEventStyle, scheduledEvent } from '../helpers/fixtures';
+import { startAnsweringServer } from '../helpers/fault-servers';
+import { useMoto } from '../helpers/moto';
 import { SINGLE_PACK_URI, type Template, cfnLint, describeMatches, propertiesValidator, resolveIntrinsics } from './cfn';
 import { type Resource, policiesOf, policyViolations } from './policy-checks';
 
@@ -164,6 +170,92 @@ describe('serverless.yml (npm run package)', function () {
         rmSync(unpacked, { recursive: true, force: true });
       }
     }
+  });
+
+  describe('each bundle holds its own side of a safeguard (scripts/esbuild-plugins.js)', () => {
+    /**
+     * Unzips `zip` where no node_modules is reachable and runs its handler on `event`; what it returned, as JSON.
+     * Asynchronous: the loopback server of the test answers the child from this process's event loop.
+     */
+    async function runBundle(zip: string, entry: string, event: unknown, env: Record<string, string> = {}): Promise<unknown> {
+      const unpacked = mkdtempSync(join(tmpdir(), 'hipaa-zip-'));
+      try {
+        expect(spawnSync('unzip', ['-q', join(dir, zip), '-d', unpacked]).status).to.equal(0);
+        const script = `require('./${entry}').handler(JSON.parse(process.argv[1])).then((r) => process.stdout.write(JSON.stringify(r)), (e) => { console.error(e); process.exit(4); })`;
+        const run = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+          execFile(
+            process.execPath,
+            ['-e', script, JSON.stringify(event)],
+            { cwd: unpacked, encoding: 'utf8', timeout: 60_000, env: { PATH: process.env.PATH ?? '', AWS_REGION: REGION, POWERTOOLS_LOG_LEVEL: 'SILENT', ...env } },
+            (error, stdout, stderr) => resolve({ status: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
+          );
+        });
+        expect(run.status, run.stderr).to.equal(0);
+        return JSON.parse(run.stdout) as unknown;
+      } finally {
+        rmSync(unpacked, { recursive: true, force: true });
+      }
+    }
+    const hookRequest = (properties: Record<string, unknown>) => ({
+      ...(JSON.parse(readFileSync(join(ROOT, 'test', 'fixtures', 'hooks', 'kinesis-create.json'), 'utf8')) as Record<string, unknown>),
+      requestData: { targetName: 'AWS::Kinesis::Stream', targetType: 'AWS::Kinesis::Stream', targetLogicalId: 'VitalsStream', targetModel: { resourceProperties: properties } },
+    });
+
+    it('the hook bundle, with no listing in it, judges a stream from its properties alone', async () => {
+      const zip = `${HOOK_FUNCTION_KEY}.zip`;
+      const entry = `${HOOK_HANDLER.split('.')[0]}.js`;
+      // No credentials and no endpoint: a listing or an account read would fail the request instead of judging it.
+      const plain = (await runBundle(zip, entry, hookRequest({ Name: 'vitals', ShardCount: 1 }))) as { hookStatus: string; message: string };
+      expect(plain.hookStatus).to.equal('FAILED');
+      expect(plain.message).to.include('[kinesis-stream-encrypted] Stream vitals is not encrypted at rest (StreamEncryption absent)');
+      // What it leaves out: every command a listing sends that no lookup sends, and the Config handler's.
+      const bundled = spawnSync('unzip', ['-p', join(dir, zip)], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 }).stdout;
+      // The TLS-only rules' gather reads a deployed queue's or topic's policy with an action their listing also holds.
+      const gatherReads = ['sqs:GetQueueAttributes', 'sns:GetTopicAttributes'];
+      const lookups = new Set<string>([...catalog.flatMap((r) => r.lookupActions ?? []), ...PREVENTION_LOOKUP_ACTIONS, ...gatherReads]);
+      const listingOnly = [...new Set(catalog.flatMap((r) => r.resource.listActions))].filter((a) => !lookups.has(a));
+      expect(listingOnly.length).to.be.greaterThan(10);
+      for (const action of [...listingOnly, 'config:PutEvaluations']) expect(bundled, action).to.not.include(`"${action.split(':')[1]}Command"`);
+      const encrypted = (await runBundle(zip, entry, hookRequest({ Name: 'vitals', ShardCount: 1, StreamEncryption: { EncryptionType: 'KMS', KeyId: 'alias/aws/kinesis' } }))) as { hookStatus: string };
+      expect(encrypted.hookStatus).to.equal('SUCCESS');
+    });
+
+    it('a rule bundle, with no CloudFormation builder in it, judges a change notification and a periodic run (moto)', async () => {
+      const moto = await useMoto();
+      // HTTP/1.1: the Kinesis client's default HTTP/2 handler is for its event streams, which moto does not speak.
+      const kinesis = new KinesisClient({ endpoint: moto.endpoint, region: REGION, requestHandler: new NodeHttpHandler() });
+      await kinesis.send(new CreateStreamCommand({ StreamName: 'plain', ShardCount: 1 }));
+      await kinesis.send(new CreateStreamCommand({ StreamName: 'sealed', ShardCount: 1 }));
+      await kinesis.send(new StartStreamEncryptionCommand({ StreamName: 'sealed', EncryptionType: 'KMS', KeyId: 'alias/aws/kinesis' }));
+      // moto lacks GetComplianceDetailsByConfigRule (the periodic run's vanished-resource sweep): this loopback server
+      // answers it "nothing evaluated before", in the botocore output shape, and forwards everything else to moto.
+      const front = await startAnsweringServer((op, res) => {
+        if (op !== 'GetComplianceDetailsByConfigRule') return false;
+        res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify({ EvaluationResults: [] }));
+        return true;
+      }, moto.endpoint);
+      try {
+        const env = { AWS_ENDPOINT_URL: front.endpoint, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing' };
+        type Result = { evaluations: { ComplianceResourceId: string; ComplianceType: string }[] };
+        const verdicts = (r: unknown) => (r as Result).evaluations.map((e) => [e.ComplianceResourceId, e.ComplianceType]);
+
+        // The change path reads the configuration item (its schema built on first use).
+        const change = await runBundle('kinesis-stream-encrypted.zip', 'rules/kinesis-stream-encrypted.js', changeEvent(kinesisItemEventStyle({ name: 'plain', encryption: null })), env);
+        expect(verdicts(change)).to.deep.equal([['plain', 'NON_COMPLIANT']]);
+        // The periodic path lists through the Kinesis API (moto records no configuration items), tags in bulk.
+        const periodic = await runBundle('kinesis-stream-encrypted.zip', 'rules/kinesis-stream-encrypted.js', scheduledEvent({ accountId: ACCOUNT }), env);
+        expect(verdicts(periodic)).to.have.deep.members([
+          ['plain', 'NON_COMPLIANT'],
+          ['sealed', 'COMPLIANT'],
+        ]);
+        expect(front.operations).to.include.members(['ListStreams', 'DescribeStreamSummary', 'GetResources', 'PutEvaluations']);
+        // What it leaves out: the CloudFormation builders (their functions keep their names in the bundle).
+        const bundled = spawnSync('unzip', ['-p', join(dir, 'kinesis-stream-encrypted.zip')], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 }).stdout;
+        expect(bundled).to.include('"streamFromItem"').and.not.include('"kinesisStreamFromCloudFormation"');
+      } finally {
+        await front.close();
+      }
+    });
   });
 
   it('has no shared provider role: every function runs as its own role', () => {

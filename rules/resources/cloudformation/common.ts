@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { describeIssues } from '../../runtime/event';
+import { describeIssues } from '../../runtime/issues';
 import { MalformedPropertiesError } from '../../prevention/errors';
 
 /**
@@ -30,7 +30,7 @@ export type PropertyReads = Readonly<Record<string, 'value' | 'identifier'>>;
  * A boolean as CloudFormation takes it: a JSON boolean, or the strings "true"/"false" (any case). Hook requests carry
  * every property value as a string, and templates often quote booleans.
  */
-export const cfnBoolean = z.pipe(
+export const cfnBoolean = /* @__PURE__ */ z.lazy(() => z.pipe(
   z.union([z.boolean(), z.string()]),
   z.transform((v: boolean | string, ctx) => {
     if (typeof v === 'boolean') return v;
@@ -39,28 +39,28 @@ export const cfnBoolean = z.pipe(
     ctx.issues.push({ code: 'custom', message: `expected true or false, got ${JSON.stringify(v)}`, input: v });
     return z.NEVER;
   }),
-);
+));
 
 /**
  * A string property as CloudFormation takes it: YAML turns `EngineVersion: 6.2` into a number, and CloudFormation
  * passes it on as the string "6.2".
  */
-export const cfnString = z.pipe(
+export const cfnString = /* @__PURE__ */ z.lazy(() => z.pipe(
   z.unknown(),
   z.transform((v: unknown, ctx) => {
     if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return String(v);
     ctx.issues.push({ code: 'custom', message: `expected a string, received ${v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v}`, input: v });
     return z.NEVER;
   }),
-);
+));
 
 /** A resource's `Tags` list ([{ Key, Value }]) as the view's tag map. */
-export const cfnTags = z.pipe(
+export const cfnTags = /* @__PURE__ */ z.lazy(() => z.pipe(
   z.nullish(z.array(z.object({ Key: cfnString, Value: z.nullish(cfnString) }))),
   z.transform((list: { Key: string; Value?: string | null }[] | null | undefined) =>
     Object.fromEntries((list ?? []).map((t) => [t.Key, t.Value ?? ''])),
   ),
-);
+));
 
 /** Parses a resource's properties, or throws MalformedPropertiesError naming the resource and every bad field. */
 export function parseProperties<T extends z.ZodMiniType>(schema: T, resource: CloudFormationResource): z.output<T> {

@@ -32,7 +32,7 @@ import { type CloudFormationResource, type PropertyReads, cfnBoolean, cfnString,
  * A declared resource is judged as it will be once created: status available, tags readable.
  */
 
-export const ReplicationGroupProperties = z.object({
+export const ReplicationGroupProperties = /* @__PURE__ */ z.lazy(() => z.object({
   ReplicationGroupId: z.optional(cfnString),
   Engine: z.optional(cfnString),
   EngineVersion: z.optional(cfnString),
@@ -47,25 +47,25 @@ export const ReplicationGroupProperties = z.object({
   PrimaryClusterId: z.optional(cfnString),
   GlobalReplicationGroupId: z.optional(cfnString),
   Tags: cfnTags,
-});
+}));
 
-export const CacheClusterProperties = z.object({
+export const CacheClusterProperties = /* @__PURE__ */ z.lazy(() => z.object({
   ClusterName: z.optional(cfnString),
   Engine: z.pipe(cfnString, z.string().check(z.minLength(1))),
   EngineVersion: z.optional(cfnString),
   CacheNodeType: z.pipe(cfnString, z.string().check(z.minLength(1))),
   TransitEncryptionEnabled: z.optional(cfnBoolean),
   Tags: cfnTags,
-});
+}));
 
-export const ServerlessCacheProperties = z.object({
+export const ServerlessCacheProperties = /* @__PURE__ */ z.lazy(() => z.object({
   ServerlessCacheName: z.pipe(cfnString, z.string().check(z.minLength(1))),
   Engine: z.pipe(cfnString, z.string().check(z.minLength(1))),
   MajorEngineVersion: z.optional(cfnString),
   KmsKeyId: z.optional(cfnString),
   UserGroupId: z.optional(cfnString),
   Tags: cfnTags,
-});
+}));
 
 // Type names spelt out: rules/resources/elasticache.ts imports this module while it is still loading.
 export const elastiCacheReads: Readonly<Record<string, PropertyReads>> = {
@@ -191,7 +191,7 @@ export function elastiCacheFromCloudFormation(resource: CloudFormationResource):
   }
 }
 
-export const UserGroupProperties = z.object({ UserGroupId: z.pipe(cfnString, z.string().check(z.minLength(1))), UserIds: z.array(cfnString) });
+export const UserGroupProperties = /* @__PURE__ */ z.lazy(() => z.object({ UserGroupId: z.pipe(cfnString, z.string().check(z.minLength(1))), UserIds: z.array(cfnString) }));
 
 /** What a user group declared in the same template says (the facts DescribeUserGroups gives after deployment). */
 export function userGroupFactsFromCloudFormation(id: string, resource: CloudFormationResource): UserGroupFacts {
@@ -199,14 +199,14 @@ export function userGroupFactsFromCloudFormation(id: string, resource: CloudForm
   return { kind: 'resolved', id, userIds: p.UserIds };
 }
 
-export const UserProperties = z.object({
+export const UserProperties = /* @__PURE__ */ z.lazy(() => z.object({
   UserId: z.pipe(cfnString, z.string().check(z.minLength(1))),
   UserName: z.optional(cfnString),
   AccessString: z.optional(cfnString),
   NoPasswordRequired: z.optional(cfnBoolean),
   Passwords: z.optional(z.array(cfnString)),
   AuthenticationMode: z.optional(z.object({ Type: z.pipe(cfnString, z.string().check(z.minLength(1))) })),
-});
+}));
 
 /**
  * What a user declared in the same template says. Its authentication: `AuthenticationMode.Type` when given

@@ -2,11 +2,11 @@ import * as z from 'zod/mini';
 import type { FirehoseDeliveryStream, FirehoseS3Target } from '../firehose-delivery-stream';
 import { type CloudFormationResource, type PropertyReads, cfnString, cfnTags, parseProperties } from './common';
 
-const S3Config = z.object({
+const S3Config = /* @__PURE__ */ z.object({
   EncryptionConfiguration: z.nullish(z.object({ NoEncryptionConfig: z.nullish(cfnString) })),
 });
 
-export const DeliveryStreamProperties = z.object({
+export const DeliveryStreamProperties = /* @__PURE__ */ z.lazy(() => z.object({
   DeliveryStreamName: z.optional(cfnString),
   DeliveryStreamType: z.optional(cfnString),
   DeliveryStreamEncryptionConfigurationInput: z.nullish(z.object({ KeyType: z.pipe(cfnString, z.string().check(z.minLength(1))), KeyARN: z.nullish(cfnString) })),
@@ -14,7 +14,7 @@ export const DeliveryStreamProperties = z.object({
   S3DestinationConfiguration: z.nullish(S3Config),
   ExtendedS3DestinationConfiguration: z.nullish(z.extend(S3Config, { S3BackupConfiguration: z.nullish(S3Config) })),
   Tags: cfnTags,
-});
+}));
 
 export const firehoseDeliveryStreamReads: PropertyReads = {
   DeliveryStreamName: 'identifier',

@@ -5,11 +5,11 @@ import { type CloudFormationResource, type PropertyReads, cfnString, cfnTags, pa
 const RESOURCE_TYPE = 'AWS::Kinesis::Stream';
 
 // Property names as in the CloudFormation registry schema of AWS::Kinesis::Stream (KeyId is required there).
-export const StreamProperties = z.object({
+export const StreamProperties = /* @__PURE__ */ z.lazy(() => z.object({
   Name: z.optional(cfnString),
   StreamEncryption: z.nullish(z.object({ EncryptionType: z.pipe(cfnString, z.string().check(z.minLength(1))), KeyId: z.pipe(cfnString, z.string().check(z.minLength(1))) })),
   Tags: cfnTags,
-});
+}));
 
 export const kinesisStreamReads: PropertyReads = {
   Name: 'identifier',

@@ -2,11 +2,11 @@ import * as z from 'zod/mini';
 import type { KinesisVideoStream } from '../kinesis-video-stream';
 import { type CloudFormationResource, type PropertyReads, cfnString, cfnTags, parseProperties } from './common';
 
-export const VideoProperties = z.object({
+export const VideoProperties = /* @__PURE__ */ z.lazy(() => z.object({
   Name: z.optional(cfnString),
   KmsKeyId: z.nullish(cfnString),
   Tags: cfnTags,
-});
+}));
 
 export const kinesisVideoStreamReads: PropertyReads = { Name: 'identifier', KmsKeyId: 'identifier', Tags: 'identifier' };
 

@@ -18,7 +18,7 @@ import { type CloudFormationResource, type PropertyReads, cfnBoolean, cfnString,
 
 const TYPE = 'AWS::MemoryDB::Cluster';
 
-export const ClusterProperties = z.object({
+export const ClusterProperties = /* @__PURE__ */ z.lazy(() => z.object({
   ClusterName: z.pipe(cfnString, z.string().check(z.minLength(1))),
   ACLName: z.pipe(cfnString, z.string().check(z.minLength(1))),
   TLSEnabled: z.optional(cfnBoolean),
@@ -26,7 +26,7 @@ export const ClusterProperties = z.object({
   Engine: z.optional(cfnString),
   EngineVersion: z.optional(cfnString),
   Tags: cfnTags,
-});
+}));
 
 // Type names spelt out: rules/resources/memorydb.ts imports this module while it is still loading.
 export const memoryDbReads: Readonly<Record<string, PropertyReads>> = {
@@ -64,7 +64,7 @@ export function memoryDbFromCloudFormation(resource: CloudFormationResource): Me
   };
 }
 
-export const AclProperties = z.object({ ACLName: z.pipe(cfnString, z.string().check(z.minLength(1))), UserNames: z.optional(z.array(cfnString)) });
+export const AclProperties = /* @__PURE__ */ z.lazy(() => z.object({ ACLName: z.pipe(cfnString, z.string().check(z.minLength(1))), UserNames: z.optional(z.array(cfnString)) }));
 
 /** What an ACL declared in the same template says (the facts DescribeACLs gives after deployment). */
 export function aclFactsFromCloudFormation(name: string, resource: CloudFormationResource): AclFacts {
@@ -72,11 +72,11 @@ export function aclFactsFromCloudFormation(name: string, resource: CloudFormatio
   return { kind: 'resolved', name, userNames: p.UserNames ?? [] };
 }
 
-export const UserProperties = z.object({
+export const UserProperties = /* @__PURE__ */ z.lazy(() => z.object({
   UserName: z.pipe(cfnString, z.string().check(z.minLength(1))),
   AccessString: z.optional(cfnString),
   AuthenticationMode: z.optional(z.object({ Type: z.optional(cfnString) })),
-});
+}));
 
 /**
  * What a user declared in the same template says. CloudFormation can create `password` and `iam` users only (the

@@ -3,13 +3,13 @@ import type { MskCluster } from '../msk';
 import { type CloudFormationResource, type PropertyReads, cfnBoolean, cfnString, parseProperties } from './common';
 
 // MSK takes Tags as a map (`patternProperties` in both registry schemas), not a Key/Value list.
-const cfnTagMap = z.pipe(
+const cfnTagMap = /* @__PURE__ */ z.lazy(() => z.pipe(
   z.nullish(z.record(z.string(), cfnString)),
   z.transform((m: Record<string, string> | null | undefined) => ({ ...(m ?? {}) })),
-);
+));
 
 // Property names as in the CloudFormation registry schema of AWS::MSK::Cluster (aws-msk-cluster.json).
-export const ClusterProperties = z.object({
+export const ClusterProperties = /* @__PURE__ */ z.lazy(() => z.object({
   ClusterName: z.optional(cfnString),
   EncryptionInfo: z.nullish(
     z.object({
@@ -18,10 +18,10 @@ export const ClusterProperties = z.object({
     }),
   ),
   Tags: cfnTagMap,
-});
+}));
 
 // AWS::MSK::ServerlessCluster (aws-msk-serverlesscluster.json) has no encryption property at all.
-export const ServerlessClusterProperties = z.object({ ClusterName: z.optional(cfnString), Tags: cfnTagMap });
+export const ServerlessClusterProperties = /* @__PURE__ */ z.lazy(() => z.object({ ClusterName: z.optional(cfnString), Tags: cfnTagMap }));
 
 export const mskClusterReads: PropertyReads = {
   ClusterName: 'identifier',

@@ -10,14 +10,14 @@ const AWS_MANAGED_KEY = 'alias/aws/es';
 const DEFAULT_TLS_POLICY = 'Policy-Min-TLS-1-0-2019-07';
 
 // Property names as in the CloudFormation registry schema of AWS::OpenSearchService::Domain.
-export const DomainProperties = z.object({
+export const DomainProperties = /* @__PURE__ */ z.lazy(() => z.object({
   DomainName: z.optional(cfnString),
   EngineVersion: z.optional(cfnString),
   EncryptionAtRestOptions: z.nullish(z.object({ Enabled: z.optional(cfnBoolean), KmsKeyId: z.optional(cfnString) })),
   NodeToNodeEncryptionOptions: z.nullish(z.object({ Enabled: z.optional(cfnBoolean) })),
   DomainEndpointOptions: z.nullish(z.object({ EnforceHTTPS: z.optional(cfnBoolean), TLSSecurityPolicy: z.optional(cfnString) })),
   Tags: cfnTags,
-});
+}));
 
 export const openSearchDomainReads: PropertyReads = {
   DomainName: 'identifier',
@@ -69,11 +69,11 @@ export const SECURITY_POLICY_CFN_TYPE = 'AWS::OpenSearchServerless::SecurityPoli
  * `KmsKeyArn`, "Update requires: Replacement").
  * @see https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-opensearchserverless-collection-encryptionconfig.html
  */
-export const CollectionProperties = z.object({
+export const CollectionProperties = /* @__PURE__ */ z.lazy(() => z.object({
   Name: z.optional(cfnString),
   EncryptionConfig: z.nullish(z.object({ AWSOwnedKey: z.optional(cfnBoolean), KmsKeyArn: z.optional(cfnString) })),
   Tags: cfnTags,
-});
+}));
 
 export const openSearchCollectionReads: PropertyReads = {
   Name: 'identifier',
@@ -102,11 +102,11 @@ export function openSearchCollectionFromCloudFormation(resource: CloudFormationR
 // An encryption policy document (OpenSearch Serverless Developer Guide, "Encryption at rest": Rules of
 // ResourceType collection with Resource patterns `collection/<name>` where `*` is a wildcard, and either
 // "AWSOwnedKey": true or "KmsARN"); the CloudFormation `Policy` property holds it as JSON text.
-const EncryptionPolicyDocument = z.object({
+const EncryptionPolicyDocument = /* @__PURE__ */ z.lazy(() => z.object({
   Rules: z.array(z.object({ ResourceType: z.string(), Resource: z.array(z.string()) })),
   AWSOwnedKey: z.optional(z.boolean()),
   KmsARN: z.optional(z.string()),
-});
+}));
 
 /** Whether a policy's `collection/...` pattern (`*` matches any characters) covers the collection named `name`. */
 export function policyPatternMatches(pattern: string, name: string): boolean {

@@ -22,7 +22,7 @@ import { type CloudFormationResource, type PropertyReads, cfnBoolean, cfnString,
 
 export const RDS_CLOUDFORMATION_TYPES = ['AWS::DocDB::DBCluster', 'AWS::Neptune::DBCluster'] as const;
 
-const DBInstanceProperties = z.object({
+const DBInstanceProperties = /* @__PURE__ */ z.lazy(() => z.object({
   DBInstanceIdentifier: z.optional(cfnString),
   Engine: z.optional(cfnString),
   EngineVersion: z.optional(cfnString),
@@ -37,9 +37,9 @@ const DBInstanceProperties = z.object({
   SourceDBInstanceAutomatedBackupsArn: z.optional(cfnString),
   DBClusterSnapshotIdentifier: z.optional(cfnString),
   Tags: cfnTags,
-});
+}));
 
-const DBClusterProperties = z.object({
+const DBClusterProperties = /* @__PURE__ */ z.lazy(() => z.object({
   DBClusterIdentifier: z.optional(cfnString),
   Engine: z.optional(cfnString),
   EngineVersion: z.optional(cfnString),
@@ -51,7 +51,7 @@ const DBClusterProperties = z.object({
   ReplicationSourceIdentifier: z.optional(cfnString),
   GlobalClusterIdentifier: z.optional(cfnString),
   Tags: cfnTags,
-});
+}));
 
 const instanceReads: PropertyReads = {
   DBInstanceIdentifier: 'identifier',
@@ -157,7 +157,7 @@ export const PARAMETER_GROUP_TYPES = {
   cluster: { 'AWS::RDS::DBClusterParameterGroup': 'DBClusterParameterGroupName', 'AWS::DocDB::DBClusterParameterGroup': 'Name', 'AWS::Neptune::DBClusterParameterGroup': 'Name' },
 } as const;
 
-const ParameterGroupProperties = z.object({ Parameters: z.optional(z.record(z.string(), cfnString)) });
+const ParameterGroupProperties = /* @__PURE__ */ z.lazy(() => z.object({ Parameters: z.optional(z.record(z.string(), cfnString)) }));
 
 /**
  * What a parameter group declared in the same template says: its `Parameters` map. A group being created is in sync
@@ -168,9 +168,9 @@ export function parameterGroupFactsFromCloudFormation(name: string, resource: Cl
   return { kind: 'resolved', name, parameters: Object.fromEntries(Object.entries(p.Parameters ?? {}).map(([k, v]) => [k, { value: v }])) };
 }
 
-const OptionGroupProperties = z.object({
+const OptionGroupProperties = /* @__PURE__ */ z.lazy(() => z.object({
   OptionConfigurations: z.optional(z.array(z.object({ OptionName: cfnString, OptionSettings: z.optional(z.array(z.object({ Name: cfnString, Value: z.optional(cfnString) }))) }))),
-});
+}));
 
 /** What an option group declared in the same template says: its options and their settings. */
 export function optionGroupFactsFromCloudFormation(name: string, resource: CloudFormationResource): OptionGroupFacts {

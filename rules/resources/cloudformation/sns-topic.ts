@@ -6,11 +6,11 @@ import { type CloudFormationResource, type PropertyReads, cfnString, cfnTags, pa
 const RESOURCE_TYPE = 'AWS::SNS::Topic';
 
 // Property names as in the CloudFormation registry schema of AWS::SNS::Topic.
-export const TopicProperties = z.object({
+export const TopicProperties = /* @__PURE__ */ z.lazy(() => z.object({
   TopicName: z.optional(cfnString),
   KmsMasterKeyId: z.optional(cfnString),
   Tags: cfnTags,
-});
+}));
 
 export const snsTopicReads: PropertyReads = {
   TopicName: 'identifier',

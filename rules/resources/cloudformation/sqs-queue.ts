@@ -6,12 +6,12 @@ import { type CloudFormationResource, type PropertyReads, cfnBoolean, cfnString,
 const RESOURCE_TYPE = 'AWS::SQS::Queue';
 
 // Property names as in the CloudFormation registry schema of AWS::SQS::Queue.
-export const QueueProperties = z.object({
+export const QueueProperties = /* @__PURE__ */ z.lazy(() => z.object({
   QueueName: z.optional(cfnString),
   KmsMasterKeyId: z.optional(cfnString),
   SqsManagedSseEnabled: z.optional(cfnBoolean),
   Tags: cfnTags,
-});
+}));
 
 export const sqsQueueReads: PropertyReads = {
   QueueName: 'identifier',
