@@ -25,22 +25,23 @@ const isoTime = /* @__PURE__ */ z.lazy(() => z.pipe(
   }),
 ));
 
+let jsonText: z.ZodMiniType<unknown, string> | undefined;
+
 /** A JSON string whose content must match `schema` (Config sends `invokingEvent` and `ruleParameters` so). */
 export function jsonString<T extends z.ZodMiniType>(schema: T) {
-  return z.pipe(
-    z.pipe(
-      z.string(),
-      z.transform((s: string, ctx): unknown => {
-        try {
-          return JSON.parse(s) as unknown;
-        } catch {
-          ctx.issues.push({ code: 'custom', message: 'expected a JSON string', input: s });
-          return z.NEVER;
-        }
-      }),
-    ),
-    schema,
+  // The parsing half is the same for every use: built once.
+  jsonText ??= z.pipe(
+    z.string(),
+    z.transform((s: string, ctx): unknown => {
+      try {
+        return JSON.parse(s) as unknown;
+      } catch {
+        ctx.issues.push({ code: 'custom', message: 'expected a JSON string', input: s });
+        return z.NEVER;
+      }
+    }),
   );
+  return z.pipe(jsonText, schema);
 }
 
 const Tags = /* @__PURE__ */ z.lazy(() => z.record(z.string(), z.pipe(z.nullable(z.string()), z.transform((v: string | null) => v ?? ''))));
@@ -118,29 +119,35 @@ export type ConfigurationItem = z.output<typeof ConfigurationItemSchema>;
  * Lambdas build it at init.
  */
 function configRuleEventSchema() {
+  // Schemas are immutable, so one instance of a shape serves every field that has it: fewer to build at init.
+  const nonEmpty = z.string().check(z.minLength(1));
+  const optionalString = z.optional(z.string());
+  const accountId = z.string().check(z.regex(/^\d{12}$/, 'expected a 12-digit account ID'));
+  const optionalTime = z.optional(isoTime);
+
   const ChangeNotification = z.object({
     messageType: z.literal(MessageType.ConfigurationItemChange),
     configurationItem: ConfigurationItemSchema,
-    notificationCreationTime: z.optional(isoTime),
+    notificationCreationTime: optionalTime,
   });
 
   const OversizedNotification = z.object({
     messageType: z.literal(MessageType.OversizedConfigurationItemChange),
     configurationItemSummary: z.lazy(() =>
       z.object({
-        resourceType: z.string().check(z.minLength(1)),
-        resourceId: z.string().check(z.minLength(1)),
-        awsRegion: z.string().check(z.minLength(1)),
+        resourceType: nonEmpty,
+        resourceId: nonEmpty,
+        awsRegion: nonEmpty,
         configurationItemCaptureTime: isoTime,
         configurationItemStatus: ItemStatus,
       }),
     ),
-    notificationCreationTime: z.optional(isoTime),
+    notificationCreationTime: optionalTime,
   });
 
   const ScheduledNotification = z.object({
     messageType: z.literal(MessageType.Scheduled),
-    awsAccountId: z.optional(z.string().check(z.regex(/^\d{12}$/))),
+    awsAccountId: z.optional(accountId),
     notificationCreationTime: isoTime,
   });
 
@@ -149,14 +156,14 @@ function configRuleEventSchema() {
   return z.object({
     invokingEvent: jsonString(InvokingEvent),
     ruleParameters: z.optional(jsonString(z.record(z.string(), z.unknown()))),
-    resultToken: z.string().check(z.minLength(1)),
+    resultToken: nonEmpty,
     eventLeftScope: z._default(z.optional(z.boolean()), false),
-    executionRoleArn: z.optional(z.string()),
+    executionRoleArn: optionalString,
     configRuleArn: z.string().check(z.regex(/^arn:[\w-]+:config:[a-z0-9-]+:\d{12}:config-rule\/.+$/, 'expected a Config rule ARN')),
-    configRuleName: z.string().check(z.minLength(1)),
-    configRuleId: z.optional(z.string()),
-    accountId: z.string().check(z.regex(/^\d{12}$/, 'expected a 12-digit account ID')),
-    version: z.optional(z.string()),
+    configRuleName: nonEmpty,
+    configRuleId: optionalString,
+    accountId,
+    version: optionalString,
   });
 }
 
