@@ -1,7 +1,7 @@
 import { compliant, nonCompliant } from './runtime/compliance';
 import { createRuleHandler } from './runtime/handler';
 import { snapshotAndDeleteRemediation } from './runtime/remediation-links';
-import { keyCheckNeeded, keyProblem } from './runtime/kms';
+import { keyCheckNeeded, keyProblem, kmsKeyFacts } from './runtime/kms';
 import { allowedKmsKeyArnsParameter, requireCustomerManagedKeyParameter } from './runtime/parameters';
 import { Condemnation, Severity, Trigger, defineSafeguard } from './runtime/safeguard';
 import { elastiCacheLabel, elastiCacheResource } from './resources/elasticache';
@@ -45,7 +45,7 @@ export const elastiCacheEncryptedAtRest = defineSafeguard({
   remediation: snapshotAndDeleteRemediation('elasticache-encrypted-at-rest', true, Condemnation.AtRestEncryptionDisabled),
   lookupActions: ['kms:DescribeKey'],
   async gather(cache, params, lookup) {
-    return { key: cache.kmsKeyId && keyCheckNeeded(params) ? await lookup.kmsKey(cache.kmsKeyId) : undefined };
+    return { key: cache.kmsKeyId && keyCheckNeeded(params) ? await kmsKeyFacts(lookup, cache.kmsKeyId) : undefined };
   },
 
   evaluate(cache, params, ctx) {

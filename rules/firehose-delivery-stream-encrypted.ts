@@ -1,6 +1,6 @@
 import { compliant, nonCompliant } from './runtime/compliance';
 import { createRuleHandler } from './runtime/handler';
-import { type KeyFacts, keyCheckNeeded, keyProblem } from './runtime/kms';
+import { keyCheckNeeded, type KeyFacts, keyProblem, kmsKeyFacts } from './runtime/kms';
 import { allowedKmsKeyArnsParameter, requireCustomerManagedKeyParameter } from './runtime/parameters';
 import { Severity, Trigger, defineSafeguard } from './runtime/safeguard';
 import { type FirehoseEncryption, firehoseDeliveryStreamResource, liveEncryption } from './resources/firehose-delivery-stream';
@@ -77,13 +77,13 @@ export const firehoseDeliveryStreamEncrypted = defineSafeguard({
     if (stream.sourceType === 'KinesisStreamAsSource') {
       if (!stream.sourceStreamArn) return {};
       const source = await sourceStreamFacts(lookup, stream.sourceStreamArn);
-      const key = source.kind === 'read' && source.keyId && keyCheckNeeded(params) ? await lookup.kmsKey(source.keyId) : undefined;
+      const key = source.kind === 'read' && source.keyId && keyCheckNeeded(params) ? await kmsKeyFacts(lookup, source.keyId) : undefined;
       return { source, ...(key ? { key } : {}) };
     }
     // Config records the key type but not whether encryption took effect: read the status live.
     const encryption = stream.encryption && !stream.encryptionStatusKnown ? await liveEncryption(lookup, stream.name) : stream.encryption;
     const keyArn = encryption && encryption !== 'gone' && encryption.keyType === 'CUSTOMER_MANAGED_CMK' ? encryption.keyArn : undefined;
-    const key = keyArn && keyCheckNeeded(params) ? await lookup.kmsKey(keyArn) : undefined;
+    const key = keyArn && keyCheckNeeded(params) ? await kmsKeyFacts(lookup, keyArn) : undefined;
     return { ...(encryption ? { encryption } : {}), ...(key ? { key } : {}) };
   },
 

@@ -1,6 +1,6 @@
 import { compliant, nonCompliant } from './runtime/compliance';
 import { createRuleHandler } from './runtime/handler';
-import { keyCheckNeeded, keyProblem } from './runtime/kms';
+import { keyCheckNeeded, keyProblem, kmsKeyFacts } from './runtime/kms';
 import { allowedKmsKeyArnsParameter, requireCustomerManagedKeyParameter } from './runtime/parameters';
 import { Severity, Trigger, defineSafeguard } from './runtime/safeguard';
 import { kinesisStreamResource } from './resources/kinesis-stream';
@@ -49,7 +49,7 @@ export const kinesisStreamEncrypted = defineSafeguard({
   },
   lookupActions: ['kms:DescribeKey'],
   async gather(stream, params, lookup) {
-    return { key: stream.keyId && keyCheckNeeded(params) ? await lookup.kmsKey(stream.keyId) : undefined };
+    return { key: stream.keyId && keyCheckNeeded(params) ? await kmsKeyFacts(lookup, stream.keyId) : undefined };
   },
 
   evaluate(stream, params, ctx) {

@@ -1,6 +1,6 @@
 import { createRuleHandler } from './runtime/handler';
 import { notifyPersonRemediation } from './runtime/remediation-links';
-import { fixedKeyVerdict, keyCheckNeeded } from './runtime/kms';
+import { fixedKeyVerdict, keyCheckNeeded, kmsKeyFacts } from './runtime/kms';
 import { allowedKmsKeyArnsParameter } from './runtime/parameters';
 import { Severity, Trigger, defineSafeguard } from './runtime/safeguard';
 import { DEFAULT_VIDEO_KEY, kinesisVideoStreamResource } from './resources/kinesis-video-stream';
@@ -41,7 +41,7 @@ export const kinesisVideoStreamCustomerKey = defineSafeguard({
   lookupActions: ['kms:DescribeKey'],
 
   async gather(stream, params, lookup) {
-    return { key: keyCheckNeeded(params) ? await lookup.kmsKey(stream.kmsKeyId ?? DEFAULT_VIDEO_KEY) : undefined };
+    return { key: keyCheckNeeded(params) ? await kmsKeyFacts(lookup, stream.kmsKeyId ?? DEFAULT_VIDEO_KEY) : undefined };
   },
 
   evaluate(stream, params, { facts }) {

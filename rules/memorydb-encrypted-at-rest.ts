@@ -1,6 +1,6 @@
 import { compliant, nonCompliant } from './runtime/compliance';
 import { createRuleHandler } from './runtime/handler';
-import { keyCheckNeeded, keyProblem } from './runtime/kms';
+import { keyCheckNeeded, keyProblem, kmsKeyFacts } from './runtime/kms';
 import { allowedKmsKeyArnsParameter } from './runtime/parameters';
 import { notifyPersonRemediation } from './runtime/remediation-links';
 import { Severity, Trigger, defineSafeguard } from './runtime/safeguard';
@@ -47,7 +47,7 @@ export const memoryDbEncryptedAtRest = defineSafeguard({
   lookupActions: ['kms:DescribeKey'],
 
   async gather(cluster, params, lookup) {
-    return { key: cluster.kmsKeyId && keyCheckNeeded(params) ? await lookup.kmsKey(cluster.kmsKeyId) : undefined };
+    return { key: cluster.kmsKeyId && keyCheckNeeded(params) ? await kmsKeyFacts(lookup, cluster.kmsKeyId) : undefined };
   },
 
   evaluate(cluster, params, { facts }) {

@@ -1,6 +1,6 @@
 import { compliant, nonCompliant } from './runtime/compliance';
 import { createRuleHandler } from './runtime/handler';
-import { fixedKeyVerdict, keyCheckNeeded } from './runtime/kms';
+import { fixedKeyVerdict, keyCheckNeeded, kmsKeyFacts } from './runtime/kms';
 import { allowedKmsKeyArnsParameter } from './runtime/parameters';
 import { notifyPersonRemediation } from './runtime/remediation-links';
 import { Severity, Trigger, defineSafeguard } from './runtime/safeguard';
@@ -57,7 +57,7 @@ export const mskEncryptedAtRest = defineSafeguard({
 
   async gather(cluster, params, lookup) {
     const needed = cluster.kind === 'provisioned' && keyCheckNeeded(params);
-    return { key: needed ? await lookup.kmsKey(cluster.dataVolumeKmsKeyId ?? DEFAULT_MSK_KEY) : undefined };
+    return { key: needed ? await kmsKeyFacts(lookup, cluster.dataVolumeKmsKeyId ?? DEFAULT_MSK_KEY) : undefined };
   },
 
   evaluate(cluster, params, { facts }) {

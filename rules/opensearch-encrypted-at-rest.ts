@@ -1,6 +1,6 @@
 import { compliant, nonCompliant } from './runtime/compliance';
 import { createRuleHandler } from './runtime/handler';
-import { keyCheckNeeded, keyProblem } from './runtime/kms';
+import { keyCheckNeeded, keyProblem, kmsKeyFacts } from './runtime/kms';
 import { allowedKmsKeyArnsParameter, requireCustomerManagedKeyParameter } from './runtime/parameters';
 import { Severity, Trigger, defineSafeguard } from './runtime/safeguard';
 import { type CollectionEncryption, type OpenSearchCollection, collectionPolicyKey, openSearchDomainResource } from './resources/opensearch';
@@ -74,9 +74,9 @@ export const openSearchEncryptedAtRest = defineSafeguard({
               Promise.resolve({ kind: 'unverifiable', reason: 'no encryption policy was read for it' }),
             )
           : resource.encryption;
-      return { encryption, ...(encryption.kind === 'kmsKey' && keyCheckNeeded(params) ? { key: await lookup.kmsKey(encryption.keyArn) } : {}) };
+      return { encryption, ...(encryption.kind === 'kmsKey' && keyCheckNeeded(params) ? { key: await kmsKeyFacts(lookup, encryption.keyArn) } : {}) };
     }
-    return resource.kmsKeyId && keyCheckNeeded(params) ? { key: await lookup.kmsKey(resource.kmsKeyId) } : {};
+    return resource.kmsKeyId && keyCheckNeeded(params) ? { key: await kmsKeyFacts(lookup, resource.kmsKeyId) } : {};
   },
 
   evaluate(domain, params, ctx) {

@@ -1,6 +1,6 @@
 import { compliant, nonCompliant, notApplicable } from './runtime/compliance';
 import { createRuleHandler } from './runtime/handler';
-import { keyCheckNeeded, keyProblem } from './runtime/kms';
+import { keyCheckNeeded, keyProblem, kmsKeyFacts } from './runtime/kms';
 import { allowedKmsKeyArnsParameter, requireCustomerManagedKeyParameter } from './runtime/parameters';
 import { notifyPersonRemediation } from './runtime/remediation-links';
 import { Severity, Trigger, defineSafeguard } from './runtime/safeguard';
@@ -51,7 +51,7 @@ export const rdsEncryptedAtRest = defineSafeguard({
   lookupActions: ['kms:DescribeKey'],
   async gather(db, params, lookup) {
     if (db.clusterId || !db.storageEncrypted || !db.kmsKeyId || !keyCheckNeeded(params)) return { key: undefined };
-    return { key: await lookup.kmsKey(db.kmsKeyId) };
+    return { key: await kmsKeyFacts(lookup, db.kmsKeyId) };
   },
 
   evaluate(db, params, ctx) {

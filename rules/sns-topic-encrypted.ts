@@ -1,6 +1,6 @@
 import { compliant, nonCompliant } from './runtime/compliance';
 import { createRuleHandler } from './runtime/handler';
-import { keyCheckNeeded, keyProblem } from './runtime/kms';
+import { keyCheckNeeded, keyProblem, kmsKeyFacts } from './runtime/kms';
 import { allowedKmsKeyArnsParameter, requireCustomerManagedKeyParameter } from './runtime/parameters';
 import { Severity, Trigger, defineSafeguard } from './runtime/safeguard';
 import { snsTopicResource } from './resources/sns-topic';
@@ -45,7 +45,7 @@ export const snsTopicEncrypted = defineSafeguard({
   },
   lookupActions: ['kms:DescribeKey'],
   async gather(topic, params, lookup) {
-    return { key: topic.kmsMasterKeyId && keyCheckNeeded(params) ? await lookup.kmsKey(topic.kmsMasterKeyId) : undefined };
+    return { key: topic.kmsMasterKeyId && keyCheckNeeded(params) ? await kmsKeyFacts(lookup, topic.kmsMasterKeyId) : undefined };
   },
 
   evaluate(topic, params, ctx) {

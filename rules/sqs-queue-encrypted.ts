@@ -1,6 +1,6 @@
 import { compliant, nonCompliant } from './runtime/compliance';
 import { createRuleHandler } from './runtime/handler';
-import { keyCheckNeeded, keyProblem } from './runtime/kms';
+import { keyCheckNeeded, keyProblem, kmsKeyFacts } from './runtime/kms';
 import { allowedKmsKeyArnsParameter, requireCustomerManagedKeyParameter } from './runtime/parameters';
 import { Severity, Trigger, defineSafeguard } from './runtime/safeguard';
 import { sqsQueueResource } from './resources/sqs-queue';
@@ -55,7 +55,7 @@ export const sqsQueueEncrypted = defineSafeguard({
   },
   lookupActions: ['kms:DescribeKey'],
   async gather(queue, params, lookup) {
-    return { key: queue.kmsMasterKeyId && keyCheckNeeded(params) ? await lookup.kmsKey(queue.kmsMasterKeyId) : undefined };
+    return { key: queue.kmsMasterKeyId && keyCheckNeeded(params) ? await kmsKeyFacts(lookup, queue.kmsMasterKeyId) : undefined };
   },
 
   evaluate(queue, params, ctx) {

@@ -1,6 +1,7 @@
 import { DescribeCacheEngineVersionsCommand, ElastiCacheClient } from '@aws-sdk/client-elasticache';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { AwsClients } from '../runtime/clients';
-import { type KeyFacts, isAwsManagedAlias } from '../runtime/kms';
+import { KMS_KEY_CACHE_PREFIX, type KeyFacts, describeKmsKey, isAwsManagedAlias } from '../runtime/kms';
 import { Lookup } from '../runtime/lookup';
 import { BUILT_IN_DEFAULT_USER_ID, type UserFacts, type UserGroupFacts } from '../resources/elasticache';
 import type { SourceStreamFacts } from '../resources/kinesis-stream';
@@ -128,10 +129,7 @@ export class PreventionLookup extends Lookup {
     });
   }
 
-  override kmsKey(keyId: string): Promise<KeyFacts> {
-    return this.kmsKeyAt(keyId, 0);
-  }
-
+  /** A key's facts (kms.ts `kmsKeyFacts` asks for them by cache key): the template first, then the account. */
   private kmsKeyAt(keyId: string, depth: number): Promise<KeyFacts> {
     if (isAwsManagedAlias(keyId)) return Promise.resolve({ kind: 'awsManagedAlias', keyId });
     const key = this.declared(keyId, 'AWS::KMS::Key');
@@ -149,8 +147,8 @@ export class PreventionLookup extends Lookup {
       return this.kmsKeyAt(target, depth + 1).then((facts) => ({ ...facts, keyId }));
     }
     if (!this.online || hasMarker(keyId)) return Promise.reject(new UnresolvedFactError(`whether KMS key ${keyId} is customer managed`));
-    // kms:DescribeKey through the run's cache (the base class goes through `cached`, which passes kms: keys on).
-    return super.kmsKey(keyId);
+    // kms:DescribeKey through the run's cache, as the detect path reads it.
+    return super.cached(`${KMS_KEY_CACHE_PREFIX}${keyId}`, () => describeKmsKey(this.clients.get(KMSClient), keyId));
   }
 
   /**
@@ -158,6 +156,7 @@ export class PreventionLookup extends Lookup {
    * updates) are answered by their cache key, so the detect path's own helpers run unchanged.
    */
   override cached<T>(key: string, load: () => Promise<T>): Promise<T> {
+    if (key.startsWith(KMS_KEY_CACHE_PREFIX)) return this.kmsKeyAt(key.slice(KMS_KEY_CACHE_PREFIX.length), 0) as Promise<T>;
     if (key.startsWith('kinesis-stream:')) return this.sourceStream(key.slice('kinesis-stream:'.length), key, load as () => Promise<SourceStreamFacts>) as Promise<T>;
     if (key.startsWith('elasticache:user-group:')) return this.userGroup(key.slice('elasticache:user-group:'.length), key, load as () => Promise<UserGroupFacts>) as Promise<T>;
     if (key.startsWith('elasticache:user:')) return this.user(key.slice('elasticache:user:'.length), key, load as () => Promise<UserFacts>) as Promise<T>;

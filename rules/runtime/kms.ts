@@ -1,4 +1,5 @@
-import { DescribeKeyCommand, type KMSClient, KMSServiceException } from '@aws-sdk/client-kms';
+import { DescribeKeyCommand, KMSClient, KMSServiceException } from '@aws-sdk/client-kms';
+import type { Lookup } from './lookup';
 import { type Verdict, compliant, nonCompliant } from './compliance';
 
 /** What the pack knows about the KMS key a resource is encrypted with. */
@@ -36,6 +37,14 @@ export async function describeKmsKey(kms: KMSClient, keyId: string): Promise<Key
     }
     throw error;
   }
+}
+
+/** The run-cache key of a key's facts: PreventionLookup answers these from the template first. */
+export const KMS_KEY_CACHE_PREFIX = 'kms:';
+
+/** kms:DescribeKey through the run's cache (`alias/aws/...` names are AWS managed by definition and cost no call). */
+export function kmsKeyFacts(lookup: Lookup, keyId: string): Promise<KeyFacts> {
+  return lookup.cached(`${KMS_KEY_CACHE_PREFIX}${keyId}`, () => describeKmsKey(lookup.clients.get(KMSClient), keyId));
 }
 
 /** Verdict-ready reasons a key fails the key parameters, or undefined when it passes. */

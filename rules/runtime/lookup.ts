@@ -1,13 +1,12 @@
-import { KMSClient } from '@aws-sdk/client-kms';
 import { NonAwsResponseError, isUnsupportedOperation } from './aws-errors';
 import type { AwsClients } from './clients';
-import { type KeyFacts, describeKmsKey } from './kms';
 
 /**
  * Cached reads a safeguard may make while gathering facts for `evaluate`. One instance per run, shared by every rule
  * of the run (a scan's rules judge with one JudgeContext): many resources and rules share a key, a source stream, an
  * RBAC user or the account's update actions, and each is read once. Concurrent asks of one key share one call.
- * Safeguards declare the IAM actions of what they call.
+ * Safeguards declare the IAM actions of what they call. Each read is a function next to its facts (kms.ts
+ * `kmsKeyFacts`, resources/*), so a bundle holds only the clients of the reads its rule makes.
  */
 export class Lookup {
   private readonly cache = new Map<string, Promise<unknown>>();
@@ -39,8 +38,4 @@ export class Lookup {
     return pending;
   }
 
-  /** kms:DescribeKey, except for `alias/aws/...` names, which are AWS managed by definition. */
-  kmsKey(keyId: string): Promise<KeyFacts> {
-    return this.cached(`kms:${keyId}`, () => describeKmsKey(this.clients.get(KMSClient), keyId));
-  }
 }
