@@ -53,6 +53,9 @@ export async function buildCli(outfile: string = CLI_BUNDLE): Promise<void> {
     minify: true,
     sourcemap: 'linked',
     plugins: [sourceLocations(dirname(outfile))],
+    // The CLI scans and checks templates: both sides of every safeguard (scripts/esbuild-plugins.js), whatever the
+    // caller's environment holds.
+    define: { 'process.env.HIPAA_SAFEGUARDS_BUNDLE': JSON.stringify('cli') },
   });
   // Code caches of earlier builds (bin/safeguards.js names them by content hash) are of no use any more.
   const dir = dirname(outfile);

@@ -143,7 +143,7 @@ async function runScan(opts: ScanOpts, io: CliIo): Promise<number> {
 /** The commander program; `state.exitCode` carries a command's verdict-based exit code. */
 export function buildProgram(io: CliIo = processIo, state: { exitCode: number; reported?: boolean } = { exitCode: 0 }): Command {
   const program = new Command('safeguards')
-    .description('HIPAA safeguards for Kinesis and ElastiCache: AWS Config rules, remediations and scans.')
+    .description('HIPAA safeguards for the AWS services that hold PHI (streams, caches, search, queues, topics, databases): AWS Config rules, remediations, scans and template checks.')
     .configureOutput({
       writeOut: io.out,
       writeErr: io.err,

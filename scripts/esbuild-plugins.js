@@ -6,7 +6,9 @@
  * rule's evaluate, gather and CloudFormation builders, never a listing or the Config handler. Adapters write their
  * listers as `process.env.HIPAA_SAFEGUARDS_BUNDLE === 'prevent' ? [] : [...]` and rules mark their handler
  * `@__PURE__`, so with the variable defined as "prevent" esbuild drops both, and with them the SDK clients only the
- * listings use. Unbundled code (tests, the CLI through tsx) leaves it undefined and keeps everything.
+ * listings use; "detect" (the rule Lambdas and the trigger) drops the CloudFormation builders. The CLI bundle defines
+ * it as "cli" (scripts/build-cli.ts) and keeps both sides; code run from source (tests, tsx) keeps both unless the
+ * variable is set in its environment.
  */
 const bundleFlavour = {
   name: 'hipaa-safeguards-bundle-flavour',
