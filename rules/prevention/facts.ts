@@ -1,7 +1,6 @@
 import { DescribeCacheEngineVersionsCommand, ElastiCacheClient } from '@aws-sdk/client-elasticache';
-import { KMSClient } from '@aws-sdk/client-kms';
 import { AwsClients } from '../runtime/clients';
-import { KMS_KEY_CACHE_PREFIX, type KeyFacts, describeKmsKey, isAwsManagedAlias } from '../runtime/kms';
+import { KMS_KEY_CACHE_PREFIX, type KeyFacts, isAwsManagedAlias, kmsKeyEntry } from '../runtime/kms';
 import { Lookup } from '../runtime/lookup';
 import { BUILT_IN_DEFAULT_USER_ID, type UserFacts, type UserGroupFacts } from '../resources/elasticache';
 import type { SourceStreamFacts } from '../resources/kinesis-stream';
@@ -148,7 +147,7 @@ export class PreventionLookup extends Lookup {
     }
     if (!this.online || hasMarker(keyId)) return Promise.reject(new UnresolvedFactError(`whether KMS key ${keyId} is customer managed`));
     // kms:DescribeKey through the run's cache, as the detect path reads it.
-    return super.cached(`${KMS_KEY_CACHE_PREFIX}${keyId}`, () => describeKmsKey(this.clients.get(KMSClient), keyId));
+    return super.cached(...kmsKeyEntry(this.clients, keyId));
   }
 
   /**

@@ -1,4 +1,5 @@
 import { DescribeKeyCommand, KMSClient, KMSServiceException } from '@aws-sdk/client-kms';
+import type { AwsClients } from './clients';
 import type { Lookup } from './lookup';
 import { type Verdict, compliant, nonCompliant } from './compliance';
 
@@ -42,9 +43,14 @@ export async function describeKmsKey(kms: KMSClient, keyId: string): Promise<Key
 /** The run-cache key of a key's facts: PreventionLookup answers these from the template first. */
 export const KMS_KEY_CACHE_PREFIX = 'kms:';
 
+/** A key's entry in the run's cache: its cache key and the read that fills it (kms:DescribeKey). */
+export function kmsKeyEntry(clients: AwsClients, keyId: string): readonly [string, () => Promise<KeyFacts>] {
+  return [`${KMS_KEY_CACHE_PREFIX}${keyId}`, () => describeKmsKey(clients.get(KMSClient), keyId)];
+}
+
 /** kms:DescribeKey through the run's cache (`alias/aws/...` names are AWS managed by definition and cost no call). */
 export function kmsKeyFacts(lookup: Lookup, keyId: string): Promise<KeyFacts> {
-  return lookup.cached(`${KMS_KEY_CACHE_PREFIX}${keyId}`, () => describeKmsKey(lookup.clients.get(KMSClient), keyId));
+  return lookup.cached(...kmsKeyEntry(lookup.clients, keyId));
 }
 
 /** Verdict-ready reasons a key fails the key parameters, or undefined when it passes. */

@@ -37,5 +37,4 @@ export class Lookup {
     }
     return pending;
   }
-
 }

@@ -55,7 +55,7 @@ export const CHANGE_SOURCES: readonly ChangeSource[] = [
   {
     // A parameter or option group change (or the reboot that puts it in force) changes the TLS verdict of every
     // instance and cluster using it, and Config sends no item change for those; each name is an operation of
-    // ../shared/reference/F-botocore-service-models/rds-2014-10-31.service-2.json (test/triggers/change-sources.test.ts).
+    // ../shared/reference/F-botocore-service-models/rds-2014-10-31.service-2.json (test/triggers/reevaluate-on-change.test.ts).
     id: 'rds',
     source: 'aws.rds',
     eventSource: 'rds.amazonaws.com',
