@@ -14,8 +14,7 @@ import {
   parseRuleNames,
 } from '../../rules/triggers/reevaluate-on-change';
 import { MAX_TEMPLATE_BODY_BYTES, PACK_PATH, packNames } from '../../scripts/lib/conformance-pack';
-import { HOOK, HOOK_FUNCTION_KEY, HOOK_HANDLER } from '../../scripts/lib/hook-resources';
-import { PREVENTION_LOOKUP_ACTIONS } from '../../rules/prevention/facts';
+import { HOOK, HOOK_FUNCTION_KEY, HOOK_HANDLER, hookLookupActions } from '../../scripts/lib/hook-resources';
 import { documentActions, isWildcardAction, remediationRoleLogicalId, ruleActions } from '../../scripts/lib/iam';
 import { loadAllRemediationDocuments } from '../../scripts/lib/remediation-docs';
 import {
@@ -212,7 +211,7 @@ describe('serverless.yml (npm run package)', function () {
       const bundled = spawnSync('unzip', ['-p', join(dir, zip)], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 }).stdout;
       // The TLS-only rules' gather reads a deployed queue's or topic's policy with an action their listing also holds.
       const gatherReads = ['sqs:GetQueueAttributes', 'sns:GetTopicAttributes'];
-      const lookups = new Set<string>([...catalog.flatMap((r) => r.lookupActions ?? []), ...PREVENTION_LOOKUP_ACTIONS, ...gatherReads]);
+      const lookups = new Set<string>([...hookLookupActions(catalog), ...gatherReads]);
       const listingOnly = [...new Set(catalog.flatMap((r) => r.resource.listActions))].filter((a) => !lookups.has(a));
       expect(listingOnly.length).to.be.greaterThan(10);
       for (const action of [...listingOnly, 'config:PutEvaluations']) expect(bundled, action).to.not.include(`"${action.split(':')[1]}Command"`);
