@@ -40,24 +40,25 @@ export interface FirehoseDeliveryStream extends NormalizedResource {
   readonly s3Targets: readonly FirehoseS3Target[];
 }
 
-const S3Config = /* @__PURE__ */ z.object({
-  EncryptionConfiguration: z.nullish(z.object({ NoEncryptionConfig: z.nullish(z.string()) })),
-});
 // Only properties the rule reads; each is listed in the AWS Config resource schema for the type.
-export const DeliveryStreamConfiguration = /* @__PURE__ */ z.lazy(() => z.object({
-  DeliveryStreamName: z.optional(z.string()),
-  DeliveryStreamType: z.optional(z.string()),
-  DeliveryStreamEncryptionConfigurationInput: z.nullish(z.object({ KeyType: z.string() })),
-  KinesisStreamSourceConfiguration: z.nullish(z.object({ KinesisStreamARN: z.string() })),
-  S3DestinationConfiguration: z.nullish(S3Config),
-  ExtendedS3DestinationConfiguration: z.nullish(z.extend(S3Config, { S3BackupConfiguration: z.nullish(S3Config) })),
-}));
+export const DeliveryStreamConfiguration = /* @__PURE__ */ z.lazy(() => {
+  // S3 and extended S3 destinations share their encryption setting (built with the schema, on first use).
+  const S3Config = z.object({ EncryptionConfiguration: z.nullish(z.object({ NoEncryptionConfig: z.nullish(z.string()) })) });
+  return z.object({
+    DeliveryStreamName: z.optional(z.string()),
+    DeliveryStreamType: z.optional(z.string()),
+    DeliveryStreamEncryptionConfigurationInput: z.nullish(z.object({ KeyType: z.string() })),
+    KinesisStreamSourceConfiguration: z.nullish(z.object({ KinesisStreamARN: z.string() })),
+    S3DestinationConfiguration: z.nullish(S3Config),
+    ExtendedS3DestinationConfiguration: z.nullish(z.extend(S3Config, { S3BackupConfiguration: z.nullish(S3Config) })),
+  });
+});
 
 const NO_ENCRYPTION = 'NoEncryption';
 
 function targetsFromItem(c: z.output<typeof DeliveryStreamConfiguration>): FirehoseS3Target[] {
   const out: FirehoseS3Target[] = [];
-  const add = (field: string, cfg: z.output<typeof S3Config> | null | undefined) => {
+  const add = (field: string, cfg: z.output<typeof DeliveryStreamConfiguration>['S3DestinationConfiguration']) => {
     if (cfg) out.push({ field, noEncryption: cfg.EncryptionConfiguration?.NoEncryptionConfig === NO_ENCRYPTION });
   };
   add('S3DestinationConfiguration', c.S3DestinationConfiguration);

@@ -2,19 +2,19 @@ import * as z from 'zod/mini';
 import type { FirehoseDeliveryStream, FirehoseS3Target } from '../firehose-delivery-stream';
 import { type CloudFormationResource, type PropertyReads, cfnString, cfnTags, parseProperties } from './common';
 
-const S3Config = /* @__PURE__ */ z.object({
-  EncryptionConfiguration: z.nullish(z.object({ NoEncryptionConfig: z.nullish(cfnString) })),
+export const DeliveryStreamProperties = /* @__PURE__ */ z.lazy(() => {
+  // S3 and extended S3 destinations share their encryption setting (built with the schema, on first use).
+  const S3Config = z.object({ EncryptionConfiguration: z.nullish(z.object({ NoEncryptionConfig: z.nullish(cfnString) })) });
+  return z.object({
+    DeliveryStreamName: z.optional(cfnString),
+    DeliveryStreamType: z.optional(cfnString),
+    DeliveryStreamEncryptionConfigurationInput: z.nullish(z.object({ KeyType: z.pipe(cfnString, z.string().check(z.minLength(1))), KeyARN: z.nullish(cfnString) })),
+    KinesisStreamSourceConfiguration: z.nullish(z.object({ KinesisStreamARN: z.pipe(cfnString, z.string().check(z.minLength(1))) })),
+    S3DestinationConfiguration: z.nullish(S3Config),
+    ExtendedS3DestinationConfiguration: z.nullish(z.extend(S3Config, { S3BackupConfiguration: z.nullish(S3Config) })),
+    Tags: cfnTags,
+  });
 });
-
-export const DeliveryStreamProperties = /* @__PURE__ */ z.lazy(() => z.object({
-  DeliveryStreamName: z.optional(cfnString),
-  DeliveryStreamType: z.optional(cfnString),
-  DeliveryStreamEncryptionConfigurationInput: z.nullish(z.object({ KeyType: z.pipe(cfnString, z.string().check(z.minLength(1))), KeyARN: z.nullish(cfnString) })),
-  KinesisStreamSourceConfiguration: z.nullish(z.object({ KinesisStreamARN: z.pipe(cfnString, z.string().check(z.minLength(1))) })),
-  S3DestinationConfiguration: z.nullish(S3Config),
-  ExtendedS3DestinationConfiguration: z.nullish(z.extend(S3Config, { S3BackupConfiguration: z.nullish(S3Config) })),
-  Tags: cfnTags,
-}));
 
 export const firehoseDeliveryStreamReads: PropertyReads = {
   DeliveryStreamName: 'identifier',
@@ -42,7 +42,7 @@ const NO_ENCRYPTION = 'NoEncryption';
 export function firehoseDeliveryStreamFromCloudFormation(resource: CloudFormationResource): FirehoseDeliveryStream {
   const p = parseProperties(DeliveryStreamProperties, resource);
   const targets: FirehoseS3Target[] = [];
-  const add = (field: string, cfg: z.output<typeof S3Config> | null | undefined) => {
+  const add = (field: string, cfg: z.output<typeof DeliveryStreamProperties>['S3DestinationConfiguration']) => {
     if (cfg) targets.push({ field, noEncryption: cfg.EncryptionConfiguration?.NoEncryptionConfig === NO_ENCRYPTION });
   };
   add('S3DestinationConfiguration', p.S3DestinationConfiguration);
